@@ -1,0 +1,60 @@
+"""The API's generic layer: the same scoping as the pages, and writes through services."""
+
+from django.core.exceptions import ValidationError as ModelValidationError
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+
+from firstline.core.scoping import OutOfScope, scoped_save
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference to another object, which must be one the requesting user may see."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.model.objects.visible_to(request.user if request else None)
+
+
+class ScopedViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, read, create and update what the user may see; change only what they may change.
+
+    Not visible is 404; visible but not changeable is 403.
+    """
+
+    select_related: tuple[str, ...] = ()
+    service = staticmethod(scoped_save)
+
+    def get_queryset(self):
+        model = self.get_serializer_class().Meta.model
+        return model.objects.visible_to(self.request.user).select_related(*self.select_related)
+
+    def _write(self, serializer, instance):
+        for field, value in serializer.validated_data.items():
+            setattr(instance, field, value)
+        try:
+            self.service(actor=self.request.user, instance=instance)
+        except ModelValidationError as error:
+            raise ApiValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
+        except OutOfScope as error:
+            raise PermissionDenied(str(error)) from None
+        serializer.instance = instance
+
+    def perform_create(self, serializer):
+        self._write(serializer, serializer.Meta.model())
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        if not type(instance).objects.editable_by(self.request.user).filter(pk=instance.pk).exists():
+            raise PermissionDenied(f"You may see this {instance._meta.verbose_name} but not change it.")
+        self._write(serializer, instance)

@@ -1,0 +1,64 @@
+"""The one scoping mechanism: every domain queryset is narrowed through `visible_to(user)` or
+`editable_by(user)`, and pages, API, exports and CLI all go through it.
+
+A model opts in with `objects = ScopedQuerySet.as_manager()` and a class attribute `scope`, an
+object with a method `q(user, action) -> Q` (the rules for people and teams live in org.scoping).
+Objects outside scope are treated as missing: 404, never 403.
+"""
+
+from typing import Literal, Protocol
+
+from django.db import models, transaction
+from django.db.models import Q
+from django.http import Http404
+
+Action = Literal["view", "change"]
+NOTHING = Q(pk__in=[])
+
+
+class Scope(Protocol):
+    def q(self, user, action: Action) -> Q: ...
+
+
+class ScopedQuerySet(models.QuerySet):
+    def _scoped(self, user, action: Action):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(self.model.scope.q(user, action))
+
+    def visible_to(self, user):
+        return self._scoped(user, "view")
+
+    def editable_by(self, user):
+        return self._scoped(user, "change")
+
+
+def get_visible_or_404(queryset, user, **lookup):
+    try:
+        return queryset.visible_to(user).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None
+
+
+class OutOfScope(Exception):
+    """Raised when a write would leave the object outside what the actor may change."""
+
+
+def save_in_scope(actor, instance, save) -> None:
+    """Run `save()` and keep the result only if the saved object is one `actor` may change.
+
+    The check reuses the scope's query, so there is no second copy of the rules to drift: a seller
+    who hands a deal to another seller, or a manager who creates one outside their team, is refused
+    and nothing is written.
+    """
+    with transaction.atomic():
+        save()
+        if not type(instance).objects.editable_by(actor).filter(pk=instance.pk).exists():
+            raise OutOfScope(f"You may not save this {instance._meta.verbose_name} with these values.")
+
+
+def scoped_save(*, actor, instance):
+    """The plain write: validate the model, save it, keep it only if it is in the actor's scope."""
+    instance.full_clean()
+    save_in_scope(actor, instance, instance.save)
+    return instance

@@ -1,0 +1,66 @@
+"""A small generic layer: every list, detail and edit page reads through the scoping mechanism."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.views.generic import DetailView, UpdateView
+from django_filters.views import FilterView
+
+from firstline.core.scoping import OutOfScope
+from firstline.org.scoping import viewer
+
+
+def home(request):
+    """Send each person to the page that answers "how are we doing?" for them."""
+    who = viewer(request.user)
+    if who.managed_paths or who.is_admin:
+        return redirect("org:my_team")
+    if who.person_id is not None:
+        return redirect("org:person_detail", pk=who.person_id)
+    return redirect("org:person_list")
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
+
+
+class ScopedListView(FilterView):
+    """A filtered, paginated list of what the user may see. htmx requests get only the results."""
+
+    paginate_by = 50
+    select_related: tuple[str, ...] = ()
+    partial_template_name: str = ""
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user).select_related(*self.select_related)
+
+    def get_template_names(self) -> list[str]:
+        if is_htmx(self.request) and self.partial_template_name:
+            return [self.partial_template_name]
+        return super().get_template_names()
+
+
+class ScopedDetailView(DetailView):
+    select_related: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user).select_related(*self.select_related)
+
+
+class ScopedUpdateView(UpdateView):
+    """Edit an object the user may change (anything else is 404) through the model's service."""
+
+    service = None  # a function(*, actor, instance)
+
+    def get_queryset(self):
+        return self.model.objects.editable_by(self.request.user)
+
+    def form_valid(self, form):
+        try:
+            type(self).service(actor=self.request.user, instance=form.instance)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        except OutOfScope as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        return redirect(form.instance.get_absolute_url())

@@ -1,0 +1,46 @@
+from rest_framework import serializers
+
+from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.org.filtersets import MembershipFilterSet, PersonFilterSet, TeamFilterSet
+from firstline.org.models import Membership, Person, Team
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "name", "email", "title", "role", "hired_on"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    parent = ScopedRelatedField(Team, allow_null=True, required=False)
+    manager = ScopedRelatedField(Person, allow_null=True, required=False)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "kind", "parent", "manager", "path"]
+        read_only_fields = ["path"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    person = ScopedRelatedField(Person)
+    team = ScopedRelatedField(Team)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "person", "team", "start", "end"]
+
+
+class PersonViewSet(ScopedViewSet):
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilterSet
+
+
+class TeamViewSet(ScopedViewSet):
+    serializer_class = TeamSerializer
+    filterset_class = TeamFilterSet
+
+
+class MembershipViewSet(ScopedViewSet):
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilterSet
+    select_related = ("person", "team")

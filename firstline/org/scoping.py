@@ -1,0 +1,117 @@
+"""Who sees whom: the rules behind `visible_to(user)` for everything that belongs to people.
+
+- admin (superuser or a person with the admin role): everything, and may change everything;
+- everyone else with a person record: themselves and the people currently in the teams they
+  manage, down the whole subtree (a seller manages no team, so sees only their own records);
+- enablement: additionally the directory (people and teams) and the shared content;
+- a user with no person record: nothing.
+"""
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+
+from firstline.core.scoping import NOTHING, Action
+
+
+@dataclass(frozen=True)
+class Viewer:
+    person_id: int | None
+    role: str | None
+    is_admin: bool
+    managed_paths: tuple[str, ...]
+
+    @property
+    def is_enablement(self) -> bool:
+        return self.role == "enablement"
+
+    def subtree_q(self, team_path: str = "path") -> Q:
+        if not self.managed_paths:
+            return NOTHING
+        return reduce(or_, (Q(**{f"{team_path}__startswith": path}) for path in self.managed_paths))
+
+    def team_people_q(self, prefix: str) -> Q:
+        """People currently in the subtree of the teams this viewer manages."""
+        from firstline.org.models import Membership
+
+        if not self.managed_paths:
+            return NOTHING
+        members = Membership.objects.current().filter(self.subtree_q("team__path")).values("person_id")
+        return Q(**{f"{prefix}pk__in": members})
+
+
+def viewer(user) -> Viewer:
+    """The viewer for `user`, computed once per user object (one small query)."""
+    cached = getattr(user, "_firstline_viewer", None)
+    if cached is not None:
+        return cached
+    from firstline.org.models import Person, Role, Team
+
+    person = Person.objects.filter(user=user).only("id", "role").first()
+    paths = tuple(Team.objects.filter(manager=person).values_list("path", flat=True)) if person else ()
+    result = Viewer(
+        person_id=person.pk if person else None,
+        role=person.role if person else None,
+        is_admin=user.is_superuser or (person is not None and person.role == Role.ADMIN),
+        managed_paths=paths,
+    )
+    user._firstline_viewer = result
+    return result
+
+
+@dataclass(frozen=True)
+class PersonScope:
+    """Records that belong to a person through `path` ("" for Person itself, "owner", "person")."""
+
+    path: str
+    owner_may_change: bool = True
+    directory: bool = False  # enablement sees it (the people directory), read-only
+
+    def q(self, user, action: Action) -> Q:
+        who = viewer(user)
+        if who.is_admin:
+            return Q()
+        if who.person_id is None:
+            return NOTHING
+        if action == "view" and self.directory and who.is_enablement:
+            return Q()
+        prefix = f"{self.path}__" if self.path else ""
+        own = Q(**{f"{prefix}pk": who.person_id})
+        people = who.team_people_q(prefix)
+        if action == "change" and self.directory:
+            return NOTHING  # people, memberships: only admins change them
+        if action == "change" and not self.owner_may_change:
+            return people & ~own
+        return own | people
+
+
+@dataclass(frozen=True)
+class TeamScope:
+    """Teams: the ones you belong to now and the subtrees you manage; admins change them."""
+
+    def q(self, user, action: Action) -> Q:
+        from firstline.org.models import Membership
+
+        who = viewer(user)
+        if who.is_admin:
+            return Q()
+        if action == "change" or who.person_id is None:
+            return NOTHING
+        if who.is_enablement:
+            return Q()
+        own_teams = Membership.objects.current().filter(person_id=who.person_id).values("team_id")
+        return Q(pk__in=own_teams) | who.subtree_q()
+
+
+@dataclass(frozen=True)
+class SharedScope:
+    """Shared content (products, the sales process): everyone signed in sees it, admins change it."""
+
+    def q(self, user, action: Action) -> Q:
+        who = viewer(user)
+        if action == "view":
+            return Q() if (who.person_id is not None or who.is_admin) else NOTHING
+        return Q() if who.is_admin else NOTHING
+

@@ -1,0 +1,68 @@
+from rest_framework import serializers
+
+from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.org.models import Person
+from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
+from firstline.pipeline.models import Account, Opportunity, Product, SalesStage
+from firstline.pipeline.services import opportunity_save
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    owner = ScopedRelatedField(Person, allow_null=True, required=False)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id", "name", "industry", "segment", "city", "country", "latitude", "longitude",
+            "market_potential", "currency", "owner",
+        ]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "name", "code", "family"]
+
+
+class SalesStageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SalesStage
+        fields = ["id", "name", "order", "probability", "outcome", "exit_criteria"]
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    account = ScopedRelatedField(Account)
+    owner = ScopedRelatedField(Person)
+    product = ScopedRelatedField(Product, allow_null=True, required=False)
+    stage = ScopedRelatedField(SalesStage)
+    outcome = serializers.CharField(source="stage.outcome", read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id", "external_id", "name", "account", "owner", "product", "amount", "currency", "stage",
+            "outcome", "created", "close_date", "closed_on", "loss_reason", "competitor", "next_step",
+        ]
+        read_only_fields = ["closed_on"]
+
+
+class AccountViewSet(ScopedViewSet):
+    serializer_class = AccountSerializer
+    filterset_class = AccountFilterSet
+
+
+class ProductViewSet(ScopedViewSet):
+    serializer_class = ProductSerializer
+    filterset_fields = ["family"]
+
+
+class SalesStageViewSet(ScopedViewSet):
+    serializer_class = SalesStageSerializer
+    filterset_fields = ["outcome"]
+
+
+class OpportunityViewSet(ScopedViewSet):
+    serializer_class = OpportunitySerializer
+    filterset_class = OpportunityFilterSet
+    select_related = ("stage",)
+    service = staticmethod(opportunity_save)

@@ -1,0 +1,44 @@
+import django_filters
+from django import forms
+
+from firstline.org.models import Person
+from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, Segment
+
+
+def visible_people(request):
+    return Person.objects.visible_to(request.user) if request else Person.objects.none()
+
+
+class AccountFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    segment = django_filters.ChoiceFilter(choices=Segment.choices)
+    industry = django_filters.CharFilter(lookup_expr="iexact")
+    country = django_filters.CharFilter(lookup_expr="iexact")
+    owner = django_filters.ModelChoiceFilter(queryset=visible_people)
+    min_potential = django_filters.NumberFilter(field_name="market_potential", lookup_expr="gte",
+                                                label="Potential at least")
+
+    class Meta:
+        model = Account
+        fields = ["q", "segment", "industry", "country", "owner", "min_potential"]
+
+
+class OpportunityFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    outcome = django_filters.ChoiceFilter(field_name="stage__outcome", choices=Outcome.choices, label="Status")
+    stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all())
+    owner = django_filters.ModelChoiceFilter(queryset=visible_people)
+    account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
+    close_after = django_filters.DateFilter(field_name="close_date", lookup_expr="gte", label="Closing from",
+                                            widget=forms.DateInput(attrs={"type": "date"}))
+    close_before = django_filters.DateFilter(field_name="close_date", lookup_expr="lte", label="Closing until",
+                                             widget=forms.DateInput(attrs={"type": "date"}))
+    min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte", label="Amount at least")
+    ordering = django_filters.OrderingFilter(
+        fields=(("close_date", "close_date"), ("amount", "amount"), ("name", "name")),
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = ["q", "outcome", "stage", "owner", "account", "close_after", "close_before", "min_amount"]

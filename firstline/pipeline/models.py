@@ -1,0 +1,189 @@
+from decimal import Decimal
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from firstline.core.scoping import ScopedQuerySet
+from firstline.org.models import Person
+from firstline.org.scoping import PersonScope, SharedScope
+
+
+def default_currency() -> str:
+    return settings.DEFAULT_CURRENCY
+
+
+class Segment(models.TextChoices):
+    ENTERPRISE = "enterprise", "Enterprise"
+    MID_MARKET = "mid_market", "Mid-market"
+    SMALL_BUSINESS = "small_business", "Small business"
+
+
+class Account(models.Model):
+    """A customer or prospect, with its market potential and location for territory design."""
+
+    name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=100, blank=True)
+    segment = models.CharField(max_length=20, choices=Segment, default=Segment.MID_MARKET)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 two-letter code.")
+    latitude = models.DecimalField(
+        max_digits=8, decimal_places=5, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=8, decimal_places=5, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    market_potential = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)],
+        help_text="Estimated yearly spend the account could place with us.",
+    )
+    currency = models.CharField(max_length=3, default=default_currency)
+    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+
+    objects = ScopedQuerySet.as_manager()
+    scope = PersonScope("owner")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(market_potential__gte=0), name="account_potential_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("pipeline:account_detail", args=[self.pk])
+
+
+class Product(models.Model):
+    """Something we sell."""
+
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=50, unique=True)
+    family = models.CharField(max_length=100, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = SharedScope()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outcome(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class SalesStage(models.Model):
+    """One step of the standard sales process, in order, with its probability and exit criteria."""
+
+    name = models.CharField(max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField(unique=True)
+    probability = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)], help_text="Percent.")
+    outcome = models.CharField(max_length=10, choices=Outcome, default=Outcome.OPEN)
+    exit_criteria = models.TextField(blank=True, help_text="What must be true to leave this stage.")
+
+    objects = ScopedQuerySet.as_manager()
+    scope = SharedScope()
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.CheckConstraint(condition=Q(probability__lte=100), name="stage_probability_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpportunityQuerySet(ScopedQuerySet):
+    def open(self):
+        return self.filter(stage__outcome=Outcome.OPEN)
+
+    def won(self):
+        return self.filter(stage__outcome=Outcome.WON)
+
+    def lost(self):
+        return self.filter(stage__outcome=Outcome.LOST)
+
+    def closing_in(self, period):
+        return self.filter(close_date__range=(period.start, period.end))
+
+    def closed_in(self, period):
+        return self.filter(closed_on__range=(period.start, period.end))
+
+
+class Opportunity(models.Model):
+    """A deal: what we hope to sell to an account, who owns it and where it stands."""
+
+    external_id = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, help_text="Id in the CRM it came from."
+    )
+    name = models.CharField(max_length=200)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")
+    owner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="opportunities")
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, default=default_currency)
+    stage = models.ForeignKey(SalesStage, on_delete=models.PROTECT, related_name="opportunities")
+    created = models.DateField(help_text="When the opportunity was opened.")
+    close_date = models.DateField(help_text="Expected close date, or the actual one once closed.")
+    closed_on = models.DateField(null=True, blank=True, help_text="The day it was won or lost.")
+    loss_reason = models.CharField(max_length=200, blank=True)
+    competitor = models.CharField(max_length=200, blank=True)
+    next_step = models.CharField(max_length=300, blank=True)
+
+    objects = OpportunityQuerySet.as_manager()
+    scope = PersonScope("owner")
+
+    class Meta:
+        ordering = ["close_date", "pk"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "close_date"], name="opportunity_owner_close"),
+            models.Index(fields=["owner", "closed_on"], name="opportunity_owner_closed"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("pipeline:opportunity_detail", args=[self.pk])
+
+    @property
+    def outcome(self) -> str:
+        return self.stage.outcome
+
+
+class StageChange(models.Model):
+    """The opportunity entered `stage` at `changed_at`: the stage history."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
+    stage = models.ForeignKey(SalesStage, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["opportunity", "changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity} → {self.stage} ({self.changed_at:%Y-%m-%d})"
+
+
+auditlog.register(Account)
+auditlog.register(Product)
+auditlog.register(SalesStage)
+auditlog.register(Opportunity)

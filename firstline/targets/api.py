@@ -1,0 +1,20 @@
+from rest_framework import serializers
+
+from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.org.models import Person
+from firstline.targets.filtersets import TargetFilterSet
+from firstline.targets.models import Target
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    person = ScopedRelatedField(Person)
+
+    class Meta:
+        model = Target
+        fields = ["id", "person", "metric", "period", "start", "end", "amount", "currency"]
+        read_only_fields = ["start", "end"]
+
+
+class TargetViewSet(ScopedViewSet):
+    serializer_class = TargetSerializer
+    filterset_class = TargetFilterSet

@@ -1,0 +1,22 @@
+import django_filters
+
+from firstline.core.forms import PeriodField
+from firstline.pipeline.filtersets import visible_people
+from firstline.targets.models import Metric, Target
+
+
+class PeriodFilter(django_filters.Filter):
+    field_class = PeriodField
+
+
+class TargetFilterSet(django_filters.FilterSet):
+    person = django_filters.ModelChoiceFilter(queryset=visible_people)
+    metric = django_filters.ChoiceFilter(choices=Metric.choices)
+    within = PeriodFilter(method="filter_within", label="Within period")
+
+    class Meta:
+        model = Target
+        fields = ["person", "metric", "within"]
+
+    def filter_within(self, queryset, name, period):
+        return queryset.within(period)
