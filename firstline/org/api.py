@@ -5,6 +5,16 @@ from firstline.org.filtersets import MembershipFilterSet, PersonFilterSet, TeamF
 from firstline.org.models import Membership, Person, Team
 
 
+class CurrentPersonDefault:
+    """Default a reference to the requesting user's own person record."""
+
+    requires_context = True
+
+    def __call__(self, serializer_field):
+        user = serializer_field.context["request"].user
+        return Person.objects.filter(user=user).first()
+
+
 class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.org.api import CurrentPersonDefault
 from firstline.org.models import Person
 from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
 from firstline.pipeline.models import Account, Opportunity, Product, SalesStage
@@ -8,7 +9,7 @@ from firstline.pipeline.services import opportunity_save
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    owner = ScopedRelatedField(Person, allow_null=True, required=False)
+    owner = ScopedRelatedField(Person, allow_null=True, default=CurrentPersonDefault())
 
     class Meta:
         model = Account

@@ -1,3 +1,5 @@
+from auditlog.models import LogEntry
+
 from firstline.core.scoping import scoped_save
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedUpdateView
 from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
@@ -53,7 +55,7 @@ class OpportunityDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["stage_changes"] = self.object.stage_changes.select_related("stage", "changed_by")
-        context["history"] = self.object.history.select_related("actor")[:20]
+        context["history"] = LogEntry.objects.get_for_object(self.object).select_related("actor")[:20]
         return context
 
 

@@ -1,0 +1,217 @@
+"""Every URL pattern and API route, for every persona: who may list, read and change what.
+
+The walk over the URL resolver makes a new route fail here until its expectations are written down.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.test import TestCase
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from tests.world import PERSONAS, build_world
+
+SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
+# Who may see Alice's deals, accounts and targets: Alice, her manager, the executive above, the admin.
+ALICE_CIRCLE = frozenset({"seller_a", "manager_1", "executive", "admin"})
+ALICE_MANAGERS = frozenset({"manager_1", "executive", "admin"})
+DIRECTORY = ALICE_CIRCLE | {"enablement"}
+EAST_TEAM = frozenset({"seller_a", "seller_b", "manager_1", "executive", "enablement", "admin"})
+ADMIN = frozenset({"admin"})
+MANAGERS = frozenset({"manager_1", "manager_2", "executive", "admin"})
+
+
+@dataclass
+class Check:
+    method: str
+    allowed: frozenset
+    ok: int  # status for personas in `allowed`
+    denied: int = 404  # status for other signed-in personas
+    forbidden: frozenset = frozenset()  # personas who see the object but may not change it: 403
+    anonymous: int = 302  # pages redirect to sign-in; the API answers 401
+    data: dict | None = None
+    path: str = ""  # appended to the reversed URL (a query string)
+    in_list: str | None = None  # for lists: the world attribute whose id appears only to `allowed`
+
+    def expected(self, persona: str) -> int:
+        if persona == "anonymous":
+            return self.anonymous
+        if persona in self.allowed:
+            return self.ok
+        return 403 if persona in self.forbidden else self.denied
+
+
+@dataclass
+class Route:
+    args: tuple = ()  # world attribute names whose pk fills the URL
+    checks: list[Check] = field(default_factory=list)
+
+
+def page_list(in_list=None, allowed=SIGNED_IN):
+    return Route(checks=[Check("get", SIGNED_IN, 200, in_list=in_list and (in_list, allowed))])
+
+
+def api_list(in_list, visible, create=None):
+    checks = [Check("get", SIGNED_IN, 200, anonymous=401, in_list=(in_list, visible))]
+    if create:
+        checks.append(create)
+    return Route(checks=checks)
+
+
+def api_detail(obj, visible, changeable, patch):
+    """Read and change one object: invisible is 404, visible but not changeable is 403."""
+    return Route(
+        args=(obj,),
+        checks=[
+            Check("get", visible, 200, anonymous=401),
+            Check("patch", changeable, 200, anonymous=401, data=patch, forbidden=visible - changeable),
+        ],
+    )
+
+
+def opportunity_create_data(world):
+    today = timezone.localdate()
+    return {
+        "name": "New Acme deal", "account": world.account_a.pk, "owner": world.people["seller_a"].pk,
+        "amount": "1000.00", "stage": world.stages["prospect"].pk, "created": today.isoformat(),
+        "close_date": (today + timedelta(days=60)).isoformat(),
+    }
+
+
+ROUTES = {
+    "home": Route(checks=[Check("get", SIGNED_IN, 302)]),
+    "login": Route(checks=[Check("get", frozenset(), 200, denied=302, anonymous=200)]),
+    "logout": Route(checks=[Check("post", SIGNED_IN, 302, data={})]),
+    "org:my_team": Route(checks=[Check("get", MANAGERS, 200)]),
+    "org:person_list": page_list("person_a", DIRECTORY),
+    "org:person_detail": Route(args=("person_a",), checks=[Check("get", DIRECTORY, 200)]),
+    "pipeline:account_list": page_list("account_a", ALICE_CIRCLE),
+    "pipeline:account_detail": Route(args=("account_a",), checks=[Check("get", ALICE_CIRCLE, 200)]),
+    "pipeline:account_update": Route(
+        args=("account_a",),
+        checks=[
+            Check("get", ALICE_CIRCLE, 200),
+            Check("post", ALICE_CIRCLE, 302, data={"name": "Acme Corporation", "segment": "enterprise",
+                                                   "market_potential": "600000"}),
+        ],
+    ),
+    "pipeline:opportunity_list": page_list("opportunity_a", ALICE_CIRCLE),
+    "pipeline:opportunity_detail": Route(args=("opportunity_a",), checks=[Check("get", ALICE_CIRCLE, 200)]),
+    "pipeline:opportunity_update": Route(
+        args=("opportunity_a",),
+        checks=[
+            Check("get", ALICE_CIRCLE, 200),
+            Check("post", ALICE_CIRCLE, 302, data="opportunity_form"),
+        ],
+    ),
+    "targets:target_list": page_list("target_a", ALICE_CIRCLE),
+    "api:api-root": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
+    "api:schema": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
+    "api:docs": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
+    "api:token": Route(checks=[Check("get", frozenset(), 0, denied=405, anonymous=405)]),
+    "api:person-list": api_list("person_a", DIRECTORY, Check(
+        "post", ADMIN, 201, denied=403, anonymous=401, data={"name": "New Hire", "email": "new@example.com"})),
+    "api:person-detail": api_detail("person_a", DIRECTORY, ADMIN, {"title": "Senior Account Executive"}),
+    "api:team-list": api_list("east", EAST_TEAM, Check(
+        "post", ADMIN, 201, denied=403, anonymous=401, data={"name": "North", "kind": "team"})),
+    "api:team-detail": api_detail("east", EAST_TEAM, ADMIN, {"name": "East Coast"}),
+    "api:membership-list": api_list("membership_a", DIRECTORY),
+    "api:membership-detail": api_detail("membership_a", DIRECTORY, ADMIN, {"end": None}),
+    # A new account belongs to whoever creates it unless an owner is named.
+    "api:account-list": api_list("account_a", ALICE_CIRCLE, Check(
+        "post", SIGNED_IN, 201, anonymous=401, data={"name": "Fresh Prospect"})),
+    "api:account-detail": api_detail("account_a", ALICE_CIRCLE, ALICE_CIRCLE, {"industry": "Retail"}),
+    "api:product-list": api_list("product", SIGNED_IN, Check(
+        "post", ADMIN, 201, denied=403, anonymous=401, data={"name": "Pulse", "code": "PULSE"})),
+    "api:product-detail": api_detail("product", SIGNED_IN, ADMIN, {"family": "Analytics"}),
+    "api:salesstage-list": api_list("stage_prospect", SIGNED_IN),
+    "api:salesstage-detail": api_detail("stage_prospect", SIGNED_IN, ADMIN, {"probability": 15}),
+    "api:opportunity-list": api_list("opportunity_a", ALICE_CIRCLE, Check(
+        # Others cannot even name Alice's account and owner: the references are invalid to them.
+        "post", ALICE_CIRCLE, 201, denied=400, anonymous=401, data="opportunity_create")),
+    "api:opportunity-detail": api_detail("opportunity_a", ALICE_CIRCLE, ALICE_CIRCLE, {"next_step": "Call CFO"}),
+    "api:target-list": api_list("target_a", ALICE_CIRCLE),
+    "api:target-detail": api_detail("target_a", ALICE_CIRCLE, ALICE_MANAGERS, {"amount": "320000.00"}),
+}
+
+
+def walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from walk(entry.url_patterns, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}"
+        elif isinstance(entry, URLPattern):
+            yield f"<unnamed {entry.pattern}>"
+
+
+class AuthorizationMatrixTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = build_world()
+        cls.objects = {
+            "person_a": cls.world.people["seller_a"],
+            "membership_a": cls.world.people["seller_a"].memberships.get(),
+            "east": cls.world.east,
+            "account_a": cls.world.account_a,
+            "opportunity_a": cls.world.opportunity_a,
+            "target_a": cls.world.target_a,
+            "product": cls.world.product,
+            "stage_prospect": cls.world.stages["prospect"],
+        }
+
+    def test_every_route_has_expectations(self):
+        routes = set(walk(get_resolver().url_patterns))
+        self.assertEqual(routes - set(ROUTES), set(), "routes without expectations in ROUTES")
+        self.assertEqual(set(ROUTES) - routes, set(), "expectations for routes that do not exist")
+
+    def _data(self, data):
+        if data == "opportunity_create":
+            return opportunity_create_data(self.world)
+        if data == "opportunity_form":
+            opportunity = self.world.opportunity_a
+            return {"name": opportunity.name, "stage": self.world.stages["propose"].pk, "amount": "125000",
+                    "close_date": opportunity.close_date.isoformat(), "next_step": "Workshop"}
+        return data
+
+    def _request(self, name, route, check, persona):
+        self.client.logout()
+        if persona != "anonymous":
+            self.client.force_login(self.world.users[persona])
+        url = reverse(name, args=[self.objects[key].pk for key in route.args]) + check.path
+        data = self._data(check.data)
+        if name.startswith("api:") and check.method in {"post", "patch"}:
+            return getattr(self.client, check.method)(url, json.dumps(data), content_type="application/json")
+        if check.method == "get":
+            return self.client.get(url)
+        return self.client.post(url, data or {})
+
+    def test_matrix(self):
+        for name, route in ROUTES.items():
+            for check in route.checks:
+                for persona in PERSONAS:
+                    expected = check.expected(persona)
+                    if expected is None:
+                        continue
+                    with self.subTest(route=name, method=check.method, persona=persona):
+                        # Each request runs on fresh data, so one persona's change cannot mask another's.
+                        with transaction.atomic():
+                            response = self._request(name, route, check, persona)
+                            transaction.set_rollback(True)
+                        self.assertEqual(response.status_code, expected, getattr(response, "content", b"")[:300])
+                        if check.in_list and response.status_code == 200:
+                            self._assert_listed(response, name, check, persona)
+
+    def _assert_listed(self, response, name, check, persona):
+        key, visible = check.in_list
+        obj = self.objects[key]
+        if name.startswith("api:"):
+            ids = {row["id"] for row in response.json()["results"]}
+            listed = obj.pk in ids
+        else:
+            listed = obj in response.context["object_list"]
+        self.assertEqual(listed, persona in visible, f"{key} listed={listed} for {persona}")
