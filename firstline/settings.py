@@ -101,7 +101,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,6 +113,10 @@ MIDDLEWARE = [
     # Last, so that it sees the outcome of the login view.
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:
+    # Serves the collected static files; in development Django's staticfiles app does that.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],

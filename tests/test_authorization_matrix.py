@@ -75,8 +75,12 @@ def api_detail(obj, visible, changeable, patch):
 def opportunity_create_data(world):
     today = timezone.localdate()
     return {
-        "name": "New Acme deal", "account": world.account_a.pk, "owner": world.people["seller_a"].pk,
-        "amount": "1000.00", "stage": world.stages["prospect"].pk, "created": today.isoformat(),
+        "name": "New Acme deal",
+        "account": world.account_a.pk,
+        "owner": world.people["seller_a"].pk,
+        "amount": "1000.00",
+        "stage": world.stages["prospect"].pk,
+        "created": today.isoformat(),
         "close_date": (today + timedelta(days=60)).isoformat(),
     }
 
@@ -94,8 +98,12 @@ ROUTES = {
         args=("account_a",),
         checks=[
             Check("get", ALICE_CIRCLE, 200),
-            Check("post", ALICE_CIRCLE, 302, data={"name": "Acme Corporation", "segment": "enterprise",
-                                                   "market_potential": "600000"}),
+            Check(
+                "post",
+                ALICE_CIRCLE,
+                302,
+                data={"name": "Acme Corporation", "segment": "enterprise", "market_potential": "600000"},
+            ),
         ],
     ),
     "pipeline:opportunity_list": page_list("opportunity_a", ALICE_CIRCLE),
@@ -112,27 +120,58 @@ ROUTES = {
     "api:schema": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:docs": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:token": Route(checks=[Check("get", frozenset(), 0, denied=405, anonymous=405)]),
-    "api:person-list": api_list("person_a", DIRECTORY, Check(
-        "post", ADMIN, 201, denied=403, anonymous=401, data={"name": "New Hire", "email": "new@example.com"})),
+    "api:person-list": api_list(
+        "person_a",
+        DIRECTORY,
+        Check(
+            "post",
+            ADMIN,
+            201,
+            denied=403,
+            anonymous=401,
+            data={"name": "New Hire", "email": "new@example.com"},
+        ),
+    ),
     "api:person-detail": api_detail("person_a", DIRECTORY, ADMIN, {"title": "Senior Account Executive"}),
-    "api:team-list": api_list("east", EAST_TEAM, Check(
-        "post", ADMIN, 201, denied=403, anonymous=401, data={"name": "North", "kind": "team"})),
+    "api:team-list": api_list(
+        "east",
+        EAST_TEAM,
+        Check("post", ADMIN, 201, denied=403, anonymous=401, data={"name": "North", "kind": "team"}),
+    ),
     "api:team-detail": api_detail("east", EAST_TEAM, ADMIN, {"name": "East Coast"}),
     "api:membership-list": api_list("membership_a", DIRECTORY),
     "api:membership-detail": api_detail("membership_a", DIRECTORY, ADMIN, {"end": None}),
     # A new account belongs to whoever creates it unless an owner is named.
-    "api:account-list": api_list("account_a", ALICE_CIRCLE, Check(
-        "post", SIGNED_IN, 201, anonymous=401, data={"name": "Fresh Prospect"})),
+    "api:account-list": api_list(
+        "account_a",
+        ALICE_CIRCLE,
+        Check("post", SIGNED_IN, 201, anonymous=401, data={"name": "Fresh Prospect"}),
+    ),
     "api:account-detail": api_detail("account_a", ALICE_CIRCLE, ALICE_CIRCLE, {"industry": "Retail"}),
-    "api:product-list": api_list("product", SIGNED_IN, Check(
-        "post", ADMIN, 201, denied=403, anonymous=401, data={"name": "Pulse", "code": "PULSE"})),
+    "api:product-list": api_list(
+        "product",
+        SIGNED_IN,
+        Check("post", ADMIN, 201, denied=403, anonymous=401, data={"name": "Pulse", "code": "PULSE"}),
+    ),
     "api:product-detail": api_detail("product", SIGNED_IN, ADMIN, {"family": "Analytics"}),
     "api:salesstage-list": api_list("stage_prospect", SIGNED_IN),
     "api:salesstage-detail": api_detail("stage_prospect", SIGNED_IN, ADMIN, {"probability": 15}),
-    "api:opportunity-list": api_list("opportunity_a", ALICE_CIRCLE, Check(
-        # Others cannot even name Alice's account and owner: the references are invalid to them.
-        "post", ALICE_CIRCLE, 201, denied=400, anonymous=401, data="opportunity_create")),
-    "api:opportunity-detail": api_detail("opportunity_a", ALICE_CIRCLE, ALICE_CIRCLE, {"next_step": "Call CFO"}),
+    "api:opportunity-list": api_list(
+        "opportunity_a",
+        ALICE_CIRCLE,
+        Check(
+            # Others cannot even name Alice's account and owner: the references are invalid to them.
+            "post",
+            ALICE_CIRCLE,
+            201,
+            denied=400,
+            anonymous=401,
+            data="opportunity_create",
+        ),
+    ),
+    "api:opportunity-detail": api_detail(
+        "opportunity_a", ALICE_CIRCLE, ALICE_CIRCLE, {"next_step": "Call CFO"}
+    ),
     "api:target-list": api_list("target_a", ALICE_CIRCLE),
     "api:target-detail": api_detail("target_a", ALICE_CIRCLE, ALICE_MANAGERS, {"amount": "320000.00"}),
 }
@@ -174,8 +213,13 @@ class AuthorizationMatrixTests(TestCase):
             return opportunity_create_data(self.world)
         if data == "opportunity_form":
             opportunity = self.world.opportunity_a
-            return {"name": opportunity.name, "stage": self.world.stages["propose"].pk, "amount": "125000",
-                    "close_date": opportunity.close_date.isoformat(), "next_step": "Workshop"}
+            return {
+                "name": opportunity.name,
+                "stage": self.world.stages["propose"].pk,
+                "amount": "125000",
+                "close_date": opportunity.close_date.isoformat(),
+                "next_step": "Workshop",
+            }
         return data
 
     def _request(self, name, route, check, persona):
@@ -202,7 +246,9 @@ class AuthorizationMatrixTests(TestCase):
                         with transaction.atomic():
                             response = self._request(name, route, check, persona)
                             transaction.set_rollback(True)
-                        self.assertEqual(response.status_code, expected, getattr(response, "content", b"")[:300])
+                        self.assertEqual(
+                            response.status_code, expected, getattr(response, "content", b"")[:300]
+                        )
                         if check.in_list and response.status_code == 200:
                             self._assert_listed(response, name, check, persona)
 

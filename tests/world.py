@@ -20,7 +20,15 @@ from firstline.pipeline.models import Account, Opportunity, Outcome, Product, Sa
 from firstline.targets.models import Target
 
 PERSONAS = (
-    "anonymous", "seller_a", "seller_b", "seller_c", "manager_1", "manager_2", "executive", "enablement", "admin",
+    "anonymous",
+    "seller_a",
+    "seller_b",
+    "seller_c",
+    "manager_1",
+    "manager_2",
+    "executive",
+    "enablement",
+    "admin",
 )
 
 
@@ -64,33 +72,71 @@ def build_world() -> World:
     east = Team.objects.create(name="East", parent=company, manager=people["manager_1"])
     west = Team.objects.create(name="West", parent=company, manager=people["manager_2"])
     start = date(2024, 1, 1)
-    for key, team in [("seller_a", east), ("seller_b", east), ("seller_c", west), ("manager_1", company),
-                      ("manager_2", company), ("executive", company), ("enablement", company)]:
+    for key, team in [
+        ("seller_a", east),
+        ("seller_b", east),
+        ("seller_c", west),
+        ("manager_1", company),
+        ("manager_2", company),
+        ("executive", company),
+        ("enablement", company),
+    ]:
         Membership.objects.create(person=people[key], team=team, start=start)
 
     stages = {
-        "prospect": SalesStage.objects.create(name="Prospect", order=1, probability=10, exit_criteria="A need is named."),
+        "prospect": SalesStage.objects.create(
+            name="Prospect", order=1, probability=10, exit_criteria="A need is named."
+        ),
         "propose": SalesStage.objects.create(name="Propose", order=2, probability=60),
         "won": SalesStage.objects.create(name="Closed Won", order=3, probability=100, outcome=Outcome.WON),
         "lost": SalesStage.objects.create(name="Closed Lost", order=4, probability=0, outcome=Outcome.LOST),
     }
     product = Product.objects.create(name="Insight Cloud", code="IC")
-    account_a = Account.objects.create(name="Acme Corp", owner=people["seller_a"], market_potential=Decimal(500_000))
-    account_c = Account.objects.create(name="Cobalt Ltd", owner=people["seller_c"], market_potential=Decimal(200_000))
+    account_a = Account.objects.create(
+        name="Acme Corp", owner=people["seller_a"], market_potential=Decimal(500_000)
+    )
+    account_c = Account.objects.create(
+        name="Cobalt Ltd", owner=people["seller_c"], market_potential=Decimal(200_000)
+    )
     today = timezone.localdate()
     opportunity_a = Opportunity.objects.create(
-        name="Acme expansion", account=account_a, owner=people["seller_a"], amount=Decimal(120_000),
-        stage=stages["prospect"], created=today - timedelta(days=30), close_date=today + timedelta(days=20),
+        name="Acme expansion",
+        account=account_a,
+        owner=people["seller_a"],
+        amount=Decimal(120_000),
+        stage=stages["prospect"],
+        created=today - timedelta(days=30),
+        close_date=today + timedelta(days=20),
         external_id="CRM-A",
     )
     opportunity_c = Opportunity.objects.create(
-        name="Cobalt renewal", account=account_c, owner=people["seller_c"], amount=Decimal(80_000),
-        stage=stages["prospect"], created=today - timedelta(days=10), close_date=today + timedelta(days=40),
+        name="Cobalt renewal",
+        account=account_c,
+        owner=people["seller_c"],
+        amount=Decimal(80_000),
+        stage=stages["prospect"],
+        created=today - timedelta(days=10),
+        close_date=today + timedelta(days=40),
     )
     for opportunity in (opportunity_a, opportunity_c):
-        StageChange.objects.create(opportunity=opportunity, stage=opportunity.stage, changed_at=timezone.now())
+        StageChange.objects.create(
+            opportunity=opportunity, stage=opportunity.stage, changed_at=timezone.now()
+        )
     quarter = fiscal_calendar().quarter_of(today)
     target_a = Target.objects.create(person=people["seller_a"], period=quarter.label, amount=Decimal(300_000))
     target_c = Target.objects.create(person=people["seller_c"], period=quarter.label, amount=Decimal(250_000))
-    return World(people, users, company, east, west, stages, product, account_a, account_c,
-                 opportunity_a, opportunity_c, target_a, target_c)
+    return World(
+        people,
+        users,
+        company,
+        east,
+        west,
+        stages,
+        product,
+        account_a,
+        account_c,
+        opportunity_a,
+        opportunity_c,
+        target_a,
+        target_c,
+    )

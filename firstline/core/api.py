@@ -37,7 +37,7 @@ class ScopedViewSet(
 
     def get_queryset(self):
         model = self.get_serializer_class().Meta.model
-        return model.objects.visible_to(self.request.user).select_related(*self.select_related)
+        return model.objects.visible_to(self.request.user).with_related(self.select_related)
 
     def _write(self, serializer, instance):
         for field, value in serializer.validated_data.items():
@@ -45,7 +45,9 @@ class ScopedViewSet(
         try:
             self.service(actor=self.request.user, instance=instance)
         except ModelValidationError as error:
-            raise ApiValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
+            raise ApiValidationError(
+                error.message_dict if hasattr(error, "error_dict") else error.messages
+            ) from None
         except OutOfScope as error:
             raise PermissionDenied(str(error)) from None
         serializer.instance = instance

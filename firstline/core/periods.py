@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-PERIOD_HELP = "Write periods as 2025 (fiscal year), 2025Q3 (quarter), 2025-07 (month) or 2025YTD (year to date)."
+PERIOD_HELP = (
+    "Write periods as 2025 (fiscal year), 2025Q3 (quarter), 2025-07 (month) or 2025YTD (year to date)."
+)
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:Q(?P<quarter>[1-4])|-(?P<month>\d{2})|(?P<ytd>YTD))?$")
 
 
@@ -75,7 +77,9 @@ class FiscalCalendar:
         start = self.year_start(fiscal_year)
         first_year, first_month = _add_months(start.year, start.month, 3 * (quarter - 1))
         last_year, last_month = _add_months(first_year, first_month, 2)
-        return Period(f"{fiscal_year}Q{quarter}", date(first_year, first_month, 1), _month_end(last_year, last_month))
+        return Period(
+            f"{fiscal_year}Q{quarter}", date(first_year, first_month, 1), _month_end(last_year, last_month)
+        )
 
     def month(self, year: int, month: int) -> Period:
         if not 1 <= month <= 12:

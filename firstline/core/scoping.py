@@ -32,6 +32,10 @@ class ScopedQuerySet(models.QuerySet):
     def editable_by(self, user):
         return self._scoped(user, "change")
 
+    def with_related(self, fields: tuple[str, ...]):
+        """select_related() for a possibly empty tuple of fields (empty means none, not all)."""
+        return self.select_related(*fields) if fields else self
+
 
 def get_visible_or_404(queryset, user, **lookup):
     try:

@@ -20,7 +20,9 @@ def home(request):
 
 
 def is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
 
 
 class ScopedListView(FilterView):
@@ -31,7 +33,7 @@ class ScopedListView(FilterView):
     partial_template_name: str = ""
 
     def get_queryset(self):
-        return self.model.objects.visible_to(self.request.user).select_related(*self.select_related)
+        return self.model.objects.visible_to(self.request.user).with_related(self.select_related)
 
     def get_template_names(self) -> list[str]:
         if is_htmx(self.request) and self.partial_template_name:
@@ -43,7 +45,7 @@ class ScopedDetailView(DetailView):
     select_related: tuple[str, ...] = ()
 
     def get_queryset(self):
-        return self.model.objects.visible_to(self.request.user).select_related(*self.select_related)
+        return self.model.objects.visible_to(self.request.user).with_related(self.select_related)
 
 
 class ScopedUpdateView(UpdateView):

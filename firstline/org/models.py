@@ -65,7 +65,9 @@ class Team(models.Model):
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=TeamKind, default=TeamKind.TEAM)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     manager = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
     )
@@ -80,12 +82,6 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        if self.pk and self.parent_id:
-            parent_path = Team.objects.filter(pk=self.parent_id).values_list("path", flat=True).first() or ""
-            if f"/{self.pk}/" in parent_path:
-                raise ValidationError({"parent": "A team cannot sit below itself or one of its own sub-teams."})
-
     @transaction.atomic
     def save(self, *args, **kwargs) -> None:
         old_path = self.path
@@ -99,6 +95,14 @@ class Team(models.Model):
             Team.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
                 path=Replace(F("path"), Value(old_path), Value(self.path))
             )
+
+    def clean(self) -> None:
+        if self.pk and self.parent_id:
+            parent_path = Team.objects.filter(pk=self.parent_id).values_list("path", flat=True).first() or ""
+            if f"/{self.pk}/" in parent_path:
+                raise ValidationError(
+                    {"parent": "A team cannot sit below itself or one of its own sub-teams."}
+                )
 
     def subtree(self) -> models.QuerySet["Team"]:
         return Team.objects.filter(path__startswith=self.path)

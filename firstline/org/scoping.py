@@ -114,4 +114,3 @@ class SharedScope:
         if action == "view":
             return Q() if (who.person_id is not None or who.is_admin) else NOTHING
         return Q() if who.is_admin else NOTHING
-

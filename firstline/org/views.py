@@ -68,7 +68,9 @@ def person_detail(request, pk: int):
             "person": person,
             "period": period,
             "figures": figures,
-            "open_opportunities": opportunities.open().select_related("account", "stage").order_by("close_date")[:10],
+            "open_opportunities": opportunities.open()
+            .select_related("account", "stage")
+            .order_by("close_date")[:10],
             "open_count": opportunities.open().count(),
             "targets": Target.objects.visible_to(request.user).filter(person=person).order_by("-start")[:8],
             "memberships": person.memberships.select_related("team").order_by("-start"),

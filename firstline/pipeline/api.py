@@ -14,8 +14,17 @@ class AccountSerializer(serializers.ModelSerializer):
     class Meta:
         model = Account
         fields = [
-            "id", "name", "industry", "segment", "city", "country", "latitude", "longitude",
-            "market_potential", "currency", "owner",
+            "id",
+            "name",
+            "industry",
+            "segment",
+            "city",
+            "country",
+            "latitude",
+            "longitude",
+            "market_potential",
+            "currency",
+            "owner",
         ]
 
 
@@ -41,8 +50,22 @@ class OpportunitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Opportunity
         fields = [
-            "id", "external_id", "name", "account", "owner", "product", "amount", "currency", "stage",
-            "outcome", "created", "close_date", "closed_on", "loss_reason", "competitor", "next_step",
+            "id",
+            "external_id",
+            "name",
+            "account",
+            "owner",
+            "product",
+            "amount",
+            "currency",
+            "stage",
+            "outcome",
+            "created",
+            "close_date",
+            "closed_on",
+            "loss_reason",
+            "competitor",
+            "next_step",
         ]
         read_only_fields = ["closed_on"]
 

@@ -15,8 +15,9 @@ class AccountFilterSet(django_filters.FilterSet):
     industry = django_filters.CharFilter(lookup_expr="iexact")
     country = django_filters.CharFilter(lookup_expr="iexact")
     owner = django_filters.ModelChoiceFilter(queryset=visible_people)
-    min_potential = django_filters.NumberFilter(field_name="market_potential", lookup_expr="gte",
-                                                label="Potential at least")
+    min_potential = django_filters.NumberFilter(
+        field_name="market_potential", lookup_expr="gte", label="Potential at least"
+    )
 
     class Meta:
         model = Account
@@ -25,14 +26,24 @@ class AccountFilterSet(django_filters.FilterSet):
 
 class OpportunityFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
-    outcome = django_filters.ChoiceFilter(field_name="stage__outcome", choices=Outcome.choices, label="Status")
+    outcome = django_filters.ChoiceFilter(
+        field_name="stage__outcome", choices=Outcome.choices, label="Status"
+    )
     stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all())
     owner = django_filters.ModelChoiceFilter(queryset=visible_people)
     account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
-    close_after = django_filters.DateFilter(field_name="close_date", lookup_expr="gte", label="Closing from",
-                                            widget=forms.DateInput(attrs={"type": "date"}))
-    close_before = django_filters.DateFilter(field_name="close_date", lookup_expr="lte", label="Closing until",
-                                             widget=forms.DateInput(attrs={"type": "date"}))
+    close_after = django_filters.DateFilter(
+        field_name="close_date",
+        lookup_expr="gte",
+        label="Closing from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    close_before = django_filters.DateFilter(
+        field_name="close_date",
+        lookup_expr="lte",
+        label="Closing until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte", label="Amount at least")
     ordering = django_filters.OrderingFilter(
         fields=(("close_date", "close_date"), ("amount", "amount"), ("name", "name")),

@@ -6,7 +6,16 @@ from firstline.pipeline.models import Account, Opportunity, SalesStage
 class AccountForm(forms.ModelForm):
     class Meta:
         model = Account
-        fields = ["name", "industry", "segment", "city", "country", "latitude", "longitude", "market_potential"]
+        fields = [
+            "name",
+            "industry",
+            "segment",
+            "city",
+            "country",
+            "latitude",
+            "longitude",
+            "market_potential",
+        ]
 
 
 class OpportunityForm(forms.ModelForm):

@@ -31,19 +31,30 @@ class Account(models.Model):
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 two-letter code.")
     latitude = models.DecimalField(
-        max_digits=8, decimal_places=5, null=True, blank=True,
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        max_digits=8, decimal_places=5, null=True, blank=True,
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     market_potential = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)],
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
         help_text="Estimated yearly spend the account could place with us.",
     )
     currency = models.CharField(max_length=3, default=default_currency)
-    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    owner = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope = PersonScope("owner")
@@ -51,7 +62,9 @@ class Account(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(market_potential__gte=0), name="account_potential_not_negative"),
+            models.CheckConstraint(
+                condition=Q(market_potential__gte=0), name="account_potential_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -40,4 +40,3 @@ def opportunity_save(*, actor, instance: Opportunity) -> Opportunity:
 
     save_in_scope(actor, opportunity, save)
     return opportunity
-

@@ -40,7 +40,9 @@ class Target(models.Model):
     class Meta:
         ordering = ["start", "person"]
         constraints = [
-            models.UniqueConstraint(fields=["person", "metric", "period"], name="target_one_per_person_period"),
+            models.UniqueConstraint(
+                fields=["person", "metric", "period"], name="target_one_per_person_period"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="target_amount_not_negative"),
         ]
         indexes = [models.Index(fields=["person", "start", "end"], name="target_person_dates")]
@@ -48,18 +50,20 @@ class Target(models.Model):
     def __str__(self) -> str:
         return f"{self.person} {self.get_metric_display()} {self.period}"
 
+    def save(self, *args, **kwargs) -> None:
+        self.clean()  # start and end always follow the period label
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         try:
             period = fiscal_calendar().parse(self.period)
         except PeriodError as error:
             raise ValidationError({"period": str(error)}) from None
         if period.label.endswith("YTD"):
-            raise ValidationError({"period": "A target is set for a year, quarter or month, not year to date."})
+            raise ValidationError(
+                {"period": "A target is set for a year, quarter or month, not year to date."}
+            )
         self.period, self.start, self.end = period.label, period.start, period.end
-
-    def save(self, *args, **kwargs) -> None:
-        self.clean()  # start and end always follow the period label
-        super().save(*args, **kwargs)
 
 
 auditlog.register(Target)

@@ -15,7 +15,11 @@ def money(value) -> str:
     value = Decimal(value)
     sign = "−" if value < 0 else ""
     value = abs(value)
-    for threshold, suffix in ((Decimal(1_000_000_000), " B"), (Decimal(1_000_000), " M"), (Decimal(1_000), " k")):
+    for threshold, suffix in (
+        (Decimal(1_000_000_000), " B"),
+        (Decimal(1_000_000), " M"),
+        (Decimal(1_000), " k"),
+    ):
         if value >= threshold:
             scaled = value / threshold
             return f"{sign}{scaled:.1f}{suffix}" if scaled < 100 else f"{sign}{scaled:.0f}{suffix}"
