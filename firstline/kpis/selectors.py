@@ -31,7 +31,8 @@ class SellerFigures:
 
 
 def _sum_by(queryset, person_field: str, amount_field: str) -> dict[int, Decimal]:
-    rows = queryset.order_by().values(person_field).annotate(total=Sum(amount_field)).values_list(person_field, "total")
+    grouped = queryset.order_by().values(person_field).annotate(total=Sum(amount_field))
+    rows = grouped.values_list(person_field, "total")
     return {person_id: total or ZERO for person_id, total in rows}
 
 

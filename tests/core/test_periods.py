@@ -1,4 +1,5 @@
 from datetime import date
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -62,7 +63,7 @@ def test_four_quarters_tile_the_fiscal_year_without_gaps(calendar, fiscal_year):
     quarters = [calendar.quarter(fiscal_year, q) for q in range(1, 5)]
     assert quarters[0].start == year.start
     assert quarters[-1].end == year.end
-    for previous, following in zip(quarters, quarters[1:], strict=False):
+    for previous, following in pairwise(quarters):
         assert (following.start - previous.end).days == 1
     assert sum(q.days for q in quarters) == year.days
     assert year.days in (365, 366)
