@@ -1,5 +1,8 @@
 # Firstline: `make demo` sets everything up and starts the demo; `make test` runs every test.
-PYTHON ?= python$(shell cut -d. -f1,2 .python-version)
+PYTHON_VERSION := $(shell cat .python-version)
+# pyenv's interpreter for .python-version, else whatever python3.12 is on the PATH.
+PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/bin/python3) \
+                      $(shell command -v python$(basename $(PYTHON_VERSION)) 2>/dev/null))
 UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 VENV := .venv
