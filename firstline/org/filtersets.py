@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 
 from firstline.org.models import Membership, Person, Role, Team
 
@@ -8,8 +9,10 @@ def visible_teams(request):
 
 
 class PersonFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
-    role = django_filters.ChoiceFilter(choices=Role.choices)
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
+    )
+    role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="Any")
     team = django_filters.ModelChoiceFilter(
         queryset=visible_teams, method="filter_team", label="Team (and its sub-teams)"
     )

@@ -10,11 +10,13 @@ def visible_people(request):
 
 
 class AccountFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
-    segment = django_filters.ChoiceFilter(choices=Segment.choices)
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
+    )
+    segment = django_filters.ChoiceFilter(choices=Segment.choices, empty_label="Any")
     industry = django_filters.CharFilter(lookup_expr="iexact")
     country = django_filters.CharFilter(lookup_expr="iexact")
-    owner = django_filters.ModelChoiceFilter(queryset=visible_people)
+    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
     min_potential = django_filters.NumberFilter(
         field_name="market_potential", lookup_expr="gte", label="Potential at least"
     )
@@ -25,12 +27,14 @@ class AccountFilterSet(django_filters.FilterSet):
 
 
 class OpportunityFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
-    outcome = django_filters.ChoiceFilter(
-        field_name="stage__outcome", choices=Outcome.choices, label="Status"
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
     )
-    stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all())
-    owner = django_filters.ModelChoiceFilter(queryset=visible_people)
+    outcome = django_filters.ChoiceFilter(
+        field_name="stage__outcome", choices=Outcome.choices, label="Status", empty_label="Any"
+    )
+    stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all(), empty_label="Any")
+    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
     account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
     close_after = django_filters.DateFilter(
         field_name="close_date",

@@ -10,8 +10,8 @@ class PeriodFilter(django_filters.Filter):
 
 
 class TargetFilterSet(django_filters.FilterSet):
-    person = django_filters.ModelChoiceFilter(queryset=visible_people)
-    metric = django_filters.ChoiceFilter(choices=Metric.choices)
+    person = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
+    metric = django_filters.ChoiceFilter(choices=Metric.choices, empty_label="Any")
     within = PeriodFilter(method="filter_within", label="Within period")
 
     class Meta:
