@@ -19,6 +19,31 @@ def home(request):
     return redirect("org:person_list")
 
 
+def sortable_headers(request, columns: list[tuple[str, str, bool]], default: str):
+    """Read ?sort= (a column key, "-" first for descending) and describe each header for the template.
+
+    `columns` are (key, label, numeric); a key of "" marks a column that does not sort.
+    Returns the chosen key, whether it is descending, and the headers with their links and aria-sort.
+    """
+    keys = {key for key, _label, _numeric in columns if key}
+    sort = request.GET.get("sort", default)
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    if key not in keys:
+        key, descending = default.removeprefix("-"), default.startswith("-")
+    headers = []
+    for column, label, numeric in columns:
+        current = column == key
+        headers.append(
+            {
+                "label": label,
+                "numeric": numeric,
+                "sort": (f"-{column}" if current and not descending else column) if column else "",
+                "aria_sort": ("descending" if descending else "ascending") if current else "",
+            }
+        )
+    return key, descending, headers
+
+
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get(
         "HX-History-Restore-Request"

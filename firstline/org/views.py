@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from firstline.core.periods import PeriodError, fiscal_calendar
 from firstline.core.scoping import get_visible_or_404
-from firstline.core.views import ScopedListView
+from firstline.core.views import ScopedListView, sortable_headers
 from firstline.kpis.selectors import seller_figures, totals
 from firstline.org.filtersets import PersonFilterSet
 from firstline.org.models import Membership, Person, Role, Team
@@ -26,6 +26,26 @@ def requested_period(request):
     return calendar.quarter_of(timezone.localdate())
 
 
+MY_TEAM_COLUMNS = [
+    ("seller", "Seller", False),
+    ("team", "Team", False),
+    ("won", "Closed won", True),
+    ("target", "Target", True),
+    ("to_plan", "To plan", True),
+    ("", "Attainment", False),
+    ("pipeline", "Open pipeline", True),
+]
+MY_TEAM_SORT_KEYS = {
+    "seller": lambda row: row[0].person.name,
+    "team": lambda row: (row[1].path, row[0].person.name),
+    "won": lambda row: row[0].won,
+    "target": lambda row: row[0].target,
+    # Sellers without a target ("no data") sort below everyone with one.
+    "to_plan": lambda row: (row[0].percent_to_plan is not None, row[0].percent_to_plan or 0),
+    "pipeline": lambda row: row[0].open_pipeline,
+}
+
+
 def my_team(request):
     """Each manager's team at a glance: members and this period's numbers against target."""
     who = viewer(request.user)
@@ -43,13 +63,18 @@ def my_team(request):
     memberships = list(members)
     rows = seller_figures(viewer=request.user, people=[m.person for m in memberships], period=period)
     team_of = {m.person_id: m.team for m in memberships}
+    sort, descending, headers = sortable_headers(request, MY_TEAM_COLUMNS, default="team")
+    table = sorted(
+        ((row, team_of[row.person.pk]) for row in rows), key=MY_TEAM_SORT_KEYS[sort], reverse=descending
+    )
     return render(
         request,
         "org/my_team.html",
         {
             "teams": teams,
             "period": period,
-            "rows": [(row, team_of[row.person.pk]) for row in rows],
+            "rows": table,
+            "headers": headers,
             "total": totals(rows),
         },
     )

@@ -98,3 +98,14 @@ class MyTeamTests(TestCase):
         with self.assertNumQueries(len(small.captured_queries)):
             response = self.client.get(reverse("org:my_team"))
         assert len(response.context["rows"]) == 12
+
+    def test_sellers_can_be_sorted_by_attainment_with_no_data_last(self):
+        _response, rows = self.rows("manager_1", sort="-to_plan")
+        assert list(rows) == ["Alice Archer", "Bob Baker"]
+        response, rows = self.rows("manager_1", sort="to_plan")
+        assert list(rows) == ["Bob Baker", "Alice Archer"]
+        self.assertContains(response, 'aria-sort="ascending"')
+
+    def test_an_unknown_sort_falls_back_to_team_order(self):
+        _response, rows = self.rows("executive", sort="salary")
+        assert list(rows) == ["Alice Archer", "Bob Baker", "Carol Cole"]
