@@ -14,7 +14,7 @@ class PersonFilterSet(django_filters.FilterSet):
     )
     role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="Any")
     team = django_filters.ModelChoiceFilter(
-        queryset=visible_teams, method="filter_team", label="Team (and its sub-teams)"
+        queryset=visible_teams, method="filter_team", label="Team (and its sub-teams)", empty_label="Any"
     )
 
     class Meta:

@@ -19,6 +19,7 @@ from firstline.core.scoping import NOTHING, Action
 @dataclass(frozen=True)
 class Viewer:
     person_id: int | None
+    name: str | None
     role: str | None
     is_admin: bool
     managed_paths: tuple[str, ...]
@@ -49,10 +50,11 @@ def viewer(user) -> Viewer:
         return cached
     from firstline.org.models import Person, Role, Team
 
-    person = Person.objects.filter(user=user).only("id", "role").first()
+    person = Person.objects.filter(user=user).only("id", "name", "role").first()
     paths = tuple(Team.objects.filter(manager=person).values_list("path", flat=True)) if person else ()
     result = Viewer(
         person_id=person.pk if person else None,
+        name=person.name if person else None,
         role=person.role if person else None,
         is_admin=user.is_superuser or (person is not None and person.role == Role.ADMIN),
         managed_paths=paths,

@@ -52,6 +52,7 @@ class OpportunityFilterSet(django_filters.FilterSet):
     ordering = django_filters.OrderingFilter(
         fields=(("close_date", "close_date"), ("amount", "amount"), ("name", "name")),
         label="Sort by",
+        empty_label="Close date",
     )
 
     class Meta:

@@ -1,0 +1,228 @@
+"""The journeys that matter, driven through a real Chromium: each page on the way is audited for
+console errors, Content-Security-Policy violations and axe-core accessibility violations."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from playwright.sync_api import expect
+
+from firstline.core.periods import fiscal_calendar
+from firstline.core.templatetags.firstline import money
+from firstline.pipeline.models import Opportunity
+
+pytestmark = pytest.mark.browser
+
+
+def fact(page, term: str):
+    """The value of one fact in a page's <dl class="facts">."""
+    return page.locator("dl.facts dt", has_text=re.compile(f"^{term}$")).locator(
+        "xpath=following-sibling::dd"
+    )
+
+
+def test_a_manager_signs_in_and_drills_from_the_team_to_a_seller_to_a_deal(
+    page, world, password, check_page, screenshot, publish_screenshot
+):
+    quarter = fiscal_calendar().quarter_of(timezone.localdate())
+    Opportunity.objects.create(
+        name="Acme pilot",
+        account=world.account_a,
+        owner=world.people["seller_a"],
+        amount=Decimal(90_000),
+        stage=world.stages["won"],
+        created=quarter.start - timedelta(days=60),
+        close_date=quarter.start,
+        closed_on=quarter.start,
+    )
+    acme_expansion = world.opportunity_a
+    open_this_quarter = money(acme_expansion.amount if acme_expansion.close_date in quarter else 0)
+
+    page.goto("/login/")
+    check_page()
+    screenshot("00-sign-in")
+    page.get_by_label("Username").fill("manager_1")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_url(re.compile(r"/team/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("My team")
+    expect(page.get_by_role("link", name="My team")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("heading", name="Sellers (2)")).to_be_visible()
+    alice = page.locator("tbody tr", has=page.get_by_role("link", name="Alice Archer"))
+    bob = page.locator("tbody tr", has=page.get_by_role("link", name="Bob Baker"))
+    # Team, closed won, target, to plan, attainment (a bar), open pipeline closing in the quarter.
+    expect(alice.locator("td")).to_have_text(["East", "90.0 k", "300 k", "30 %", "", open_this_quarter])
+    expect(bob.locator("td")).to_have_text(["East", "0", "—", "no data", "no target set", "0"])
+    check_page()
+    publish_screenshot(screenshot("01-my-team"), "my-team.png")
+
+    page.get_by_role("link", name="Alice Archer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Alice Archer")
+    deal = page.locator("tbody tr", has=page.get_by_role("link", name="Acme expansion"))
+    expect(deal.locator("td")).to_have_text(
+        ["Acme Corp", "Prospect", "120 k", date_format(acme_expansion.close_date, "j M Y")]
+    )
+    check_page()
+    screenshot("02-seller")
+
+    page.get_by_role("link", name="Acme expansion").click()
+    expect(page).to_have_url(re.compile(rf"/opportunities/{acme_expansion.pk}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Acme expansion")
+    expect(fact(page, "Stage")).to_have_text("Prospect 10 %")
+    expect(fact(page, "Amount")).to_have_text("120 k USD")
+    expect(page.get_by_role("heading", name="To leave Prospect")).to_be_visible()
+    check_page()
+    screenshot("03-opportunity")
+
+
+def test_signing_in_works_by_keyboard_alone_and_the_skip_link_is_the_first_tab_stop(
+    page, world, password, check_page
+):
+    skip_link = page.get_by_role("link", name="Skip to content")
+    page.goto("/login/")
+    # Django's login form autofocuses Username; the skip link is the only stop before the brand.
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_in_viewport()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("() => document.activeElement === document.body"), "something precedes the skip link"
+
+    page.keyboard.press("Tab")
+    expect(skip_link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.type("manager_1")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    # The browser keeps the #main fragment across the redirect after signing in.
+    expect(page).to_have_url(re.compile(r"/team/(#main)?$"))
+
+    # Without autofocus the first Tab reveals the skip link, and following it moves focus past the
+    # navigation to the first control of the page's content.
+    page.goto("/team/")
+    page.keyboard.press("Tab")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Period")).to_be_focused()
+    check_page()
+
+
+def test_the_opportunity_list_filters_in_place_and_back_restores_the_previous_filters(
+    page, world, sign_in, check_page, screenshot
+):
+    today = timezone.localdate()
+    Opportunity.objects.create(
+        name="Acme renewal",
+        account=world.account_a,
+        owner=world.people["seller_b"],
+        amount=Decimal(40_000),
+        stage=world.stages["won"],
+        created=today - timedelta(days=90),
+        close_date=today - timedelta(days=5),
+        closed_on=today - timedelta(days=5),
+    )
+    sign_in("manager_1")
+    page.get_by_role("link", name="Opportunities").click()
+    names = page.locator("#results tbody th")
+    expect(names).to_have_text(["Acme renewal", "Acme expansion"])
+    check_page()
+    # A full page load would forget this; an htmx swap keeps it.
+    page.evaluate("() => { window.stillTheSameDocument = true }")
+
+    with page.expect_response(re.compile(r"/opportunities/\?.*outcome=won")) as won:
+        page.get_by_label("Status").select_option(label="Won")
+    assert won.value.request.headers.get("hx-request") == "true"
+    expect(names).to_have_text(["Acme renewal"])
+    expect(page).to_have_url(re.compile(r"outcome=won"))
+
+    page.get_by_label("Status").select_option(label="Any")
+    page.get_by_label("Name", exact=True).press_sequentially("expan")
+    expect(names).to_have_text(["Acme expansion"])
+    expect(page).to_have_url(re.compile(r"q=expan"))
+
+    page.get_by_label("Name", exact=True).fill("no such deal")
+    expect(page.get_by_text("No opportunities match these filters")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"q=no%20such%20deal"))
+    assert page.evaluate("() => window.stillTheSameDocument") is True
+    check_page()
+    screenshot("04-opportunity-list-filtered")
+
+    # Each filter state is a history entry (hx-push-url): Back brings back the previous results
+    # and, with them, the filter form that produced them.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"q=expan(&|$)"))
+    expect(names).to_have_text(["Acme expansion"])
+    expect(page.get_by_label("Name", exact=True)).to_have_value("expan")
+    check_page()
+
+
+def test_a_seller_sees_an_invalid_amount_explained_with_her_input_kept_then_saves(
+    page, world, sign_in, check_page, screenshot
+):
+    sign_in("seller_a")
+    page.get_by_role("link", name="Acme expansion").click()
+    page.get_by_role("link", name="Edit opportunity").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit Acme expansion")
+    check_page()
+
+    page.get_by_label("Amount").fill("-5")
+    page.get_by_label("Next step").fill("Book the budget call with the CFO")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "Please correct the fields marked below; nothing was saved."
+    )
+    amount = page.get_by_label("Amount")
+    expect(amount).to_have_attribute("aria-invalid", "true")
+    expect(amount).to_have_accessible_description("Ensure this value is greater than or equal to 0.")
+    expect(amount).to_have_value("-5")
+    expect(page.get_by_label("Next step")).to_have_value("Book the budget call with the CFO")
+    check_page()
+    screenshot("05-opportunity-edit-invalid")
+
+    page.get_by_label("Amount").fill("125000")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page).to_have_url(re.compile(rf"/opportunities/{world.opportunity_a.pk}/$"))
+    expect(fact(page, "Next step")).to_have_text("Book the budget call with the CFO")
+    expect(fact(page, "Amount")).to_have_text("125 k USD")
+    check_page()
+
+
+def test_the_other_pages_a_manager_uses_are_accessible_and_error_free(
+    page, world, sign_in, check_page, screenshot
+):
+    sign_in("manager_1")
+
+    page.get_by_role("link", name="Accounts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accounts")
+    check_page()
+    screenshot("06-account-list")
+
+    page.get_by_role("link", name="Acme Corp").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Acme Corp")
+    check_page()
+    screenshot("07-account")
+
+    page.get_by_role("link", name="Targets").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Targets")
+    check_page()
+    screenshot("08-target-list")
+
+    page.get_by_role("link", name="People").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("People")
+    check_page()
+    screenshot("09-people")
