@@ -1,0 +1,285 @@
+"""Three fiscal years of opportunities with their stage history, generated and saved in batches.
+
+Only one batch is held in memory at a time, so a million opportunities take no more memory than
+twenty-five thousand; what outlives a batch is a small tally of won revenue per seller and quarter,
+which sizes the targets afterwards.
+"""
+
+import math
+from bisect import bisect
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import accumulate
+from random import Random
+from typing import TextIO
+
+from django.conf import settings
+from django.db import reset_queries, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from firstline.demo.accounts import AccountBook, SalesProcess
+from firstline.demo.catalog import (
+    COMPETITORS,
+    CONTACTS,
+    CYCLE_MEDIAN_DAYS,
+    DEAL_MEDIAN,
+    DEAL_MOTIONS,
+    LOSS_REASONS,
+    LOST_AT_STAGE_WEIGHTS,
+    NEXT_STEPS,
+    NO_DECISION_COMPETITOR,
+    OPEN_STAGES,
+    WIN_FACTOR,
+)
+from firstline.demo.company import SellerProfile
+from firstline.demo.instances import InstanceFactory
+from firstline.demo.timeline import Timeline
+from firstline.pipeline.models import Opportunity, StageChange
+
+BATCH_SIZE = 5_000
+ROWS_PER_INSERT = 500  # SQLite parses one huge INSERT more slowly than several moderate ones
+BASE_WIN_RATE = 0.30
+YEARLY_GROWTH = 1.10
+QUARTER_END_PULL = 0.2  # share of deals that slip to the last days of their quarter, as deals do
+SLIPPED_SHARE = 0.12  # open deals whose close date has passed without anyone updating it
+WON, LOST = len(OPEN_STAGES), len(OPEN_STAGES) + 1  # stage indices after the open ones
+_LOSS_REASON_WEIGHTS = tuple(accumulate(weight for _, weight in LOSS_REASONS))
+_LOST_AT_WEIGHTS = tuple(accumulate(LOST_AT_STAGE_WEIGHTS))
+
+
+@dataclass(slots=True)
+class Deal:
+    seller: SellerProfile
+    account: int  # index into the seller's account book
+    segment: int
+    created: int  # day ordinals from here on
+    close: int  # the day it closed, or is expected to close while open
+    won: bool | None  # None while open
+    path: list[int]  # stage indices it went through, the current one last
+
+
+@dataclass
+class PipelineTotals:
+    won_by_seller_quarter: list[list[float]]  # seller index → index into timeline.quarters → revenue
+    opportunities: int = 0
+    stage_changes: int = 0
+    won: int = 0
+    lost: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "opportunities": self.opportunities,
+            "  won": self.won,
+            "  lost": self.lost,
+            "  open": self.opportunities - self.won - self.lost,
+            "stage changes": self.stage_changes,
+        }
+
+
+@dataclass(frozen=True)
+class _Context:
+    sellers: list[SellerProfile]
+    books: list[AccountBook]
+    process: SalesProcess
+    timeline: Timeline
+    stage_ids: tuple[int, ...]
+    currency: str
+    today: int
+    start: int
+    growth_rate: float
+    growth_span: float
+    origin: datetime
+    origin_day: int
+    now: datetime  # no stage change is dated after the moment the demo was made
+    new_opportunity: InstanceFactory[Opportunity]
+    new_stage_change: InstanceFactory[StageChange]
+
+
+def build_opportunities(
+    *,
+    rng: Random,
+    sellers: list[SellerProfile],
+    books: list[AccountBook],
+    process: SalesProcess,
+    timeline: Timeline,
+    count: int,
+    progress: TextIO | None,
+) -> PipelineTotals:
+    context = _context(sellers=sellers, books=books, process=process, timeline=timeline)
+    totals = PipelineTotals(won_by_seller_quarter=[[0.0] * len(timeline.quarters) for _ in sellers])
+    with tqdm(
+        total=count, desc="Opportunities", unit=" deals", file=progress, disable=progress is None
+    ) as bar:
+        for first in range(0, count, BATCH_SIZE):
+            size = min(BATCH_SIZE, count - first)
+            batch = [_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)]
+            _save_batch(context, batch, totals)
+            bar.update(size)
+    return totals
+
+
+def _context(
+    *, sellers: list[SellerProfile], books: list[AccountBook], process: SalesProcess, timeline: Timeline
+) -> _Context:
+    start = timeline.start.toordinal()
+    growth_rate = math.log(YEARLY_GROWTH) / 365
+    origin_day = start - 400  # before any created date, so every offset from it is positive
+    return _Context(
+        sellers=sellers,
+        books=books,
+        process=process,
+        timeline=timeline,
+        stage_ids=(*process.open_stage_ids, process.won_stage_id, process.lost_stage_id),
+        currency=settings.DEFAULT_CURRENCY,
+        today=timeline.today.toordinal(),
+        start=start,
+        growth_rate=growth_rate,
+        growth_span=math.expm1(growth_rate * (timeline.horizon.toordinal() - start)),
+        origin=datetime.combine(date.fromordinal(origin_day), time(), tzinfo=timezone.get_current_timezone()),
+        origin_day=origin_day,
+        now=timezone.now(),
+        new_opportunity=InstanceFactory(Opportunity),
+        new_stage_change=InstanceFactory(StageChange),
+    )
+
+
+def _opportunity(
+    rng: Random, context: _Context, number: int, totals: PipelineTotals
+) -> tuple[Opportunity, list[tuple[int, datetime]]]:
+    deal = _draw_deal(rng, context)
+    book = context.books[deal.seller.index]
+    product = bisect(
+        context.process.product_cum_weights, rng.random() * context.process.product_cum_weights[-1]
+    )
+    spec = context.process.products[product]
+    size = DEAL_MEDIAN[deal.segment] * spec.size_factor * deal.seller.size_skill * rng.lognormvariate(0, 0.5)
+    amount = max(500, round(size / 500) * 500)
+    stage_ids = [context.stage_ids[stage] for stage in deal.path]
+    opportunity = context.new_opportunity(
+        external_id=f"DEMO-{number:06d}",
+        name=f"{book.names[deal.account]} – {spec.name} {rng.choice(DEAL_MOTIONS)}",
+        account_id=book.ids[deal.account],
+        owner_id=deal.seller.person_id,
+        product_id=context.process.product_ids[product],
+        amount=Decimal(amount),
+        currency=context.currency,
+        stage_id=stage_ids[-1],
+        created=date.fromordinal(deal.created),
+        **_closing_fields(rng, context, deal),
+    )
+    if deal.won:
+        totals.won += 1
+        totals.won_by_seller_quarter[deal.seller.index][context.timeline.quarter_index(deal.close)] += amount
+    elif deal.won is False:
+        totals.lost += 1
+    return opportunity, list(zip(stage_ids, _stage_times(rng, context, deal), strict=True))
+
+
+def _draw_deal(rng: Random, context: _Context) -> Deal:
+    sellers, today = context.sellers, context.today
+    while True:
+        seller = sellers[int(rng.random() * len(sellers))]
+        book = context.books[seller.index]
+        account = bisect(book.cum_weights, rng.random() * book.cum_weights[-1])
+        segment = book.segments[account]
+        cycle = min(max(int(CYCLE_MEDIAN_DAYS[segment] * rng.lognormvariate(0, 0.45)), 7), 365)
+        # Inverse of an exponential density, so that each year has YEARLY_GROWTH times the deals of the last.
+        close = context.start + int(math.log1p(rng.random() * context.growth_span) / context.growth_rate)
+        created = close - cycle
+        # Rejecting (rather than moving) keeps new hires' share of deals in proportion to their tenure.
+        if created < seller.hired_on.toordinal() + 14 or created > today:
+            continue
+        if close <= today and rng.random() < QUARTER_END_PULL:
+            quarter_end = context.timeline.quarter_end_ordinals[context.timeline.quarter_index(close)]
+            close = max(close, min(quarter_end - rng.randint(0, 9), today))
+        break
+    if close > today:
+        return Deal(seller, account, segment, created, close, None, _open_path(rng, today, created, close))
+    win_rate = BASE_WIN_RATE * seller.win_skill * WIN_FACTOR[segment]
+    won = rng.random() < win_rate
+    return Deal(seller, account, segment, created, close, won, _closed_path(rng, won))
+
+
+def _open_path(rng: Random, today: int, created: int, close: int) -> list[int]:
+    start = 0 if rng.random() < 0.7 else 1
+    if today - created < 2:
+        return [start]
+    progress = (today - created) / (close - created) * rng.uniform(0.75, 1.25)
+    current = min(start + int(progress * (WON - start)), WON - 1)
+    return list(range(start, current + 1))
+
+
+def _closed_path(rng: Random, won: bool) -> list[int]:
+    start = 0 if rng.random() < 0.7 else 1
+    if won:
+        return [*range(start, WON), WON]
+    lost_at = max(start, bisect(_LOST_AT_WEIGHTS, rng.random() * _LOST_AT_WEIGHTS[-1]))
+    return [*range(start, lost_at + 1), LOST]
+
+
+def _closing_fields(rng: Random, context: _Context, deal: Deal) -> dict:
+    if deal.won is None:
+        close = deal.close
+        if rng.random() < SLIPPED_SHARE:
+            close = max(deal.created, context.today - rng.randint(1, 30))
+        step = rng.choice(NEXT_STEPS[deal.path[-1]]).format(contact=rng.choice(CONTACTS))
+        due = date.fromordinal(context.today + rng.randint(1, 14))
+        return {
+            "close_date": date.fromordinal(close),
+            "closed_on": None,
+            "next_step": f"{step} by {due:%b} {due.day}",
+        }
+    closed_on = date.fromordinal(deal.close)
+    if deal.won:
+        return {"close_date": closed_on, "closed_on": closed_on}
+    reason = LOSS_REASONS[bisect(_LOSS_REASON_WEIGHTS, rng.random() * _LOSS_REASON_WEIGHTS[-1])][0]
+    competitor = NO_DECISION_COMPETITOR if reason == "No decision" else rng.choice(COMPETITORS)
+    return {"close_date": closed_on, "closed_on": closed_on, "loss_reason": reason, "competitor": competitor}
+
+
+def _stage_times(rng: Random, context: _Context, deal: Deal) -> list[datetime]:
+    """When the deal entered each stage of its path: the first on the day it was created, the
+    final one of a closed deal on the day it closed, the others on working hours in between."""
+    first = deal.created + _working_hours(rng.random())
+    if deal.won is None:
+        inner = [deal.created + 1 + rng.random() * (context.today - deal.created) for _ in deal.path[1:]]
+        days = [first, *map(_on_working_hours, sorted(inner))]
+    else:
+        inner = [deal.created + 1 + rng.random() * (deal.close - deal.created - 1) for _ in deal.path[2:]]
+        days = [first, *map(_on_working_hours, sorted(inner)), deal.close + _working_hours(rng.random())]
+    origin, origin_day, now = context.origin, context.origin_day, context.now
+    return [min(origin + timedelta(days=day - origin_day), now) for day in days]
+
+
+def _working_hours(fraction: float) -> float:
+    return 0.33 + 0.4 * fraction  # 08:00 to 17:36, as a fraction of the day
+
+
+def _on_working_hours(day: float) -> float:
+    whole = int(day)
+    return whole + _working_hours(day - whole)
+
+
+def _save_batch(
+    context: _Context, batch: list[tuple[Opportunity, list[tuple[int, datetime]]]], totals: PipelineTotals
+) -> None:
+    with transaction.atomic():
+        # bulk_create sets the primary keys (RETURNING on SQLite and PostgreSQL) the history needs.
+        Opportunity.objects.bulk_create([opportunity for opportunity, _ in batch], batch_size=ROWS_PER_INSERT)
+        changes = [
+            context.new_stage_change(
+                opportunity_id=opportunity.pk,
+                stage_id=stage,
+                changed_at=at,
+                changed_by_id=opportunity.owner_id,
+            )
+            for opportunity, history in batch
+            for stage, at in history
+        ]
+        StageChange.objects.bulk_create(changes, batch_size=ROWS_PER_INSERT)
+    # With DEBUG on, Django keeps recent SQL in memory; a million rows of it would not be bounded.
+    reset_queries()
+    totals.opportunities += len(batch)
+    totals.stage_changes += len(changes)
