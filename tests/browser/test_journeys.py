@@ -207,26 +207,16 @@ def test_the_other_pages_a_manager_uses_are_accessible_and_error_free(
     page, world, sign_in, check_page, screenshot
 ):
     sign_in("manager_1")
-
-    page.get_by_role("link", name="Accounts").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Accounts")
-    check_page()
-    screenshot("06-account-list")
-
-    page.get_by_role("link", name="Acme Corp").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Acme Corp")
-    check_page()
-    screenshot("07-account")
-
-    page.get_by_role("link", name="Targets").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Targets")
-    check_page()
-    screenshot("08-target-list")
-
-    page.get_by_role("link", name="People").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("People")
-    check_page()
-    screenshot("09-people")
+    for link, heading, shot in [
+        ("Accounts", "Accounts", "06-account-list"),
+        ("Acme Corp", "Acme Corp", "07-account"),
+        ("Targets", "Targets", "08-target-list"),
+        ("People", "People", "09-people"),
+    ]:
+        page.get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        check_page()
+        screenshot(shot)
 
 
 @pytest.fixture
