@@ -53,6 +53,7 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 bench: setup
+	$(VENV)/bin/python bench/instance_building.py
 	$(VENV)/bin/python bench/demo_scale.py
 
 clean:
