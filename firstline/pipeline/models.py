@@ -176,10 +176,6 @@ class Opportunity(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("pipeline:opportunity_detail", args=[self.pk])
 
-    @property
-    def outcome(self) -> str:
-        return self.stage.outcome
-
 
 class StageChange(models.Model):
     """The opportunity entered `stage` at `changed_at`: the stage history."""
