@@ -5,9 +5,9 @@ from django.urls import path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
+from firstline.core.api import TokenView
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
 from firstline.targets.api import TargetViewSet
@@ -38,6 +38,6 @@ urlpatterns = [
         ),
         name="docs",
     ),
-    path("token/", ObtainAuthToken.as_view(), name="token"),
+    path("token/", TokenView.as_view(), name="token"),
     *router.urls,
 ]

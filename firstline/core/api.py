@@ -2,7 +2,8 @@
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from firstline.core.scoping import OutOfScope, scoped_save
@@ -60,3 +61,19 @@ class ScopedViewSet(
         if not type(instance).objects.editable_by(self.request.user).filter(pk=instance.pk).exists():
             raise PermissionDenied(f"You may see this {instance._meta.verbose_name} but not change it.")
         self._write(serializer, instance)
+
+
+class TokenView(ObtainAuthToken):
+    """A token for scripts, in exchange for a username and password; throttled like the sign-in page."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ApiValidationError:
+            # django-axes marks the request when the username is locked out; say so instead of
+            # the generic "unable to log in", which would invite more guessing.
+            if getattr(request, "axes_locked_out", False) or getattr(
+                request._request, "axes_locked_out", False
+            ):
+                raise Throttled(detail="Too many failed sign-in attempts; try again in 15 minutes.") from None
+            raise

@@ -114,3 +114,16 @@ class LoginThrottlingTests(TestCase):
         )
         assert response.status_code == 429
         assert b"Too many failed sign-in attempts" in response.content
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+class TokenThrottlingTests(TestCase):
+    def test_guessing_passwords_through_the_token_endpoint_is_throttled_too(self):
+        get_user_model().objects.create_user("mia", password="the right password 42")
+        for _ in range(3):
+            self.client.post(reverse("api:token"), {"username": "mia", "password": "wrong"})
+        response = self.client.post(
+            reverse("api:token"), {"username": "mia", "password": "the right password 42"}
+        )
+        assert response.status_code == 429
+        assert response.json() == {"detail": "Too many failed sign-in attempts; try again in 15 minutes."}
