@@ -72,6 +72,11 @@ def api_detail(obj, visible, changeable, patch):
     )
 
 
+def admin_only_create(data):
+    """A POST to a list that only admins may make: 403 for everyone else signed in."""
+    return Check("post", ADMIN, 201, denied=403, anonymous=401, data=data)
+
+
 def opportunity_create_data(world):
     today = timezone.localdate()
     return {
@@ -123,20 +128,13 @@ ROUTES = {
     "api:person-list": api_list(
         "person_a",
         DIRECTORY,
-        Check(
-            "post",
-            ADMIN,
-            201,
-            denied=403,
-            anonymous=401,
-            data={"name": "New Hire", "email": "new@example.com"},
-        ),
+        admin_only_create({"name": "New Hire", "email": "new@example.com"}),
     ),
     "api:person-detail": api_detail("person_a", DIRECTORY, ADMIN, {"title": "Senior Account Executive"}),
     "api:team-list": api_list(
         "east",
         EAST_TEAM,
-        Check("post", ADMIN, 201, denied=403, anonymous=401, data={"name": "North", "kind": "team"}),
+        admin_only_create({"name": "North", "kind": "team"}),
     ),
     "api:team-detail": api_detail("east", EAST_TEAM, ADMIN, {"name": "East Coast"}),
     "api:membership-list": api_list("membership_a", DIRECTORY),
@@ -151,7 +149,7 @@ ROUTES = {
     "api:product-list": api_list(
         "product",
         SIGNED_IN,
-        Check("post", ADMIN, 201, denied=403, anonymous=401, data={"name": "Pulse", "code": "PULSE"}),
+        admin_only_create({"name": "Pulse", "code": "PULSE"}),
     ),
     "api:product-detail": api_detail("product", SIGNED_IN, ADMIN, {"family": "Analytics"}),
     "api:salesstage-list": api_list("stage_prospect", SIGNED_IN),

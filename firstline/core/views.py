@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
 
-from firstline.core.scoping import OutOfScope
+from firstline.core.scoping import OutOfScope, scoped_save
 from firstline.org.scoping import viewer
 
 
@@ -76,14 +76,14 @@ class ScopedDetailView(DetailView):
 class ScopedUpdateView(UpdateView):
     """Edit an object the user may change (anything else is 404) through the model's service."""
 
-    service = None  # a function(*, actor, instance)
+    service = staticmethod(scoped_save)  # a function(*, actor, instance)
 
     def get_queryset(self):
         return self.model.objects.editable_by(self.request.user)
 
     def form_valid(self, form):
         try:
-            type(self).service(actor=self.request.user, instance=form.instance)
+            self.service(actor=self.request.user, instance=form.instance)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)

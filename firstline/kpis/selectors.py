@@ -36,16 +36,16 @@ def _sum_by(queryset, person_field: str, amount_field: str) -> dict[int, Decimal
     return {person_id: total or ZERO for person_id, total in rows}
 
 
-def seller_figures(*, viewer, people, period: Period) -> list[SellerFigures]:
+def seller_figures(*, user, people, period: Period) -> list[SellerFigures]:
     """Won amount, open pipeline closing in the period and revenue target, per person — three
-    grouped queries whatever the team size, all through the viewer's scope."""
+    grouped queries whatever the team size, all through the user's scope."""
     people = list(people)
     ids = [person.pk for person in people]
-    opportunities = Opportunity.objects.visible_to(viewer).filter(owner_id__in=ids)
+    opportunities = Opportunity.objects.visible_to(user).filter(owner_id__in=ids)
     won = _sum_by(opportunities.won().closed_in(period), "owner_id", "amount")
     open_pipeline = _sum_by(opportunities.open().closing_in(period), "owner_id", "amount")
     targets = _sum_by(
-        Target.objects.visible_to(viewer).filter(person_id__in=ids, metric=Metric.REVENUE).within(period),
+        Target.objects.visible_to(user).filter(person_id__in=ids, metric=Metric.REVENUE).within(period),
         "person_id",
         "amount",
     )

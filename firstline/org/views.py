@@ -61,7 +61,7 @@ def my_team(request):
     members = members.filter(person__role=Role.SELLER).select_related("person", "team")
     members = members.order_by("team__path", "person__name")
     memberships = list(members)
-    rows = seller_figures(viewer=request.user, people=[m.person for m in memberships], period=period)
+    rows = seller_figures(user=request.user, people=[m.person for m in memberships], period=period)
     team_of = {m.person_id: m.team for m in memberships}
     sort, descending, headers = sortable_headers(request, MY_TEAM_COLUMNS, default="team")
     table = sorted(
@@ -84,7 +84,7 @@ def person_detail(request, pk: int):
     """A seller's own page: this period's numbers, open deals closing soonest, targets, history."""
     person = get_visible_or_404(Person.objects, request.user, pk=pk)
     period = requested_period(request)
-    figures = seller_figures(viewer=request.user, people=[person], period=period)[0]
+    figures = seller_figures(user=request.user, people=[person], period=period)[0]
     opportunities = Opportunity.objects.visible_to(request.user).filter(owner=person)
     return render(
         request,

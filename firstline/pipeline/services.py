@@ -3,12 +3,8 @@
 from django.utils import timezone
 
 from firstline.core.scoping import save_in_scope
-from firstline.org.models import Person
+from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity, Outcome, StageChange
-
-
-def _person_of(actor) -> Person | None:
-    return Person.objects.filter(user=actor).first() if actor is not None else None
 
 
 def opportunity_save(*, actor, instance: Opportunity) -> Opportunity:
@@ -35,7 +31,8 @@ def opportunity_save(*, actor, instance: Opportunity) -> Opportunity:
                 opportunity=opportunity,
                 stage=opportunity.stage,
                 changed_at=timezone.now(),
-                changed_by=_person_of(actor),
+                # The actor's person is already known from the scope check: no extra query.
+                changed_by_id=viewer(actor).person_id,
             )
 
     save_in_scope(actor, opportunity, save)

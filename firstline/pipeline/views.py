@@ -1,6 +1,5 @@
 from auditlog.models import LogEntry
 
-from firstline.core.scoping import scoped_save
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedUpdateView
 from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
 from firstline.pipeline.forms import AccountForm, OpportunityForm
@@ -35,7 +34,6 @@ class AccountDetailView(ScopedDetailView):
 class AccountUpdateView(ScopedUpdateView):
     model = Account
     form_class = AccountForm
-    service = scoped_save
     template_name = "pipeline/account_form.html"
 
 
@@ -62,5 +60,5 @@ class OpportunityDetailView(ScopedDetailView):
 class OpportunityUpdateView(ScopedUpdateView):
     model = Opportunity
     form_class = OpportunityForm
-    service = opportunity_save
+    service = staticmethod(opportunity_save)
     template_name = "pipeline/opportunity_form.html"
