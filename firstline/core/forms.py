@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django import forms
 
+from firstline.core.formatting import plain_amount
 from firstline.core.periods import PERIOD_HELP, PeriodError, fiscal_calendar
 
 
@@ -18,3 +21,12 @@ class PeriodField(forms.CharField):
             return fiscal_calendar().parse(value)
         except PeriodError as error:
             raise forms.ValidationError(str(error)) from None
+
+
+class AmountInput(forms.NumberInput):
+    """An amount as people type it: 80000, not the database's 80000.00."""
+
+    def format_value(self, value):
+        if isinstance(value, Decimal):
+            return plain_amount(value)
+        return super().format_value(value)

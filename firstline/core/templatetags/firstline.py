@@ -1,36 +1,45 @@
-"""Numbers formatted for people: 1.2 M, 83 %, "no data" where a ratio has no denominator."""
+"""Template filters over firstline.core.formatting, so pages write numbers exactly as exports and
+charts do: {{ amount|money:currency }}, {{ amount|money_compact }}, {{ n|count }}, {{ share|percent }},
+{{ coverage|ratio }}, {{ day|day }} (a date; Django's own `date` filter keeps its name)."""
 
 from decimal import Decimal
 
 from django import template
 from django.utils.http import urlencode
 
+from firstline.core import formatting
+
 register = template.Library()
 
 
 @register.filter
-def money(value) -> str:
-    if value is None or value == "":
-        return "—"
-    value = Decimal(value)
-    sign = "−" if value < 0 else ""
-    value = abs(value)
-    for threshold, suffix in (
-        (Decimal(1_000_000_000), " B"),
-        (Decimal(1_000_000), " M"),
-        (Decimal(1_000), " k"),
-    ):
-        if value >= threshold:
-            scaled = value / threshold
-            return f"{sign}{scaled:.1f}{suffix}" if scaled < 100 else f"{sign}{scaled:.0f}{suffix}"
-    return f"{sign}{value:.0f}"
+def money(value, currency=None) -> str:
+    return formatting.money(value, currency or None)
+
+
+@register.filter
+def money_compact(value, currency=None) -> str:
+    return formatting.money_compact(value, currency or None)
+
+
+@register.filter
+def count(value) -> str:
+    return formatting.count(value)
 
 
 @register.filter
 def percent(value) -> str:
-    if value is None:
-        return "no data"
-    return f"{Decimal(value) * 100:.0f} %"
+    return formatting.percent(value)
+
+
+@register.filter
+def ratio(value) -> str:
+    return formatting.ratio(value)
+
+
+@register.filter
+def day(value) -> str:
+    return formatting.date(value)
 
 
 @register.filter
