@@ -6,11 +6,16 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
+from firstline.core.ids import is_id
+from firstline.core.parsers import PARSER_CLASSES
 from firstline.core.scoping import OutOfScope, scoped_save
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A reference to another object, which must be one the requesting user may see."""
+    """A reference to another object, which must be one the requesting user may see.
+
+    The id must be a whole number (or its digits as a string): 2.9 or true is refused, not truncated.
+    """
 
     def __init__(self, model, **kwargs):
         self.model = model
@@ -19,6 +24,13 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         return self.model.objects.visible_to(request.user if request else None)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not is_id(data):
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(int(data))
 
 
 class ScopedViewSet(
@@ -65,6 +77,8 @@ class ScopedViewSet(
 
 class TokenView(ObtainAuthToken):
     """A token for scripts, in exchange for a username and password; throttled like the sign-in page."""
+
+    parser_classes = PARSER_CLASSES
 
     def post(self, request, *args, **kwargs):
         try:

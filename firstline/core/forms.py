@@ -5,6 +5,14 @@ from django import forms
 from firstline.core.formatting import plain_amount
 from firstline.core.periods import PERIOD_HELP, PeriodError, fiscal_calendar
 
+# How the API schema describes a period label.
+PERIOD_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[0-9]{4}(Q[1-4]|-(0[1-9]|1[0-2])|YTD)?$",
+    "description": PERIOD_HELP,
+    "example": "2025Q3",
+}
+
 
 class PeriodField(forms.CharField):
     """A period label (2025, 2025Q3, 2025-07, 2025YTD), cleaned into a Period."""
@@ -20,7 +28,8 @@ class PeriodField(forms.CharField):
         try:
             return fiscal_calendar().parse(value)
         except PeriodError as error:
-            raise forms.ValidationError(str(error)) from None
+            # As a parameter, so that a "%" the user typed is not read as a placeholder.
+            raise forms.ValidationError("%(reason)s", params={"reason": str(error)}) from None
 
 
 class AmountInput(forms.NumberInput):

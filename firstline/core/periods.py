@@ -17,7 +17,12 @@ from datetime import date, timedelta
 PERIOD_HELP = (
     "Write periods as 2025 (fiscal year), 2025Q3 (quarter), 2025-07 (month) or 2025YTD (year to date)."
 )
-_PATTERN = re.compile(r"^(?P<year>\d{4})(?:Q(?P<quarter>[1-4])|-(?P<month>\d{2})|(?P<ytd>YTD))?$")
+_PATTERN = re.compile(
+    r"^(?P<year>\d{4})(?:Q(?P<quarter>[1-4])|-(?P<month>\d{2})|(?P<ytd>YTD))?$", re.ASCII
+)
+# The years a label may name: wide enough for any company's history and plans, narrow enough that a
+# fiscal year's first and last days (which may fall in the calendar years either side) always exist.
+MIN_YEAR, MAX_YEAR = 1900, 2199
 
 
 class PeriodError(ValueError):
@@ -108,6 +113,8 @@ class FiscalCalendar:
         if not match:
             raise PeriodError(f"{text!r} is not a period. {PERIOD_HELP}")
         year = int(match["year"])
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise PeriodError(f"{text!r} is not a period: years run from {MIN_YEAR} to {MAX_YEAR}.")
         if match["quarter"]:
             return self.quarter(year, int(match["quarter"]))
         if match["month"]:

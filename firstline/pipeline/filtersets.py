@@ -1,22 +1,19 @@
 import django_filters
 from django import forms
 
+from firstline.core.filtersets import ScopedFilterSet
 from firstline.org.models import Person
 from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, Segment
 
 
-def visible_people(request):
-    return Person.objects.visible_to(request.user) if request else Person.objects.none()
-
-
-class AccountFilterSet(django_filters.FilterSet):
+class AccountFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
     )
     segment = django_filters.ChoiceFilter(choices=Segment.choices, empty_label="Any")
     industry = django_filters.CharFilter(lookup_expr="iexact")
     country = django_filters.CharFilter(lookup_expr="iexact")
-    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
+    owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), empty_label="Anyone")
     min_potential = django_filters.NumberFilter(
         field_name="market_potential", lookup_expr="gte", label="Potential at least"
     )
@@ -26,7 +23,7 @@ class AccountFilterSet(django_filters.FilterSet):
         fields = ["q", "segment", "industry", "country", "owner", "min_potential"]
 
 
-class OpportunityFilterSet(django_filters.FilterSet):
+class OpportunityFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
     )
@@ -34,8 +31,8 @@ class OpportunityFilterSet(django_filters.FilterSet):
         field_name="stage__outcome", choices=Outcome.choices, label="Status", empty_label="Any"
     )
     stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all(), empty_label="Any")
-    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
-    account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
+    owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), empty_label="Anyone")
+    account = django_filters.ModelChoiceFilter(queryset=Account.objects.all(), widget=forms.HiddenInput)
     close_after = django_filters.DateFilter(
         field_name="close_date",
         lookup_expr="gte",
