@@ -301,7 +301,8 @@ class FilterChoicesTests(TestCase):
         from django_filters.filters import QuerySetRequestMixin
 
         classes = filtersets()
-        assert {"OpportunityFilterSet", "TeamFilterSet", "MembershipFilterSet", "TargetFilterSet"} <= set(classes)
+        expected = {"OpportunityFilterSet", "TeamFilterSet", "MembershipFilterSet", "TargetFilterSet"}
+        assert expected <= set(classes)
         for persona in SIGNED_IN:
             request = RequestFactory().get("/")
             request.user = self.world.users[persona]

@@ -17,9 +17,7 @@ from datetime import date, timedelta
 PERIOD_HELP = (
     "Write periods as 2025 (fiscal year), 2025Q3 (quarter), 2025-07 (month) or 2025YTD (year to date)."
 )
-_PATTERN = re.compile(
-    r"^(?P<year>\d{4})(?:Q(?P<quarter>[1-4])|-(?P<month>\d{2})|(?P<ytd>YTD))?$", re.ASCII
-)
+_PATTERN = re.compile(r"^(?P<year>\d{4})(?:Q(?P<quarter>[1-4])|-(?P<month>\d{2})|(?P<ytd>YTD))?$", re.ASCII)
 # The years a label may name: wide enough for any company's history and plans, narrow enough that a
 # fiscal year's first and last days (which may fall in the calendar years either side) always exist.
 MIN_YEAR, MAX_YEAR = 1900, 2199
