@@ -5,10 +5,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
 
 from firstline.core.ids import is_id
 from firstline.core.parsers import PARSER_CLASSES
 from firstline.core.scoping import OutOfScope, scoped_save
+
+UNIQUENESS_VALIDATORS = (UniqueValidator, UniqueTogetherValidator)
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -31,6 +34,23 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         if not is_id(data):
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(int(data))
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose uniqueness is checked once, by the model, inside the scoped write.
+
+    DRF's own UniqueValidator and UniqueTogetherValidator look at every row and answer before the
+    write is known to be allowed: "this email already exists" to someone who may not see that person.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.validators = [v for v in field.validators if not isinstance(v, UNIQUENESS_VALIDATORS)]
+        return fields
+
+    def get_validators(self):
+        return [v for v in super().get_validators() if not isinstance(v, UNIQUENESS_VALIDATORS)]
 
 
 class ScopedViewSet(
@@ -68,11 +88,18 @@ class ScopedViewSet(
     def perform_create(self, serializer):
         self._write(serializer, serializer.Meta.model())
 
-    def perform_update(self, serializer):
-        instance = serializer.instance
+    def _check_changeable(self, instance):
         if not type(instance).objects.editable_by(self.request.user).filter(pk=instance.pk).exists():
             raise PermissionDenied(f"You may see this {instance._meta.verbose_name} but not change it.")
-        self._write(serializer, instance)
+
+    def update(self, request, *args, **kwargs):
+        # Refuse before validating, so that what the data says (or clashes with) is never an answer
+        # to someone who may not change the object anyway.
+        self._check_changeable(self.get_object())
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        self._write(serializer, serializer.instance)
 
 
 class TokenView(ObtainAuthToken):

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from firstline.core.scoping import save_in_scope
+from firstline.core.scoping import full_clean_in_scope, save_in_scope
 from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity, Outcome, StageChange
 
@@ -22,7 +22,7 @@ def opportunity_save(*, actor, instance: Opportunity) -> Opportunity:
             opportunity.closed_on = None
         elif opportunity.closed_on is None:
             opportunity.closed_on = timezone.localdate()
-    opportunity.full_clean()
+    full_clean_in_scope(actor, opportunity)
 
     def save() -> None:
         opportunity.save()
