@@ -1,5 +1,6 @@
 """A small generic layer: every list, detail and edit page reads through the scoping mechanism."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.generic import DetailView, UpdateView
@@ -90,4 +91,12 @@ class ScopedUpdateView(UpdateView):
         except OutOfScope as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
+        messages.success(self.request, f"Saved {form.instance}.")
         return redirect(form.instance.get_absolute_url())
+
+    def form_invalid(self, form):
+        # Focus lands on the first field to fix (the page's alert says why nothing was saved).
+        first_invalid = next((name for name in form.fields if name in form.errors), None)
+        if first_invalid:
+            form.fields[first_invalid].widget.attrs["autofocus"] = True
+        return super().form_invalid(form)

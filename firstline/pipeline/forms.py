@@ -32,3 +32,4 @@ class OpportunityForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = SalesStage.objects.all()
+        self.fields["loss_reason"].help_text = "Needed when the stage is a lost one; cleared otherwise."

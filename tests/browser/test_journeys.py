@@ -187,6 +187,7 @@ def test_a_seller_sees_an_invalid_amount_explained_with_her_input_kept_then_save
         "Please correct the fields marked below; nothing was saved."
     )
     amount = page.get_by_label("Amount")
+    expect(amount).to_be_focused()
     expect(amount).to_have_attribute("aria-invalid", "true")
     expect(amount).to_have_accessible_description("Ensure this value is greater than or equal to 0.")
     expect(amount).to_have_value("-5")
@@ -200,6 +201,7 @@ def test_a_seller_sees_an_invalid_amount_explained_with_her_input_kept_then_save
     expect(page).to_have_url(re.compile(rf"/opportunities/{world.opportunity_a.pk}/$"))
     expect(fact(page, "Next step")).to_have_text("Book the budget call with the CFO")
     expect(fact(page, "Amount")).to_have_text("$125,000")
+    expect(page.get_by_role("status")).to_have_text("Saved Acme expansion.")
     check_page()
 
 
