@@ -105,6 +105,24 @@ class FiscalCalendar:
     def year_of(self, day: date) -> Period:
         return self.year(self.fiscal_year(day))
 
+    def recent(self, today: date, earlier_quarters: int = 6) -> list[tuple[Period, str]]:
+        """The periods people pick most, named as they say them, then the quarters before."""
+        quarter = self.quarter_of(today)
+        last_quarter = self.quarter_of(quarter.start - timedelta(days=1))
+        fiscal_year = self.fiscal_year(today)
+        named = [
+            (quarter, "This quarter"),
+            (last_quarter, "Last quarter"),
+            (self.year_to_date(fiscal_year, today), "This year to date"),
+            (self.year(fiscal_year), "This year"),
+            (self.year(fiscal_year - 1), "Last year"),
+        ]
+        earlier, before = [], last_quarter
+        for _ in range(earlier_quarters):
+            before = self.quarter_of(before.start - timedelta(days=1))
+            earlier.append((before, before.label))
+        return named + earlier
+
     def parse(self, text: str, today: date | None = None) -> Period:
         """Turn a period label into dates; raise PeriodError with a readable reason otherwise."""
         match = _PATTERN.match(text.strip().upper())

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
@@ -57,6 +58,18 @@ class ScopedListView(FilterView):
     paginate_by = 50
     select_related: tuple[str, ...] = ()
     partial_template_name: str = ""
+
+    def default_filters(self) -> dict[str, str]:
+        """Filter values the page opens with when the address does not name them (the API has none)."""
+        return {}
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        data = kwargs["data"].copy() if kwargs["data"] is not None else QueryDict(mutable=True)
+        for name, value in self.default_filters().items():
+            data.setdefault(name, value)
+        kwargs["data"] = data
+        return kwargs
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user).with_related(self.select_related)

@@ -21,6 +21,12 @@ class PersonFilterSet(ScopedFilterSet):
         )
     )
 
+    ordering = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("title", "title"), ("role", "role"), ("email", "email")),
+        label="Sort by",
+        empty_label="Name",
+    )
+
     class Meta:
         model = Person
         fields = ["q", "role", "team"]

@@ -18,6 +18,19 @@ class AccountFilterSet(ScopedFilterSet):
         field_name="market_potential", lookup_expr="gte", label="Potential at least"
     )
 
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("segment", "segment"),
+            ("industry", "industry"),
+            ("city", "location"),
+            ("market_potential", "potential"),
+            ("owner__name", "owner"),
+        ),
+        label="Sort by",
+        empty_label="Name",
+    )
+
     class Meta:
         model = Account
         fields = ["q", "segment", "industry", "country", "owner", "min_potential"]
@@ -27,8 +40,9 @@ class OpportunityFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
     )
+    # The list page opens on open deals (its default); "All" is the empty choice.
     outcome = django_filters.ChoiceFilter(
-        field_name="stage__outcome", choices=Outcome.choices, label="Status", empty_label="Any"
+        field_name="stage__outcome", choices=Outcome.choices, label="Status", empty_label="All"
     )
     stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all(), empty_label="Any")
     owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), empty_label="Anyone")
@@ -47,7 +61,14 @@ class OpportunityFilterSet(ScopedFilterSet):
     )
     min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte", label="Amount at least")
     ordering = django_filters.OrderingFilter(
-        fields=(("close_date", "close_date"), ("amount", "amount"), ("name", "name")),
+        fields=(
+            ("close_date", "close_date"),
+            ("amount", "amount"),
+            ("name", "name"),
+            ("account__name", "account"),
+            ("owner__name", "owner"),
+            ("stage__order", "stage"),
+        ),
         label="Sort by",
         empty_label="Close date",
     )

@@ -3,7 +3,7 @@ from auditlog.models import LogEntry
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedUpdateView
 from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
 from firstline.pipeline.forms import AccountForm, OpportunityForm
-from firstline.pipeline.models import Account, Opportunity
+from firstline.pipeline.models import Account, Opportunity, Outcome
 from firstline.pipeline.services import opportunity_save
 
 
@@ -43,6 +43,11 @@ class OpportunityListView(ScopedListView):
     select_related = ("account", "owner", "stage")
     template_name = "pipeline/opportunity_list.html"
     partial_template_name = "pipeline/_opportunity_table.html"
+
+    def default_filters(self):
+        # What a seller works on: open deals, soonest close first (the model's order). "All" is one
+        # choice away in the Status filter.
+        return {"outcome": Outcome.OPEN}
 
 
 class OpportunityDetailView(ScopedDetailView):

@@ -15,11 +15,17 @@ class PeriodFilter(django_filters.Filter):
 class TargetFilterSet(ScopedFilterSet):
     person = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), empty_label="Anyone")
     metric = django_filters.ChoiceFilter(choices=Metric.choices, empty_label="Any")
-    within = PeriodFilter(method="filter_within", label="Within period")
+    # `period` as on every page: the targets set for that period or for periods inside it.
+    period = PeriodFilter(method="filter_period", label="Period")
+    ordering = django_filters.OrderingFilter(
+        fields=(("person__name", "person"), ("start", "period"), ("metric", "metric"), ("amount", "amount")),
+        label="Sort by",
+        empty_label="Period",
+    )
 
     class Meta:
         model = Target
-        fields = ["person", "metric", "within"]
+        fields = ["person", "metric", "period"]
 
-    def filter_within(self, queryset, name, period):
+    def filter_period(self, queryset, name, period):
         return queryset.within(period)

@@ -30,9 +30,9 @@ class BadInputTests(TestCase):
         target = self.world.target_a
         for label in BAD_PERIODS:
             with self.subTest(label=label):
-                response = self.client.get(reverse("api:target-list"), {"within": label})
+                response = self.client.get(reverse("api:target-list"), {"period": label})
                 assert response.status_code == 400, response.content
-                response = self.client.get(reverse("targets:target_list"), {"within": label})
+                response = self.client.get(reverse("targets:target_list"), {"period": label})
                 assert response.status_code == 200
                 response = self.client.patch(
                     reverse("api:target-detail", args=[target.pk]),

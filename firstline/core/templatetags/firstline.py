@@ -5,7 +5,9 @@ charts do: {{ amount|money:currency }}, {{ amount|money_compact }}, {{ n|count }
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from firstline.core import formatting
 
@@ -57,3 +59,34 @@ def query_with(context, **changes) -> str:
     for key, value in changes.items():
         params[key] = value
     return "?" + urlencode(sorted(params.lists()), doseq=True)
+
+
+@register.simple_tag
+def period_input(period):
+    """The `period` box of a page's period form: the same picker as in every filter form."""
+    from firstline.core.forms import PeriodInput
+
+    return PeriodInput(attrs={"size": 10, "aria-describedby": "period-help"}).render(
+        "period", period.label, {"id": "period"}
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key, label, numeric=False, default=""):
+    """A column header that sorts the list by `key` (a FilterSet `ordering` value) with aria-sort.
+
+    The first click sorts text A→Z and numbers largest first; the next click reverses. `default` is the
+    ordering the list has when the address names none, so its column shows as sorted.
+    """
+    current = context["request"].GET.get("ordering") or default
+    ascending, descending = current == key, current == f"-{key}"
+    first_click = f"-{key}" if numeric else key
+    target = (key if descending else f"-{key}") if ascending or descending else first_click
+    aria = ' aria-sort="ascending"' if ascending else ' aria-sort="descending"' if descending else ""
+    return format_html(
+        '<th scope="col"{}{}><a href="{}">{}</a></th>',
+        mark_safe(' class="num"' if numeric else ""),
+        mark_safe(aria),
+        query_with(context, ordering=target, page=1),
+        label,
+    )
