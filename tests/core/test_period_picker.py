@@ -34,7 +34,7 @@ class PeriodPickerTests(TestCase):
         for url in (
             reverse("org:my_team"),
             reverse("targets:target_list"),
-            "/people/%d/" % self.world.people["seller_a"].pk,
+            self.world.people["seller_a"].get_absolute_url(),
         ):
             with self.subTest(url=url):
                 response = self.client.get(url)
