@@ -39,9 +39,7 @@ class PeriodInput(forms.TextInput):
     def render(self, name, value, attrs=None, renderer=None):
         html = super().render(name, value, attrs, renderer)
         list_id = f"{(attrs or {}).get('id', name)}-choices"
-        options = format_html_join(
-            "", '<option value="{}">{}</option>', period_choices()
-        )
+        options = format_html_join("", '<option value="{}">{}</option>', period_choices())
         return format_html('{}<datalist id="{}">{}</datalist>', html, list_id, options)
 
 
