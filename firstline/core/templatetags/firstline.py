@@ -71,12 +71,18 @@ def period_input(period):
     )
 
 
+def _classes(*, numeric: bool, optional: bool) -> str:
+    names = [name for name, wanted in (("num", numeric), ("optional", optional)) if wanted]
+    return f' class="{" ".join(names)}"' if names else ""
+
+
 @register.simple_tag(takes_context=True)
-def sort_header(context, key, label, numeric=False, default=""):
+def sort_header(context, key, label, numeric=False, default="", optional=False):
     """A column header that sorts the list by `key` (a FilterSet `ordering` value) with aria-sort.
 
     The first click sorts text A→Z and numbers largest first; the next click reverses. `default` is the
-    ordering the list has when the address names none, so its column shows as sorted.
+    ordering the list has when the address names none, so its column shows as sorted. `optional`
+    columns give way on a phone, where a row keeps its name, amount and status.
     """
     current = context["request"].GET.get("ordering") or default
     ascending, descending = current == key, current == f"-{key}"
@@ -85,7 +91,7 @@ def sort_header(context, key, label, numeric=False, default=""):
     aria = ' aria-sort="ascending"' if ascending else ' aria-sort="descending"' if descending else ""
     return format_html(
         '<th scope="col"{}{}><a href="{}">{}</a></th>',
-        mark_safe(' class="num"' if numeric else ""),
+        mark_safe(_classes(numeric=numeric, optional=optional)),
         mark_safe(aria),
         query_with(context, ordering=target, page=1),
         label,
