@@ -224,11 +224,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [
-    BASE_DIR / "firstline" / "static",
-    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
-    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
-]
+# firstline/static/vendor/ holds the built front-end libraries, committed (`make assets` refreshes
+# them from npm), so running Firstline needs no Node.js.
+STATICFILES_DIRS = [BASE_DIR / "firstline" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
