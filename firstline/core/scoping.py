@@ -6,6 +6,8 @@ object with a method `q(user, action) -> Q` (the rules for people and teams live
 Objects outside scope are treated as missing: 404, never 403.
 """
 
+from contextlib import suppress
+from decimal import Decimal, InvalidOperation
 from typing import Literal, Protocol
 
 from django.db import models, transaction
@@ -83,6 +85,17 @@ def _clashing_rows(instance):
                 yield others.filter(**lookups)
 
 
+def quantize_decimals(instance) -> None:
+    """Give every decimal the places its column stores (95000 → 95000.00), so that saving an unchanged
+    amount is not recorded as a change from "95000.00" to "95000"."""
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(field, models.DecimalField) and isinstance(value, Decimal) and value.is_finite():
+            # Too many digits for the column stay as they are: full_clean() says so.
+            with suppress(InvalidOperation):
+                setattr(instance, field.attname, value.quantize(Decimal(1).scaleb(-field.decimal_places)))
+
+
 def full_clean_in_scope(actor, instance) -> None:
     """full_clean(), except that a clash with a row the actor cannot see is a refused write.
 
@@ -90,6 +103,7 @@ def full_clean_in_scope(actor, instance) -> None:
     answering it for rows outside the actor's scope would let anyone probe for emails, CRM ids or
     targets they may not see. Such a clash fails exactly like any other write out of scope.
     """
+    quantize_decimals(instance)
     for clash in _clashing_rows(instance):
         if clash.exists() and not clash.visible_to(actor).exists():
             raise OutOfScope(f"You may not save this {instance._meta.verbose_name} with these values.")

@@ -1,5 +1,6 @@
 from auditlog.models import LogEntry
 
+from firstline.core.audit import history
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedUpdateView
 from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
 from firstline.pipeline.forms import AccountForm, OpportunityForm
@@ -58,7 +59,8 @@ class OpportunityDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["stage_changes"] = self.object.stage_changes.select_related("stage", "changed_by")
-        context["history"] = LogEntry.objects.get_for_object(self.object).select_related("actor")[:20]
+        entries = LogEntry.objects.get_for_object(self.object).select_related("actor__person")[:20]
+        context["history"] = history(entries, Opportunity)
         return context
 
 
