@@ -96,3 +96,9 @@ class BadInputTests(TestCase):
         ):
             with self.subTest(url=url):
                 assert self.client.get(url).status_code == 404
+
+    def test_text_must_be_sent_as_text(self):
+        url = reverse("api:opportunity-detail", args=[self.world.opportunity_a.pk])
+        response = self.client.patch(url, json.dumps({"next_step": 0}), content_type="application/json")
+        assert response.status_code == 400
+        assert response.json() == {"next_step": ["Not a valid string."]}
