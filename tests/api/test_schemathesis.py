@@ -108,7 +108,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     parallel = connection.vendor == "postgresql"
     # drf-spectacular loads its extensions lazily and not thread-safely: build the schema once first,
     # so the two runs do not race on their first request.
-    warm_up = Request(f"{live_server.url}/api/schema/", headers={"Authorization": f"Token {tokens[PERSONAS[0]]}"})
+    authorization = {"Authorization": f"Token {tokens[PERSONAS[0]]}"}
+    warm_up = Request(f"{live_server.url}/api/schema/", headers=authorization)
     with urlopen(warm_up, timeout=60) as response:
         assert response.status == 200
     runs, failed = {}, []
