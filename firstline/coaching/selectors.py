@@ -42,21 +42,24 @@ class Cell:
         return self.score - self.previous
 
 
-def _latest_two(assessments) -> dict[tuple[int, str], list[int]]:
-    """(person, kind) → ids of the latest and the previous assessment."""
+def _latest_two(assessments) -> tuple[dict[tuple[int, str], list[int]], dict[tuple[int, str], date]]:
+    """(person, kind) → ids of the latest and the previous assessment, and the latest one's date."""
     latest: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for pk, person_id, kind in assessments.order_by("-assessed_on", "-pk").values_list("pk", "person_id", "kind"):
+    dates: dict[tuple[int, str], date] = {}
+    rows = assessments.order_by("-assessed_on", "-pk").values_list("pk", "person_id", "kind", "assessed_on")
+    for pk, person_id, kind, assessed_on in rows:
         ids = latest[(person_id, kind)]
+        dates.setdefault((person_id, kind), assessed_on)
         if len(ids) < 2:
             ids.append(pk)
-    return latest
+    return latest, dates
 
 
 def _cells(latest: dict[tuple[int, str], list[int]], kind: str) -> dict[tuple[int, int], Cell]:
     """(person, competency) → the latest score of `kind`, the one before, and the evidence."""
     position = {pk: (person_id, index) for (person_id, k), ids in latest.items() if k == kind for index, pk in enumerate(ids)}
     cells: dict[tuple[int, int], Cell] = defaultdict(Cell)
-    rows = Rating.objects.filter(assessment_id__in=position).values_list(
+    rows = Rating.objects.filter(assessment_id__in=position).order_by().values_list(
         "assessment_id", "competency_id", "score", "evidence"
     )
     for assessment_id, competency_id, score, evidence in rows:
@@ -86,7 +89,7 @@ def assessment_comparison(*, user, person, framework) -> tuple[list[ComparisonRo
     """The manager's and the seller's latest ratings side by side, with the movement of each since
     the assessment before; also the latest assessment of each kind (for its date and assessor)."""
     assessments = Assessment.objects.visible_to(user).filter(person=person, framework=framework)
-    latest = _latest_two(assessments)
+    latest, _dates = _latest_two(assessments)
     manager, own = _cells(latest, AssessmentKind.MANAGER), _cells(latest, AssessmentKind.SELF)
     competencies = list(framework.competencies.prefetch_related("levels"))
     rows = [ComparisonRow(c, manager[(person.pk, c.pk)], own[(person.pk, c.pk)]) for c in competencies]
@@ -116,13 +119,11 @@ def team_heatmap(*, user, people: list, framework) -> Heatmap:
     assessments = Assessment.objects.visible_to(user).filter(
         person__in=[p.pk for p in people], framework=framework, kind=AssessmentKind.MANAGER
     )
-    latest = _latest_two(assessments)
+    latest, dates = _latest_two(assessments)
     cells = _cells(latest, AssessmentKind.MANAGER)
-    dates = dict(
-        assessments.values("person_id").annotate(last=Max("assessed_on")).values_list("person_id", "last")
-    )
     rows = [
-        HeatmapRow(p, [cells.get((p.pk, c.pk), Cell()) for c in competencies], dates.get(p.pk)) for p in people
+        HeatmapRow(p, [cells.get((p.pk, c.pk), Cell()) for c in competencies], dates.get((p.pk, "manager")))
+        for p in people
     ]
     averages = []
     for index in range(len(competencies)):

@@ -145,9 +145,9 @@ class OneOnOneSchedule(models.Model):
         return f"1:1 {self.coach} – {self.seller}, {self.get_every_days_display().lower()}"
 
     def following(self, held_on: date) -> date:
-        """The next date after a 1:1 held on `held_on`, keeping the rhythm."""
+        """The date of the 1:1 after the due one, held on `held_on`, keeping the rhythm."""
         step = timedelta(days=self.every_days)
-        next_on = self.next_on
+        next_on = self.next_on + step
         while next_on <= held_on:
             next_on += step
         return next_on
