@@ -23,6 +23,20 @@ from firstline.coaching.models import (
 )
 from firstline.kpis.engagement import days_since, sessions_per_seller_month
 from firstline.kpis.metrics import ratio
+from firstline.org.models import Membership, Role
+from firstline.org.scoping import viewer
+
+
+def led_sellers(user) -> list[Membership]:
+    """Current memberships of the sellers in the teams the user leads (everyone's, for an admin who
+    leads none), ordered by team then name."""
+    who = viewer(user)
+    members = Membership.objects.current().filter(person__role=Role.SELLER)
+    if who.managed_paths:
+        members = members.filter(who.subtree_q("team__path"))
+    elif not who.is_admin:
+        return []
+    return list(members.select_related("person", "team").order_by("team__path", "person__name"))
 
 
 def default_framework(audience: str = "seller") -> CompetencyFramework | None:
@@ -57,10 +71,17 @@ def _latest_two(assessments) -> tuple[dict[tuple[int, str], list[int]], dict[tup
 
 def _cells(latest: dict[tuple[int, str], list[int]], kind: str) -> dict[tuple[int, int], Cell]:
     """(person, competency) → the latest score of `kind`, the one before, and the evidence."""
-    position = {pk: (person_id, index) for (person_id, k), ids in latest.items() if k == kind for index, pk in enumerate(ids)}
+    position = {
+        pk: (person_id, index)
+        for (person_id, k), ids in latest.items()
+        if k == kind
+        for index, pk in enumerate(ids)
+    }
     cells: dict[tuple[int, int], Cell] = defaultdict(Cell)
-    rows = Rating.objects.filter(assessment_id__in=position).order_by().values_list(
-        "assessment_id", "competency_id", "score", "evidence"
+    rows = (
+        Rating.objects.filter(assessment_id__in=position)
+        .order_by()
+        .values_list("assessment_id", "competency_id", "score", "evidence")
     )
     for assessment_id, competency_id, score, evidence in rows:
         person_id, index = position[assessment_id]

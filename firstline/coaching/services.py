@@ -132,7 +132,9 @@ def session_record(
     for item in action_items:
         if item.owner.pk not in (seller.pk, coach.pk):
             raise ValidationError({"action_items": "An action item belongs to the seller or the coach."})
-        action = ActionItem(session=session, owner=item.owner, description=item.description, due_on=item.due_on)
+        action = ActionItem(
+            session=session, owner=item.owner, description=item.description, due_on=item.due_on
+        )
         action.full_clean()
         action.save()
     if kind == SessionKind.ONE_ON_ONE:

@@ -26,7 +26,9 @@ class EnpsCounts:
 
     def __add__(self, other: "EnpsCounts") -> "EnpsCounts":
         return EnpsCounts(
-            self.promoters + other.promoters, self.passives + other.passives, self.detractors + other.detractors
+            self.promoters + other.promoters,
+            self.passives + other.passives,
+            self.detractors + other.detractors,
         )
 
 

@@ -159,7 +159,9 @@ class Pulse(models.Model):
     class Meta:
         ordering = ["-closes_on", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(closes_on__gte=F("opens_on")), name="pulse_closes_after_opening"),
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=F("opens_on")), name="pulse_closes_after_opening"
+            ),
         ]
 
     def __str__(self) -> str:

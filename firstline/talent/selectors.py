@@ -34,7 +34,10 @@ class GroupResult:
 
     @property
     def items(self) -> list[tuple[str, Decimal | None]]:
-        return [(text, ratio(self.item_sums[key], self.answers) if self.shown else None) for key, text in PULSE_ITEMS]
+        return [
+            (text, ratio(self.item_sums[key], self.answers) if self.shown else None)
+            for key, text in PULSE_ITEMS
+        ]
 
 
 def _raw_groups(pulses) -> dict[int, dict[str, GroupResult]]:
@@ -52,7 +55,8 @@ def _raw_groups(pulses) -> dict[int, dict[str, GroupResult]]:
     )
     groups: dict[int, dict[str, GroupResult]] = defaultdict(dict)
     for row in rows:
-        counts = EnpsCounts(row["promoters"], row["n"] - row["promoters"] - row["detractors"], row["detractors"])
+        passives = row["n"] - row["promoters"] - row["detractors"]
+        counts = EnpsCounts(row["promoters"], passives, row["detractors"])
         groups[row["pulse_id"]][row["team__path"]] = GroupResult(
             row["n"], counts, {key: row[key] for key in ITEM_KEYS}
         )
@@ -66,7 +70,8 @@ def suppress(answers_by_path: dict[str, int], paths: list[str]) -> set[str]:
     hidden: set[str] = set()
     for path in sorted(paths, key=lambda p: (-p.count("/"), p)):
         total = answers_by_path[path]
-        children = [p for p in paths if p != path and p.startswith(path) and p.count("/") == path.count("/") + 1]
+        depth = path.count("/") + 1
+        children = [p for p in paths if p.startswith(path) and p.count("/") == depth]
         remainder = total - sum(answers_by_path[c] for c in children if c not in hidden)
         if total < MIN_GROUP or 0 < remainder < MIN_GROUP:
             hidden.add(path)
@@ -135,8 +140,10 @@ def retention_risks(*, user, memberships: list, team_enps: dict[int, Decimal | N
     calendar = fiscal_calendar()
     last_quarter = calendar.quarter_of(calendar.quarter_of(today).start - timedelta(days=1))
     before = calendar.quarter_of(last_quarter.start - timedelta(days=1))
-    recent = {f.person.pk: f.percent_to_plan for f in seller_figures(user=user, people=people, period=last_quarter)}
-    earlier = {f.person.pk: f.percent_to_plan for f in seller_figures(user=user, people=people, period=before)}
+    recent, earlier = (
+        {f.person.pk: f.percent_to_plan for f in seller_figures(user=user, people=people, period=period)}
+        for period in (last_quarter, before)
+    )
     overdue = dict(
         DevelopmentGoal.objects.visible_to(user)
         .overdue(today)
@@ -160,14 +167,17 @@ def retention_risks(*, user, memberships: list, team_enps: dict[int, Decimal | N
             reasons.append(
                 (
                     "Falling attainment",
-                    f"{now * 100:.0f} % to plan in {last_quarter.label}, down from {then * 100:.0f} % in {before.label}.",
+                    f"{now * 100:.0f} % to plan in {last_quarter.label}, "
+                    f"down from {then * 100:.0f} % in {before.label}.",
                 )
             )
         if overdue.get(pk):
-            reasons.append(("Overdue development goals", f"{overdue[pk]} development goal(s) past their due date."))
+            reasons.append(("Overdue development goals", f"{overdue[pk]} development goal(s) past due."))
         last = last_session.get(pk)
         if last is None or (today - last).days > NO_COACHING_DAYS:
-            since = "No coaching session recorded." if last is None else f"Last coached {(today - last).days} days ago."
+            since = "No coaching session recorded."
+            if last is not None:
+                since = f"Last coached {(today - last).days} days ago."
             reasons.append(("Long time since coaching", since))
         score = team_enps.get(membership.team_id)
         if score is not None and score < LOW_ENPS:

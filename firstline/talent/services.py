@@ -117,9 +117,7 @@ def pulse_answer(*, actor, pulse: Pulse, answer: PulseAnswer, on: date | None = 
         raise OutOfScope("This pulse was not sent to you.")
     if not pulse.is_open_on(today):
         raise ValidationError("This pulse is closed.")
-    membership = (
-        Membership.objects.current().filter(person_id=who.person_id).order_by("-team__path").first()
-    )
+    membership = Membership.objects.current().filter(person_id=who.person_id).order_by("-team__path").first()
     response = PulseResponse(pulse=pulse, team_id=membership.team_id, **answer.__dict__)
     response.full_clean()
     try:

@@ -27,7 +27,9 @@ class DevelopmentPlan(models.Model):
     class Meta:
         ordering = ["person", "-starts_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="plan_ends_after_start")
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="plan_ends_after_start"
+            )
         ]
 
     def __str__(self) -> str:

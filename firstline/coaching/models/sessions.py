@@ -43,7 +43,9 @@ class CoachingSession(models.Model):
     class Meta:
         ordering = ["-held_on", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=~Q(seller=models.F("coach")), name="session_coach_is_not_seller"),
+            models.CheckConstraint(
+                condition=~Q(seller=models.F("coach")), name="session_coach_is_not_seller"
+            ),
         ]
         indexes = [
             models.Index(fields=["seller", "held_on"], name="session_seller_day"),

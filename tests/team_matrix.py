@@ -1,0 +1,149 @@
+"""Authorization-matrix expectations for the coaching and talent routes (merged into ROUTES in
+tests/test_authorization_matrix.py). `data` may be a function of (world, objects) for ids and dates."""
+
+from django.utils import timezone
+
+from tests.team_world import build_team_world
+
+SIGNED_IN = frozenset(
+    {"seller_a", "seller_b", "seller_c", "manager_1", "manager_2", "executive", "enablement", "admin"}
+)
+MANAGERS = frozenset({"manager_1", "manager_2", "executive", "admin"})
+ALICE_CIRCLE = frozenset({"seller_a", "manager_1", "executive", "admin"})
+DIRECTORY = ALICE_CIRCLE | {"enablement"}
+# Who may coach Alice: anyone who sees her in the directory, except Alice herself.
+ALICE_COACHES = DIRECTORY - {"seller_a"}
+EAST_MANAGERS = frozenset({"manager_1", "executive", "admin"})
+
+
+def team_objects(world) -> dict:
+    team = build_team_world(world)
+    return {
+        "framework": team.framework,
+        "session_a": team.session_a,
+        "action_item_a": team.action_item_a,
+        "assessment_a": team.assessment_a,
+        "plan_a": team.plan_a,
+        "goal_a": team.goal_a,
+        "development_action_a": team.development_action_a,
+        "schedule_a": team.schedule_a,
+        "position_east": team.position_east,
+        "candidate_east": team.candidate_east,
+        "pulse": team.pulse,
+    }
+
+
+def today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def all_ratings(world, objects):
+    data = {}
+    for competency in objects["framework"].competencies.all():
+        data[f"score_{competency.pk}"] = "3"
+        data[f"evidence_{competency.pk}"] = "Seen on calls"
+    return data
+
+
+def page_routes(route, check) -> dict:
+    """The page routes; `route` and `check` are the matrix's Route and Check classes."""
+
+    def get(allowed, *args, ok=200):
+        return route(args=args, checks=[check("get", allowed, ok)])
+
+    def listed(key, visible):
+        return route(checks=[check("get", SIGNED_IN, 200, in_list=(key, visible))])
+
+    return {
+        "coaching:cadence": get(MANAGERS),
+        "coaching:my_coaching": get(SIGNED_IN, ok=302),
+        "coaching:person_overview": get(DIRECTORY, "person_a"),
+        "coaching:session_create": route(
+            args=("person_a",),
+            checks=[
+                check("get", ALICE_COACHES, 200),
+                check(
+                    "post",
+                    ALICE_COACHES,
+                    302,
+                    data=lambda w, o: {"kind": "one_on_one", "held_on": today(), "shared_note": "Good call"},
+                ),
+            ],
+        ),
+        "coaching:schedule_set": route(
+            args=("person_a",),
+            checks=[
+                check("get", ALICE_COACHES, 200),
+                check("post", ALICE_COACHES, 302, data=lambda w, o: {"every_days": "7", "next_on": today()}),
+            ],
+        ),
+        "coaching:person_competencies": get(DIRECTORY, "person_a"),
+        # Enablement sees Alice in the directory but neither manages nor is her: no assessment, no plan.
+        "coaching:assessment_create": route(
+            args=("person_a",),
+            checks=[check("get", DIRECTORY, 200), check("post", ALICE_CIRCLE, 302, data=all_ratings)],
+        ),
+        "coaching:plan_create": route(
+            args=("person_a",),
+            checks=[
+                check("get", DIRECTORY, 200),
+                check(
+                    "post",
+                    ALICE_CIRCLE,
+                    302,
+                    data=lambda w, o: {
+                        "title": "Grow",
+                        "starts_on": today(),
+                        "ends_on": today(),
+                        "goal": "Run discovery",
+                        "goal_due_on": today(),
+                    },
+                ),
+            ],
+        ),
+        "coaching:session_list": listed("session_a", ALICE_CIRCLE),
+        "coaching:session_export": get(SIGNED_IN),
+        "coaching:session_detail": get(ALICE_CIRCLE, "session_a"),
+        "coaching:action_item_done": route(
+            args=("action_item_a",), checks=[check("post", ALICE_CIRCLE, 302, data={"done": "1"})]
+        ),
+        "coaching:heatmap": get(MANAGERS),
+        "coaching:framework_list": get(SIGNED_IN),
+        "coaching:framework_detail": get(SIGNED_IN, "framework"),
+        "coaching:plan_detail": get(ALICE_CIRCLE, "plan_a"),
+        "coaching:goal_status": route(
+            args=("goal_a",), checks=[check("post", ALICE_CIRCLE, 302, data={"status": "in_progress"})]
+        ),
+        "coaching:development_action_done": route(
+            args=("development_action_a",), checks=[check("post", ALICE_CIRCLE, 302, data={"done": "1"})]
+        ),
+        "talent:position_list": listed("position_east", EAST_MANAGERS),
+        "talent:position_detail": get(EAST_MANAGERS, "position_east"),
+        "talent:candidate_detail": get(EAST_MANAGERS, "candidate_east"),
+        "talent:candidate_stage": route(
+            args=("candidate_east",), checks=[check("post", EAST_MANAGERS, 302, data={"stage": "interview"})]
+        ),
+        "talent:candidate_hire": route(
+            args=("candidate_east",),
+            checks=[check("post", EAST_MANAGERS, 302, data=lambda w, o: {"starts_on": today()})],
+        ),
+        "talent:engagement": get(MANAGERS),
+        "talent:engagement_export": get(MANAGERS),
+        "talent:retention": get(MANAGERS),
+        "talent:pulse_list": get(SIGNED_IN),
+        # Everyone in the company answers the company pulse; the admin is in no team, so the form
+        # comes back with the reason instead.
+        "talent:pulse_answer": route(
+            args=("pulse",),
+            checks=[
+                check("get", SIGNED_IN, 200),
+                check(
+                    "post",
+                    SIGNED_IN - {"admin"},
+                    302,
+                    denied=200,
+                    data={"enps": "8", "tools": "4", "manager": "4", "stay": "3"},
+                ),
+            ],
+        ),
+    }
