@@ -195,7 +195,8 @@ def goal_status(request, pk: int):
 def development_action_done(request, pk: int):
     action = get_visible_or_404(DevelopmentAction.objects.select_related("goal"), request.user, pk=pk)
     try:
-        development_action_set_done(actor=request.user, action=action, done=request.POST.get("done", "1") == "1")
+        done = request.POST.get("done", "1") == "1"
+        development_action_set_done(actor=request.user, action=action, done=done)
     except OutOfScope:
         raise Http404("No action matches the given query.") from None
     return redirect("coaching:plan_detail", pk=action.goal.plan_id)

@@ -46,7 +46,8 @@ class SessionForm(forms.Form):
 
     def __init__(self, *args, user, seller, framework, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["focus"].queryset = framework.competencies.all() if framework else Competency.objects.none()
+        competencies = framework.competencies.all() if framework else Competency.objects.none()
+        self.fields["focus"].queryset = competencies
         self.fields["opportunities"].queryset = (
             Opportunity.objects.visible_to(user).open().filter(owner=seller).order_by("close_date")
         )

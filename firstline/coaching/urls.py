@@ -9,7 +9,11 @@ urlpatterns = [
     path("coaching/people/<int:pk>/", views.person_overview, name="person_overview"),
     path("coaching/people/<int:pk>/sessions/new/", views.session_create, name="session_create"),
     path("coaching/people/<int:pk>/schedule/", views.schedule_set, name="schedule_set"),
-    path("coaching/people/<int:pk>/competencies/", development_views.person_competencies, name="person_competencies"),
+    path(
+        "coaching/people/<int:pk>/competencies/",
+        development_views.person_competencies,
+        name="person_competencies",
+    ),
     path("coaching/people/<int:pk>/assess/", development_views.assessment_create, name="assessment_create"),
     path("coaching/people/<int:pk>/plans/new/", development_views.plan_create, name="plan_create"),
     path("coaching/sessions/", views.CoachingSessionListView.as_view(), name="session_list"),

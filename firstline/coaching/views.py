@@ -89,7 +89,8 @@ def session_create(request, pk: int):
         data = form.cleaned_data
         items = []
         if data["action_description"]:
-            owner = seller if data["action_owner"] != "coach" else Person.objects.get(pk=viewer(request.user).person_id)
+            coach = Person.objects.get(pk=viewer(request.user).person_id)
+            owner = coach if data["action_owner"] == "coach" else seller
             items.append(ActionItemInput(owner, data["action_description"], data["action_due_on"]))
         try:
             session = session_record(
@@ -117,13 +118,15 @@ def session_detail(request, pk: int):
     session = get_visible_or_404(
         CoachingSession.objects.select_related("seller", "coach"), request.user, pk=pk
     )
+    notes = CoachingNote.objects.visible_to(request.user).filter(session=session)
+    items = ActionItem.objects.visible_to(request.user).filter(session=session)
     return render(
         request,
         "coaching/session_detail.html",
         {
             "session": session,
-            "notes": CoachingNote.objects.visible_to(request.user).filter(session=session).select_related("author"),
-            "items": ActionItem.objects.visible_to(request.user).filter(session=session).select_related("owner"),
+            "notes": notes.select_related("author"),
+            "items": items.select_related("owner"),
             "carried": carried_forward(user=request.user, session=session),
             "focus": session.focus.all(),
             "opportunities": session.opportunities.visible_to(request.user).select_related("account"),

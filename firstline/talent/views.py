@@ -52,11 +52,14 @@ class PositionListView(ScopedListView):
 
 
 def position_detail(request, pk: int):
-    position = get_visible_or_404(Position.objects.select_related("team", "hiring_manager"), request.user, pk=pk)
+    positions = Position.objects.select_related("team", "hiring_manager")
+    position = get_visible_or_404(positions, request.user, pk=pk)
     candidates = Candidate.objects.visible_to(request.user).filter(position=position).annotate(
         scorecard_count=Count("scorecards")
     )
-    columns = [(label, [c for c in candidates if c.stage == value]) for value, label in CandidateStage.choices]
+    columns = [
+        (label, [c for c in candidates if c.stage == value]) for value, label in CandidateStage.choices
+    ]
     end = position.filled_on or timezone.localdate()
     return render(
         request,
@@ -108,7 +111,8 @@ def candidate_hire_view(request, pk: int):
         messages.error(request, "Give a valid start date.")
         return redirect(candidate)
     try:
-        person = candidate_hire(actor=request.user, candidate=candidate, starts_on=form.cleaned_data["starts_on"])
+        starts_on = form.cleaned_data["starts_on"]
+        person = candidate_hire(actor=request.user, candidate=candidate, starts_on=starts_on)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(candidate)
@@ -217,5 +221,8 @@ def retention(request):
     latest = pulses[-1] if pulses else None
     team_enps = {t.pk: results[latest.pk][t.pk].enps for t in teams} if latest else {}
     memberships = led_sellers(request.user)
-    rows = retention_risks(user=request.user, memberships=memberships, team_enps=team_enps, today=timezone.localdate())
-    return render(request, "talent/retention.html", {"rows": rows, "flagged": sum(1 for r in rows if r.reasons)})
+    rows = retention_risks(
+        user=request.user, memberships=memberships, team_enps=team_enps, today=timezone.localdate()
+    )
+    flagged = sum(1 for row in rows if row.reasons)
+    return render(request, "talent/retention.html", {"rows": rows, "flagged": flagged})
