@@ -162,7 +162,9 @@ def _plan_save(actor, person, data) -> DevelopmentPlan:
         created_by_id=viewer(actor).person_id,
     )
     scoped_save(actor=actor, instance=plan)
-    goal = DevelopmentGoal(plan=plan, competency=data["competency"], title=data["goal"], due_on=data["goal_due_on"])
+    goal = DevelopmentGoal(
+        plan=plan, competency=data["competency"], title=data["goal"], due_on=data["goal_due_on"]
+    )
     goal.full_clean()
     goal.save()
     if data["action"]:

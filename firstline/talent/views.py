@@ -54,8 +54,10 @@ class PositionListView(ScopedListView):
 def position_detail(request, pk: int):
     positions = Position.objects.select_related("team", "hiring_manager")
     position = get_visible_or_404(positions, request.user, pk=pk)
-    candidates = Candidate.objects.visible_to(request.user).filter(position=position).annotate(
-        scorecard_count=Count("scorecards")
+    candidates = (
+        Candidate.objects.visible_to(request.user)
+        .filter(position=position)
+        .annotate(scorecard_count=Count("scorecards"))
     )
     columns = [
         (label, [c for c in candidates if c.stage == value]) for value, label in CandidateStage.choices
