@@ -147,3 +147,97 @@ def page_routes(route, check) -> dict:
             ],
         ),
     }
+
+
+ADMIN = frozenset({"admin"})
+
+
+def api_routes(route, check) -> dict:
+    """The API routes of coaching: frameworks, assessments, sessions, action items, plans."""
+
+    def listed(key, visible, *extra):
+        return route(checks=[check("get", SIGNED_IN, 200, anonymous=401, in_list=(key, visible)), *extra])
+
+    def read_only(key, visible):
+        # Assessments and sessions are history: read them, never edit them through the API.
+        return route(
+            args=(key,),
+            checks=[
+                check("get", visible, 200, anonymous=401),
+                check("patch", frozenset(), 0, denied=405, anonymous=401, data={}),
+            ],
+        )
+
+    def read_write(key, visible, changeable, patch):
+        return route(
+            args=(key,),
+            checks=[
+                check("get", visible, 200, anonymous=401),
+                check("patch", changeable, 200, anonymous=401, data=patch, forbidden=visible - changeable),
+            ],
+        )
+
+    def assessment(world, objects):
+        ratings = [{"competency": c.pk, "score": 3} for c in objects["framework"].competencies.all()]
+        alice = world.people["seller_a"].pk
+        return {
+            "person": alice,
+            "framework": objects["framework"].pk,
+            "assessed_on": today(),
+            "ratings": ratings,
+        }
+
+    def session(world, objects):
+        return {"seller": world.people["seller_a"].pk, "held_on": today(), "private_note": "Between us"}
+
+    def plan(world, objects):
+        return {
+            "person": world.people["seller_a"].pk,
+            "title": "Grow",
+            "starts_on": today(),
+            "ends_on": today(),
+        }
+
+    return {
+        "api:competencyframework-list": listed(
+            "framework",
+            SIGNED_IN,
+            check(
+                "post", ADMIN, 201, denied=403, anonymous=401, data={"name": "Custom", "audience": "seller"}
+            ),
+        ),
+        "api:competencyframework-detail": read_write("framework", SIGNED_IN, ADMIN, {"description": "Ours"}),
+        # Enablement sees Alice (the directory) but may not assess her: 403. Others cannot even name her: 400.
+        "api:assessment-list": listed(
+            "assessment_a",
+            ALICE_CIRCLE,
+            check(
+                "post",
+                ALICE_CIRCLE,
+                201,
+                denied=400,
+                forbidden={"enablement"},
+                anonymous=401,
+                data=assessment,
+            ),
+        ),
+        "api:assessment-detail": read_only("assessment_a", ALICE_CIRCLE),
+        "api:coachingsession-list": listed(
+            "session_a",
+            ALICE_CIRCLE,
+            check("post", ALICE_COACHES, 201, denied=400, anonymous=401, data=session),
+        ),
+        "api:coachingsession-detail": read_only("session_a", ALICE_CIRCLE),
+        "api:actionitem-list": listed(
+            "action_item_a", ALICE_CIRCLE, check("post", frozenset(), 0, denied=405, anonymous=401, data={})
+        ),
+        "api:actionitem-detail": read_write(
+            "action_item_a", ALICE_CIRCLE, ALICE_CIRCLE, {"done_on": "2026-01-02"}
+        ),
+        "api:developmentplan-list": listed(
+            "plan_a",
+            ALICE_CIRCLE,
+            check("post", ALICE_CIRCLE, 201, denied=400, forbidden={"enablement"}, anonymous=401, data=plan),
+        ),
+        "api:developmentplan-detail": read_write("plan_a", ALICE_CIRCLE, ALICE_CIRCLE, {"title": "Renamed"}),
+    }

@@ -12,7 +12,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests.team_matrix import page_routes, team_objects
+from tests.team_matrix import api_routes, page_routes, team_objects
 from tests.world import PERSONAS, build_world
 
 SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
@@ -177,6 +177,7 @@ ROUTES = {
 
 
 ROUTES.update(page_routes(Route, Check))
+ROUTES.update(api_routes(Route, Check))
 
 
 def walk(patterns, prefix=""):
