@@ -52,3 +52,74 @@ def sessions_csv(*, user, sessions) -> str:
             )
         )
     return out.getvalue()
+
+
+def _csv(header: list[str], rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(cell(value) for value in row)
+    return out.getvalue()
+
+
+def frameworks_csv(*, user) -> str:
+    from firstline.coaching.models import Competency
+
+    competencies = Competency.objects.visible_to(user).select_related("framework")
+    return _csv(
+        ["Framework", "Audience", "Default", "Competency", "Description"],
+        (
+            (
+                c.framework.name,
+                c.framework.audience,
+                "yes" if c.framework.is_default else "",
+                c.name,
+                c.description,
+            )
+            for c in competencies
+        ),
+    )
+
+
+def assessments_csv(*, user) -> str:
+    from firstline.coaching.models import Rating
+
+    ratings = Rating.objects.visible_to(user).select_related(
+        "assessment__person", "assessment__assessor", "competency"
+    )
+    return _csv(
+        ["Person", "Kind", "Assessor", "Date", "Competency", "Score", "Evidence"],
+        (
+            (
+                r.assessment.person.name,
+                r.assessment.kind,
+                r.assessment.assessor.name,
+                r.assessment.assessed_on.isoformat(),
+                r.competency.name,
+                r.score,
+                r.evidence,
+            )
+            for r in ratings.iterator(chunk_size=2000)
+        ),
+    )
+
+
+def plans_csv(*, user) -> str:
+    from firstline.coaching.models import DevelopmentGoal
+
+    goals = DevelopmentGoal.objects.visible_to(user).select_related("plan__person", "competency")
+    return _csv(
+        ["Person", "Plan", "Goal", "Competency", "Due", "Status"],
+        (
+            (
+                g.plan.person.name,
+                g.plan.title,
+                g.title,
+                g.competency.name if g.competency else "",
+                g.due_on.isoformat(),
+                g.get_status_display(),
+            )
+            for g in goals.iterator(chunk_size=2000)
+        ),
+    )
