@@ -36,7 +36,7 @@ def led_sellers(user) -> list[Membership]:
         members = members.filter(who.subtree_q("team__path"))
     elif not who.is_admin:
         return []
-    return list(members.select_related("person", "team").order_by("team__path", "person__name"))
+    return list(members.select_related("person", "team__manager").order_by("team__path", "person__name"))
 
 
 def default_framework(audience: str = "seller") -> CompetencyFramework | None:
