@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from firstline.coaching.frameworks import ensure_default_frameworks
 from firstline.coaching.models import (
     ActionItem,
     CoachingNote,
@@ -55,6 +56,7 @@ class TeamWorld:
 def build_team_world(world) -> TeamWorld:
     today = timezone.localdate()
     alice, mia = world.people["seller_a"], world.people["manager_1"]
+    ensure_default_frameworks()  # a transactional test before this one may have flushed them
     framework = CompetencyFramework.objects.get(audience="seller", is_default=True)
     competencies = list(framework.competencies.all())
     session = CoachingSession.objects.create(seller=alice, coach=mia, held_on=today - timedelta(days=7))

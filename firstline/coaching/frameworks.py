@@ -170,3 +170,11 @@ def install_default_frameworks(framework_model, competency_model, level_model) -
                 level_model(competency=competency, level=level, behaviour=text)
                 for level, text in enumerate(levels, start=1)
             )
+
+
+def ensure_default_frameworks() -> None:
+    """Install the shipped frameworks where they are missing (the demo, and test databases that
+    were flushed after the data migration ran)."""
+    from firstline.coaching.models import Competency, CompetencyFramework, CompetencyLevel
+
+    install_default_frameworks(CompetencyFramework, Competency, CompetencyLevel)

@@ -27,6 +27,7 @@ from firstline.coaching.models import (
     OneOnOneSchedule,
     Rating,
 )
+from firstline.coaching.frameworks import ensure_default_frameworks
 from firstline.demo.instances import InstanceFactory
 from firstline.demo.timeline import Timeline
 from firstline.org.models import Membership, Role, Team, TeamKind
@@ -86,6 +87,7 @@ class _Seller:
 
 def build_coaching(*, seed: int, timeline: Timeline) -> dict[str, int]:
     rng = Random(f"coaching-{seed}")
+    ensure_default_frameworks()
     framework = CompetencyFramework.objects.get(audience="seller", is_default=True)
     competencies = list(framework.competencies.all())
     sellers, cadence = _sellers(rng, timeline)
