@@ -13,6 +13,7 @@ from random import Random
 from django.db import transaction
 from django.utils import timezone
 
+from firstline.coaching.frameworks import ensure_default_frameworks
 from firstline.coaching.models import (
     ActionItem,
     Assessment,
@@ -27,7 +28,6 @@ from firstline.coaching.models import (
     OneOnOneSchedule,
     Rating,
 )
-from firstline.coaching.frameworks import ensure_default_frameworks
 from firstline.demo.instances import InstanceFactory
 from firstline.demo.timeline import Timeline
 from firstline.org.models import Membership, Role, Team, TeamKind
