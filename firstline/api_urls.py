@@ -17,6 +17,7 @@ from firstline.coaching.api import (
 from firstline.core.api import TokenView
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
+from firstline.talent.api import CandidateViewSet, PositionViewSet, PulseViewSet, ScorecardViewSet
 from firstline.targets.api import TargetViewSet
 
 
@@ -38,6 +39,10 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("coaching-sessions", CoachingSessionViewSet, basename="coachingsession")
 router.register("action-items", ActionItemViewSet, basename="actionitem")
 router.register("development-plans", DevelopmentPlanViewSet, basename="developmentplan")
+router.register("positions", PositionViewSet, basename="position")
+router.register("candidates", CandidateViewSet, basename="candidate")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("pulses", PulseViewSet, basename="pulse")
 
 app_name = "api"
 urlpatterns = [

@@ -29,6 +29,7 @@ def team_objects(world) -> dict:
         "schedule_a": team.schedule_a,
         "position_east": team.position_east,
         "candidate_east": team.candidate_east,
+        "scorecard_east": team.scorecard_east,
         "pulse": team.pulse,
     }
 
@@ -240,4 +241,71 @@ def api_routes(route, check) -> dict:
             check("post", ALICE_CIRCLE, 201, denied=400, forbidden={"enablement"}, anonymous=401, data=plan),
         ),
         "api:developmentplan-detail": read_write("plan_a", ALICE_CIRCLE, ALICE_CIRCLE, {"title": "Renamed"}),
+        **talent_api_routes(listed, read_only, read_write, check),
+    }
+
+
+# Alice and Bob (members of East) and enablement (the directory) can name East but may not hire into
+# it or survey it: 403. Carol and Nate cannot even name East: 400.
+SEE_EAST_ONLY = frozenset({"seller_a", "seller_b", "enablement"})
+
+
+def talent_api_routes(listed, read_only, read_write, check) -> dict:
+    def position(world, objects):
+        return {"team": world.east.pk, "title": "Account Executive", "opened_on": today()}
+
+    def candidate(world, objects):
+        return {
+            "position": objects["position_east"].pk,
+            "name": "Ann Lee",
+            "email": "ann@example.com",
+            "applied_on": today(),
+        }
+
+    def scorecard(world, objects):
+        competency = objects["framework"].competencies.first()
+        return {
+            "candidate": objects["candidate_east"].pk,
+            "interviewed_on": today(),
+            "recommendation": "yes",
+            "scores": [{"competency": competency.pk, "score": 4}],
+        }
+
+    def pulse(world, objects):
+        return {"team": world.east.pk, "title": "East check-in", "opens_on": today(), "closes_on": today()}
+
+    return {
+        "api:position-list": listed(
+            "position_east",
+            EAST_MANAGERS,
+            check(
+                "post", EAST_MANAGERS, 201, denied=400, forbidden=SEE_EAST_ONLY, anonymous=401, data=position
+            ),
+        ),
+        "api:position-detail": read_write(
+            "position_east", EAST_MANAGERS, EAST_MANAGERS, {"title": "Senior AE"}
+        ),
+        "api:candidate-list": listed(
+            "candidate_east",
+            EAST_MANAGERS,
+            check("post", EAST_MANAGERS, 201, denied=400, anonymous=401, data=candidate),
+        ),
+        "api:candidate-detail": read_write(
+            "candidate_east", EAST_MANAGERS, EAST_MANAGERS, {"stage": "screen"}
+        ),
+        "api:scorecard-list": listed(
+            "scorecard_east",
+            EAST_MANAGERS,
+            check("post", EAST_MANAGERS, 201, denied=400, anonymous=401, data=scorecard),
+        ),
+        "api:scorecard-detail": read_only("scorecard_east", EAST_MANAGERS),
+        "api:pulse-list": listed(
+            "pulse",
+            SIGNED_IN,
+            check("post", EAST_MANAGERS, 201, denied=400, forbidden=SEE_EAST_ONLY, anonymous=401, data=pulse),
+        ),
+        # The company-wide pulse: the executive (who leads the company) and the admin change it.
+        "api:pulse-detail": read_write(
+            "pulse", SIGNED_IN, frozenset({"executive", "admin"}), {"title": "Renamed"}
+        ),
     }

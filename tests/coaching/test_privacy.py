@@ -118,7 +118,33 @@ class PulseAnswerPrivacyTests(TestCase):
         assert PulseResponse not in models and PulseParticipation not in models
         self.client.force_login(self.world.users["admin"])
         schema = self.client.get(reverse("api:schema")).content.decode().lower()
-        assert "pulse" not in schema
+        assert "pulseresponse" not in schema and "participation" not in schema
+        assert "/api/pulses/" in schema  # the aggregates only, below
+
+    def test_the_pulse_api_gives_aggregates_of_three_or_more_and_nothing_else(self):
+        w = self.world
+        for persona, expected in [
+            ("manager_2", {w.west.pk: (False, None, None)}),
+            ("manager_1", {w.east.pk: (True, 3, 33.3)}),
+            (
+                "executive",
+                {
+                    w.company.pk: (False, None, None),
+                    w.east.pk: (True, 3, 33.3),
+                    w.west.pk: (False, None, None),
+                },
+            ),
+            ("seller_c", {}),
+        ]:
+            with self.subTest(persona=persona):
+                self.client.force_login(w.users[persona])
+                body = self.client.get(reverse("api:pulse-detail", args=[self.team.pulse.pk])).json()
+                results = {
+                    r["team"]: (r["shown"], r["answers"], r["enps"] and float(r["enps"]))
+                    for r in body["results"]
+                }
+                assert results == expected
+                assert set(body) == {"id", "team", "title", "opens_on", "closes_on", "results"}
 
     def test_the_west_manager_sees_neither_the_score_nor_the_count_of_two_answers(self):
         self.client.force_login(self.world.users["manager_2"])
