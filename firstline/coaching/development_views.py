@@ -1,5 +1,6 @@
 """Competency pages: frameworks, assessments side by side, the team heat map, development plans."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from django.contrib import messages
@@ -19,7 +20,13 @@ from firstline.coaching.models import (
     DevelopmentPlan,
     LearningResource,
 )
-from firstline.coaching.selectors import assessment_comparison, default_framework, led_sellers, team_heatmap
+from firstline.coaching.selectors import (
+    assessment_comparison,
+    default_framework,
+    heatmap_of,
+    led_sellers,
+    team_heatmap,
+)
 from firstline.coaching.services import (
     RatingInput,
     assessment_record,
@@ -108,13 +115,33 @@ def assessment_create(request, pk: int):
 
 
 def heatmap(request):
-    """Strengths and development needs of the team: the latest manager ratings, with movement."""
+    """Strengths and development needs: the latest manager ratings of one team's sellers, with
+    movement; for a manager of several teams, also each team's average per competency."""
     leader_or_404(request)
     framework = default_framework()
     memberships = led_sellers(request.user)
+    if framework is None or not memberships:
+        return render(request, "coaching/heatmap.html", {"heatmap": None, "framework": framework})
     people = [m.person for m in memberships]
-    result = team_heatmap(user=request.user, people=people, framework=framework) if framework else None
-    return render(request, "coaching/heatmap.html", {"heatmap": result, "framework": framework})
+    result = team_heatmap(user=request.user, people=people, framework=framework)
+    by_team = defaultdict(list)
+    for membership, row in zip(memberships, result.rows, strict=True):
+        by_team[membership.team].append(row)
+    teams = list(by_team)
+    chosen = request.GET.get("team")
+    team = next((t for t in teams if str(t.pk) == chosen), teams[0])
+    return render(
+        request,
+        "coaching/heatmap.html",
+        {
+            "framework": framework,
+            "heatmap": heatmap_of(result.competencies, by_team[team]),
+            "team": team,
+            "team_averages": [(t, heatmap_of(result.competencies, rows)) for t, rows in by_team.items()]
+            if len(teams) > 1
+            else [],
+        },
+    )
 
 
 def plan_detail(request, pk: int):

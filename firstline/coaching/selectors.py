@@ -146,6 +146,11 @@ def team_heatmap(*, user, people: list, framework) -> Heatmap:
         HeatmapRow(p, [cells.get((p.pk, c.pk), Cell()) for c in competencies], dates.get((p.pk, "manager")))
         for p in people
     ]
+    return heatmap_of(competencies, rows)
+
+
+def heatmap_of(competencies: list[Competency], rows: list[HeatmapRow]) -> Heatmap:
+    """A heat map of these rows, with the average per competency of those rated."""
     averages = []
     for index in range(len(competencies)):
         scores = [row.cells[index].score for row in rows if row.cells[index].score is not None]
