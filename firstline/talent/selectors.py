@@ -120,6 +120,12 @@ def hiring_figures(*, user, today: date) -> HiringFigures:
 
 
 # The retention-risk rules, documented in docs/coaching-and-talent.md; each flag says why.
+RISK_RULES = (
+    "Falling attainment",
+    "Overdue development goals",
+    "Long time since coaching",
+    "Low team engagement",
+)
 ATTAINMENT_DROP_POINTS = 20
 NO_COACHING_DAYS = 45
 LOW_ENPS = Decimal(0)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -29,7 +30,7 @@ from firstline.talent.models import (
     PulseParticipation,
     Scorecard,
 )
-from firstline.talent.selectors import hiring_figures, pulse_results, retention_risks
+from firstline.talent.selectors import RISK_RULES, hiring_figures, pulse_results, retention_risks
 from firstline.talent.services import PulseAnswer, candidate_hire, candidate_move, pulse_answer
 
 TREND_PULSES = 6
@@ -226,5 +227,30 @@ def retention(request):
     rows = retention_risks(
         user=request.user, memberships=memberships, team_enps=team_enps, today=timezone.localdate()
     )
-    flagged = sum(1 for row in rows if row.reasons)
-    return render(request, "talent/retention.html", {"rows": rows, "flagged": flagged})
+    by_team = defaultdict(list)
+    for row in rows:
+        by_team[row.team].append(row)
+    teams = sorted(by_team, key=lambda team: team.path)
+    chosen = request.GET.get("team")
+    team = next((t for t in teams if str(t.pk) == chosen), None)
+    summary = [
+        (t, len(by_team[t]), sum(1 for row in by_team[t] if row.reasons), rule_counts(by_team[t]))
+        for t in teams
+    ]
+    return render(
+        request,
+        "talent/retention.html",
+        {
+            # One team's sellers at a time for a manager of many teams; every seller for one team.
+            "rows": by_team[team] if team else (rows if len(teams) <= 1 else []),
+            "team": team,
+            "summary": summary if len(teams) > 1 else [],
+            "rules": RISK_RULES,
+            "flagged": sum(1 for row in rows if row.reasons),
+            "total": len(rows),
+        },
+    )
+
+
+def rule_counts(rows) -> list[int]:
+    return [sum(1 for row in rows if any(rule == name for name, _why in row.reasons)) for rule in RISK_RULES]
