@@ -12,6 +12,7 @@ from firstline.coaching.api import (
     AssessmentViewSet,
     CoachingSessionViewSet,
     CompetencyFrameworkViewSet,
+    CompetencyViewSet,
     DevelopmentPlanViewSet,
 )
 from firstline.core.api import TokenView
@@ -35,6 +36,7 @@ router.register("stages", SalesStageViewSet, basename="salesstage")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("targets", TargetViewSet, basename="target")
 router.register("competency-frameworks", CompetencyFrameworkViewSet, basename="competencyframework")
+router.register("competencies", CompetencyViewSet, basename="competency")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("coaching-sessions", CoachingSessionViewSet, basename="coachingsession")
 router.register("action-items", ActionItemViewSet, basename="actionitem")

@@ -20,6 +20,7 @@ def team_objects(world) -> dict:
     team = build_team_world(world)
     return {
         "framework": team.framework,
+        "competency": team.framework.competencies.first(),
         "session_a": team.session_a,
         "action_item_a": team.action_item_a,
         "assessment_a": team.assessment_a,
@@ -112,6 +113,15 @@ def page_routes(route, check) -> dict:
         "coaching:framework_list": get(SIGNED_IN),
         "coaching:framework_detail": get(SIGNED_IN, "framework"),
         "coaching:plan_detail": get(ALICE_CIRCLE, "plan_a"),
+        "coaching:goal_create": route(
+            args=("plan_a",),
+            checks=[
+                check("get", ALICE_CIRCLE, 200),
+                check(
+                    "post", ALICE_CIRCLE, 302, data=lambda w, o: {"goal": "Negotiate", "goal_due_on": today()}
+                ),
+            ],
+        ),
         "coaching:goal_status": route(
             args=("goal_a",), checks=[check("post", ALICE_CIRCLE, 302, data={"status": "in_progress"})]
         ),
@@ -188,6 +198,9 @@ def api_routes(route, check) -> dict:
             "ratings": ratings,
         }
 
+    def competency(world, objects):
+        return {"framework": objects["framework"].pk, "name": "Forecasting", "behaviours": list("12345")}
+
     def session(world, objects):
         return {"seller": world.people["seller_a"].pk, "held_on": today(), "private_note": "Between us"}
 
@@ -209,6 +222,14 @@ def api_routes(route, check) -> dict:
         ),
         "api:competencyframework-detail": read_write("framework", SIGNED_IN, ADMIN, {"description": "Ours"}),
         # Enablement sees Alice (the directory) but may not assess her: 403. Others cannot even name her: 400.
+        "api:competency-list": listed(
+            "competency",
+            SIGNED_IN,
+            check("post", ADMIN, 201, denied=403, anonymous=401, data=competency),
+        ),
+        "api:competency-detail": read_write(
+            "competency", SIGNED_IN, ADMIN, {"behaviours": ["Starts", "Grows", "Does", "Leads", "Teaches"]}
+        ),
         "api:assessment-list": listed(
             "assessment_a",
             ALICE_CIRCLE,

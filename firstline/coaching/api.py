@@ -23,7 +23,13 @@ from firstline.coaching.models import (
     Rating,
     SessionKind,
 )
-from firstline.coaching.services import ActionItemInput, RatingInput, assessment_record, session_record
+from firstline.coaching.services import (
+    ActionItemInput,
+    RatingInput,
+    assessment_record,
+    competency_save,
+    session_record,
+)
 from firstline.core.api import ScopedRelatedField, ScopedViewSet
 from firstline.core.scoping import OutOfScope
 from firstline.org.models import Person
@@ -42,6 +48,38 @@ class CompetencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Competency
         fields = ["id", "name", "description", "order", "levels"]
+
+
+class EditableCompetencySerializer(serializers.ModelSerializer):
+    framework = ScopedRelatedField(CompetencyFramework)
+    behaviours = serializers.ListField(
+        child=serializers.CharField(),
+        min_length=5,
+        max_length=5,
+        write_only=True,
+        required=False,
+        help_text="What the competency looks like at levels 1 to 5, in order.",
+    )
+    levels = CompetencyLevelSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Competency
+        fields = ["id", "framework", "name", "description", "order", "levels", "behaviours"]
+
+
+class CompetencyViewSet(ScopedViewSet):
+    """Competencies of the frameworks, with the behaviour per level; admins configure them."""
+
+    serializer_class = EditableCompetencySerializer
+    filterset_fields = ["framework"]
+    service = staticmethod(competency_save)
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("levels")
+
+    def _write(self, serializer, instance):
+        instance.behaviours = serializer.validated_data.pop("behaviours", None)
+        super()._write(serializer, instance)
 
 
 class CompetencyFrameworkSerializer(serializers.ModelSerializer):

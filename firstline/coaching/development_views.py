@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from firstline.coaching.forms import AssessmentForm, GoalStatusForm, PlanForm
+from firstline.coaching.forms import AssessmentForm, GoalForm, GoalStatusForm, PlanForm
 from firstline.coaching.models import (
     SCALE_LABELS,
     CompetencyFramework,
@@ -189,6 +189,11 @@ def _plan_save(actor, person, data) -> DevelopmentPlan:
         created_by_id=viewer(actor).person_id,
     )
     scoped_save(actor=actor, instance=plan)
+    _goal_save(plan, data)
+    return plan
+
+
+def _goal_save(plan, data) -> DevelopmentGoal:
     goal = DevelopmentGoal(
         plan=plan, competency=data["competency"], title=data["goal"], due_on=data["goal_due_on"]
     )
@@ -202,7 +207,25 @@ def _plan_save(actor, person, data) -> DevelopmentPlan:
         resource = LearningResource(goal=goal, title=data["resource_title"], url=data["resource_url"])
         resource.full_clean()
         resource.save()
-    return plan
+    return goal
+
+
+def goal_create(request, pk: int):
+    """Add a goal (with its first action and resource) to a plan the user may change."""
+    plan = get_visible_or_404(DevelopmentPlan.objects.select_related("person"), request.user, pk=pk)
+    if not DevelopmentPlan.objects.editable_by(request.user).filter(pk=plan.pk).exists():
+        raise Http404("You may not change this plan.")
+    form = GoalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                _goal_save(plan, form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Goal added.")
+            return redirect(plan)
+    return render(request, "coaching/goal_form.html", {"plan": plan, "form": form})
 
 
 @require_POST

@@ -109,6 +109,20 @@ class PlanForm(forms.Form):
         return data
 
 
+class GoalForm(forms.Form):
+    """Another goal for a plan, with its first action and learning resource."""
+
+    goal = forms.CharField(max_length=300)
+    competency = forms.ModelChoiceField(queryset=Competency.objects.all(), required=False)
+    goal_due_on = forms.DateField(label="Goal due", widget=DATE)
+    action = forms.CharField(max_length=300, required=False, label="First action")
+    action_due_on = forms.DateField(required=False, label="Action due", widget=DATE)
+    resource_title = forms.CharField(max_length=200, required=False, label="Learning resource")
+    resource_url = forms.URLField(required=False, label="Resource link")
+
+    clean = PlanForm.clean
+
+
 class GoalStatusForm(forms.Form):
     status = forms.ChoiceField(choices=GoalStatus.choices)
 

@@ -15,6 +15,7 @@ from firstline.coaching.models import (
     CoachingSession,
     Competency,
     CompetencyFramework,
+    CompetencyLevel,
     DevelopmentAction,
     DevelopmentGoal,
     GoalStatus,
@@ -23,7 +24,7 @@ from firstline.coaching.models import (
     Rating,
     SessionKind,
 )
-from firstline.core.scoping import OutOfScope, save_in_scope
+from firstline.core.scoping import OutOfScope, save_in_scope, scoped_save
 from firstline.org.models import Person
 from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity
@@ -191,3 +192,21 @@ def development_action_set_done(*, actor, action: DevelopmentAction, done: bool)
             goal.status = GoalStatus.IN_PROGRESS
             goal.save(update_fields=["status"])
     return action
+
+
+@transaction.atomic
+def competency_save(*, actor, instance: Competency) -> Competency:
+    """Save a competency an admin configures; `instance.behaviours`, when given, replaces the
+    behaviour described for levels 1–5."""
+    behaviours = getattr(instance, "behaviours", None)
+    scoped_save(actor=actor, instance=instance)
+    if behaviours is not None:
+        instance.levels.all().delete()
+        levels = [
+            CompetencyLevel(competency=instance, level=n, behaviour=text)
+            for n, text in enumerate(behaviours, 1)
+        ]
+        for level in levels:
+            level.full_clean()
+        CompetencyLevel.objects.bulk_create(levels)
+    return instance

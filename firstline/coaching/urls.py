@@ -24,6 +24,7 @@ urlpatterns = [
     path("coaching/frameworks/", development_views.framework_list, name="framework_list"),
     path("coaching/frameworks/<int:pk>/", development_views.framework_detail, name="framework_detail"),
     path("coaching/plans/<int:pk>/", development_views.plan_detail, name="plan_detail"),
+    path("coaching/plans/<int:pk>/goals/new/", development_views.goal_create, name="goal_create"),
     path("coaching/goals/<int:pk>/status/", development_views.goal_status, name="goal_status"),
     path(
         "coaching/development-actions/<int:pk>/done/",

@@ -223,3 +223,31 @@ class SessionServiceTests(TestCase):
         assert (alice.sessions, alice.days_since, alice.overdue_items) == (1, 7, 1)
         assert alice.next_one_on_one == self.team.schedule_a.next_on
         assert (bob.sessions, bob.days_since, bob.per_month) == (0, None, 0)
+
+
+class CompetencyApiTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = build_world()
+        cls.team = build_team_world(cls.world)
+
+    def test_an_admin_adds_a_competency_with_its_five_levels(self):
+        self.client.force_login(self.world.users["admin"])
+        response = self.client.post(
+            "/api/competencies/",
+            {
+                "framework": self.team.framework.pk,
+                "name": "Forecasting",
+                "behaviours": ["a", "b", "c", "d", "e"],
+            },
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.content
+        levels = response.json()["levels"]
+        assert [(level["level"], level["behaviour"]) for level in levels] == list(enumerate("abcde", 1))
+        short = self.client.post(
+            "/api/competencies/",
+            {"framework": self.team.framework.pk, "name": "Half", "behaviours": ["a", "b"]},
+            content_type="application/json",
+        )
+        assert short.status_code == 400
