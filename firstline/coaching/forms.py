@@ -102,11 +102,16 @@ class PlanForm(forms.Form):
         data = super().clean()
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", "The plan cannot end before it starts.")
-        if data.get("action") and not data.get("action_due_on"):
-            self.add_error("action_due_on", "Give the action a due date.")
-        if bool(data.get("resource_title")) != bool(data.get("resource_url")):
-            self.add_error("resource_url", "A learning resource needs both a title and a link.")
+        check_first_steps(self, data)
         return data
+
+
+def check_first_steps(form, data) -> None:
+    """A goal's first action needs a due date, and its resource both a title and a link."""
+    if data.get("action") and not data.get("action_due_on"):
+        form.add_error("action_due_on", "Give the action a due date.")
+    if bool(data.get("resource_title")) != bool(data.get("resource_url")):
+        form.add_error("resource_url", "A learning resource needs both a title and a link.")
 
 
 class GoalForm(forms.Form):
@@ -120,7 +125,10 @@ class GoalForm(forms.Form):
     resource_title = forms.CharField(max_length=200, required=False, label="Learning resource")
     resource_url = forms.URLField(required=False, label="Resource link")
 
-    clean = PlanForm.clean
+    def clean(self):
+        data = super().clean()
+        check_first_steps(self, data)
+        return data
 
 
 class GoalStatusForm(forms.Form):
