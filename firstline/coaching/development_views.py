@@ -1,6 +1,5 @@
 """Competency pages: frameworks, assessments side by side, the team heat map, development plans."""
 
-from collections import defaultdict
 from datetime import timedelta
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from firstline.coaching.models import (
 from firstline.coaching.selectors import (
     assessment_comparison,
     default_framework,
+    drill_down,
     heatmap_of,
     led_sellers,
     team_heatmap,
@@ -119,27 +119,24 @@ def heatmap(request):
     movement; for a manager of several teams, also each team's average per competency."""
     leader_or_404(request)
     framework = default_framework()
-    memberships = led_sellers(request.user)
-    if framework is None or not memberships:
+    drill = drill_down(request.user, led_sellers(request.user), request.GET.get("team"))
+    if framework is None or not drill.within:
         return render(request, "coaching/heatmap.html", {"heatmap": None, "framework": framework})
-    people = [m.person for m in memberships]
-    result = team_heatmap(user=request.user, people=people, framework=framework)
-    by_team = defaultdict(list)
-    for membership, row in zip(memberships, result.rows, strict=True):
-        by_team[membership.team].append(row)
-    teams = list(by_team)
-    chosen = request.GET.get("team")
-    team = next((t for t in teams if str(t.pk) == chosen), teams[0])
+    result = team_heatmap(user=request.user, people=drill.within, framework=framework)
+    row_of = {row.person.pk: row for row in result.rows}
     return render(
         request,
         "coaching/heatmap.html",
         {
             "framework": framework,
-            "heatmap": heatmap_of(result.competencies, by_team[team]),
-            "team": team,
-            "team_averages": [(t, heatmap_of(result.competencies, rows)) for t, rows in by_team.items()]
-            if len(teams) > 1
-            else [],
+            "drill": drill,
+            "team": drill.team,
+            "heatmap": heatmap_of(result.competencies, [row_of[s.pk] for s in drill.direct]),
+            "competencies": result.competencies,
+            "team_averages": [
+                (team, heatmap_of(result.competencies, [row_of[s.pk] for s in sellers]))
+                for team, sellers in drill.groups.items()
+            ],
         },
     )
 

@@ -3,7 +3,6 @@ from django import forms
 from django.db.models import Q
 
 from firstline.coaching.models import CoachingNote, CoachingSession, SessionKind
-from firstline.pipeline.filtersets import visible_people
 
 
 class CoachingSessionFilterSet(django_filters.FilterSet):
@@ -14,7 +13,9 @@ class CoachingSessionFilterSet(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="filter_text", label="Search notes", widget=forms.SearchInput)
-    seller = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
+    # An id rather than a list of every visible person: a VP would get thousands of options. The
+    # seller's coaching page links here with it; the scope still decides what is listed.
+    seller = django_filters.NumberFilter(field_name="seller_id", widget=forms.HiddenInput)
     kind = django_filters.ChoiceFilter(choices=SessionKind.choices, empty_label="Any")
     held_after = django_filters.DateFilter(
         field_name="held_on", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})

@@ -23,20 +23,86 @@ from firstline.coaching.models import (
 )
 from firstline.kpis.engagement import days_since, sessions_per_seller_month
 from firstline.kpis.metrics import ratio
-from firstline.org.models import Membership, Role
+from firstline.org.models import Membership, Role, Team
 from firstline.org.scoping import viewer
 
 
-def led_sellers(user) -> list[Membership]:
-    """Current memberships of the sellers in the teams the user leads (everyone's, for an admin who
-    leads none), ordered by team then name."""
+@dataclass(frozen=True)
+class LedSeller:
+    """A seller in a team the viewer leads: just what the team pages show. Plain tuples rather than
+    model instances, because a VP's page lists thousands of them."""
+
+    pk: int
+    name: str
+    team: Team
+
+    @property
+    def person(self) -> "LedSeller":
+        return self
+
+    @property
+    def person_id(self) -> int:
+        return self.pk
+
+    @property
+    def team_id(self) -> int:
+        return self.team.pk
+
+
+def led_sellers(user) -> list[LedSeller]:
+    """The sellers currently in the teams the user leads (everyone, for an admin who leads none),
+    ordered by team then name. Two queries."""
     who = viewer(user)
     members = Membership.objects.current().filter(person__role=Role.SELLER)
     if who.managed_paths:
         members = members.filter(who.subtree_q("team__path"))
     elif not who.is_admin:
         return []
-    return list(members.select_related("person", "team__manager").order_by("team__path", "person__name"))
+    rows = list(
+        members.order_by("team__path", "person__name").values_list("person_id", "person__name", "team_id")
+    )
+    teams = Team.objects.select_related("manager").in_bulk({team_id for _p, _n, team_id in rows})
+    return [LedSeller(person_id, name, teams[team_id]) for person_id, name, team_id in rows]
+
+
+@dataclass
+class Drill:
+    """One team of the viewer's subtree: its sub-teams one level down (each with the sellers of its
+    whole subtree), the sellers directly in it, and the way back up to the viewer's own team."""
+
+    team: Team | None
+    groups: dict[Team, list[LedSeller]]
+    direct: list[LedSeller]
+    within: list[LedSeller]
+    trail: list[Team]
+
+
+def drill_down(user, sellers: list[LedSeller], chosen: str | None) -> Drill:
+    """Roll a team page up one level at a time: a VP sees regions, a director their teams, a
+    first-line manager their sellers; `chosen` (a team id from ?team=) drills into a sub-team."""
+    who = viewer(user)
+    tops = list(Team.objects.filter(manager_id=who.person_id)) if who.person_id else []
+    if not tops and who.is_admin:
+        tops = list(Team.objects.filter(parent=None))
+    if not tops:
+        return Drill(None, {}, [], [], [])
+    team = tops[0]
+    if chosen and chosen.isdigit():
+        picked = Team.objects.filter(pk=int(chosen)).first()
+        if picked is not None and any(picked.path.startswith(top.path) for top in tops):
+            team = picked
+    depth = team.path.count("/") - 1
+    within = [s for s in sellers if s.team.path.startswith(team.path)]
+    child_of = {s.pk: int(s.team.path.split("/")[depth + 1]) for s in within if s.team.pk != team.pk}
+    children = Team.objects.select_related("manager").in_bulk(set(child_of.values()))
+    groups: dict[Team, list[LedSeller]] = {}
+    for child in sorted(children.values(), key=lambda t: t.path):
+        groups[child] = [s for s in within if child_of.get(s.pk) == child.pk]
+    top = next(t for t in tops if team.path.startswith(t.path))
+    trail_ids = [int(part) for part in team.path.strip("/").split("/")[top.path.count("/") - 2 :]]
+    trail_teams = Team.objects.in_bulk(trail_ids)
+    trail = [trail_teams[pk] for pk in trail_ids if pk in trail_teams]
+    return Drill(team, groups, [s for s in within if s.team.pk == team.pk], within, trail)
 
 
 def default_framework(audience: str = "seller") -> CompetencyFramework | None:

@@ -1,7 +1,5 @@
 """Coaching pages: a person's coaching overview, sessions, action items and the cadence view."""
 
-from collections import defaultdict
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -24,6 +22,7 @@ from firstline.coaching.selectors import (
     cadence_rollup,
     carried_forward,
     default_framework,
+    drill_down,
     led_sellers,
 )
 from firstline.coaching.services import ActionItemInput, action_item_set_done, session_record
@@ -188,21 +187,18 @@ def cadence_view(request):
     seller for one team, and rolled up per team for managers of managers."""
     leader_or_404(request)
     today = timezone.localdate()
-    memberships = led_sellers(request.user)
-    rows = cadence(user=request.user, people=[m.person for m in memberships], today=today)
-    by_team = defaultdict(list)
-    for membership, row in zip(memberships, rows, strict=True):
-        by_team[membership.team].append(row)
-    teams = list(by_team)
-    chosen = request.GET.get("team")
-    team = next((t for t in teams if str(t.pk) == chosen), teams[0] if teams else None)
+    drill = drill_down(request.user, led_sellers(request.user), request.GET.get("team"))
+    rows = cadence(user=request.user, people=drill.within, today=today)
+    row_of = {row.person.pk: row for row in rows}
+    by_group = {team: [row_of[s.pk] for s in sellers] for team, sellers in drill.groups.items()}
     return render(
         request,
         "coaching/cadence.html",
         {
-            "rollup": cadence_rollup(by_team) if len(teams) > 1 else [],
-            "team": team,
-            "rows": by_team.get(team, []),
+            "rollup": cadence_rollup(by_group),
+            "drill": drill,
+            "team": drill.team,
+            "rows": [row_of[s.pk] for s in drill.direct],
             "today": today,
         },
     )

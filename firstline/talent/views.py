@@ -2,7 +2,6 @@
 
 import csv
 import io
-from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from firstline.coaching.exports import cell
-from firstline.coaching.selectors import led_sellers
+from firstline.coaching.selectors import drill_down, led_sellers
 from firstline.core.scoping import OutOfScope, get_visible_or_404
 from firstline.core.views import ScopedListView
 from firstline.org.models import Team
@@ -223,28 +222,26 @@ def retention(request):
     teams, pulses, results = _engagement(request)
     latest = pulses[-1] if pulses else None
     team_enps = {t.pk: results[latest.pk][t.pk].enps for t in teams} if latest else {}
-    memberships = led_sellers(request.user)
+    drill = drill_down(request.user, led_sellers(request.user), request.GET.get("team"))
     rows = retention_risks(
-        user=request.user, memberships=memberships, team_enps=team_enps, today=timezone.localdate()
+        user=request.user, memberships=drill.within, team_enps=team_enps, today=timezone.localdate()
     )
-    by_team = defaultdict(list)
-    for row in rows:
-        by_team[row.team].append(row)
-    teams = sorted(by_team, key=lambda team: team.path)
-    chosen = request.GET.get("team")
-    team = next((t for t in teams if str(t.pk) == chosen), None)
-    summary = [
-        (t, len(by_team[t]), sum(1 for row in by_team[t] if row.reasons), rule_counts(by_team[t]))
-        for t in teams
-    ]
+    row_of = {row.person.pk: row for row in rows}
+    summary = []
+    for team, sellers in drill.groups.items():
+        group = [row_of[s.pk] for s in sellers]
+        summary.append((team, len(group), sum(1 for row in group if row.reasons), rule_counts(group)))
+    direct = sorted(
+        (row_of[s.pk] for s in drill.direct), key=lambda row: (-len(row.reasons), row.person.name)
+    )
     return render(
         request,
         "talent/retention.html",
         {
-            # One team's sellers at a time for a manager of many teams; every seller for one team.
-            "rows": by_team[team] if team else (rows if len(teams) <= 1 else []),
-            "team": team,
-            "summary": summary if len(teams) > 1 else [],
+            "rows": direct,
+            "drill": drill,
+            "team": drill.team,
+            "summary": summary,
             "rules": RISK_RULES,
             "flagged": sum(1 for row in rows if row.reasons),
             "total": len(rows),
