@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 PAGES = [
     ("coaching:cadence", ()),
     ("coaching:heatmap", ()),
+    ("coaching:framework_list", ()),
     ("coaching:session_list", ()),
     ("talent:engagement", ()),
     ("talent:retention", ()),
@@ -36,9 +37,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sellers", type=int, default=2_000)
     parser.add_argument("--opportunities", type=int, default=200_000)
+    parser.add_argument("--database", help="Time the pages of an existing demo database instead.")
     arguments = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="firstline-team-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory}/bench.sqlite3"
+    database = arguments.database or f"{directory}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
     os.environ["DJANGO_SETTINGS_MODULE"] = "firstline.settings"
@@ -47,12 +50,13 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    phases = timed_demo(arguments.sellers, arguments.opportunities)
-    rest = phases["rest of the demo"]
-    print(f"\nDemo phases ({arguments.sellers:,} sellers, {arguments.opportunities:,} opportunities):")
-    for name, seconds in phases.items():
-        print(f"  {name:<22}{seconds:8.2f} s   ratio to the rest of the demo {seconds / rest:5.3f}")
+    if not arguments.database:
+        call_command("migrate", verbosity=0)
+        phases = timed_demo(arguments.sellers, arguments.opportunities)
+        rest = phases["rest of the demo"]
+        print(f"\nDemo phases ({arguments.sellers:,} sellers, {arguments.opportunities:,} opportunities):")
+        for name, seconds in phases.items():
+            print(f"  {name:<22}{seconds:8.2f} s   ratio to the rest of the demo {seconds / rest:5.3f}")
     print(f"\nPages (median of 5, ms; ratio to {BASELINE} for the same persona; queries):")
     for role, rows in time_pages().items():
         for name, ms, queries, ratio in rows:
@@ -102,7 +106,7 @@ def time_pages() -> dict[str, list]:
         client = Client()
         client.force_login(Person.objects.get(user__username=login.username).user)
 
-        def measure(url):
+        def measure(url, client=client):
             client.get(url)
             samples = []
             for _ in range(5):
