@@ -30,19 +30,19 @@ from firstline.coaching.services import (
     competency_save,
     session_record,
 )
-from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
 from firstline.core.scoping import OutOfScope
 from firstline.org.models import Person
 from firstline.pipeline.models import Opportunity
 
 
-class CompetencyLevelSerializer(serializers.ModelSerializer):
+class CompetencyLevelSerializer(ScopedModelSerializer):
     class Meta:
         model = CompetencyLevel
         fields = ["level", "behaviour"]
 
 
-class CompetencySerializer(serializers.ModelSerializer):
+class CompetencySerializer(ScopedModelSerializer):
     levels = CompetencyLevelSerializer(many=True, read_only=True)
 
     class Meta:
@@ -50,7 +50,7 @@ class CompetencySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "order", "levels"]
 
 
-class EditableCompetencySerializer(serializers.ModelSerializer):
+class EditableCompetencySerializer(ScopedModelSerializer):
     framework = ScopedRelatedField(CompetencyFramework)
     behaviours = serializers.ListField(
         child=serializers.CharField(),
@@ -82,7 +82,7 @@ class CompetencyViewSet(ScopedViewSet):
         super()._write(serializer, instance)
 
 
-class CompetencyFrameworkSerializer(serializers.ModelSerializer):
+class CompetencyFrameworkSerializer(ScopedModelSerializer):
     competencies = CompetencySerializer(many=True, read_only=True)
 
     class Meta:
@@ -113,7 +113,7 @@ def _service_call(function, **kwargs):
         raise PermissionDenied(str(error)) from None
 
 
-class RatingSerializer(serializers.ModelSerializer):
+class RatingSerializer(ScopedModelSerializer):
     competency = ScopedRelatedField(Competency)
 
     class Meta:
@@ -121,7 +121,7 @@ class RatingSerializer(serializers.ModelSerializer):
         fields = ["competency", "score", "evidence"]
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(ScopedModelSerializer):
     person = ScopedRelatedField(Person)
     framework = ScopedRelatedField(CompetencyFramework)
     ratings = RatingSerializer(many=True)
@@ -159,13 +159,13 @@ class AssessmentViewSet(
         )
 
 
-class CoachingNoteSerializer(serializers.ModelSerializer):
+class CoachingNoteSerializer(ScopedModelSerializer):
     class Meta:
         model = CoachingNote
         fields = ["id", "author", "visibility", "body", "created"]
 
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class ActionItemSerializer(ScopedModelSerializer):
     class Meta:
         model = ActionItem
         fields = ["id", "session", "owner", "description", "due_on", "done_on"]
@@ -178,7 +178,7 @@ class NewActionItemSerializer(serializers.Serializer):
     due_on = serializers.DateField()
 
 
-class CoachingSessionSerializer(serializers.ModelSerializer):
+class CoachingSessionSerializer(ScopedModelSerializer):
     seller = ScopedRelatedField(Person)
     focus = ScopedRelatedField(Competency, many=True, required=False)
     opportunities = ScopedRelatedField(Opportunity, many=True, required=False)
@@ -261,19 +261,19 @@ class ActionItemViewSet(ScopedViewSet):
     http_method_names = ["get", "patch", "head", "options"]
 
 
-class LearningResourceSerializer(serializers.ModelSerializer):
+class LearningResourceSerializer(ScopedModelSerializer):
     class Meta:
         model = LearningResource
         fields = ["title", "url"]
 
 
-class DevelopmentActionSerializer(serializers.ModelSerializer):
+class DevelopmentActionSerializer(ScopedModelSerializer):
     class Meta:
         model = DevelopmentAction
         fields = ["id", "description", "due_on", "done_on"]
 
 
-class DevelopmentGoalSerializer(serializers.ModelSerializer):
+class DevelopmentGoalSerializer(ScopedModelSerializer):
     actions = DevelopmentActionSerializer(many=True, read_only=True)
     resources = LearningResourceSerializer(many=True, read_only=True)
 
@@ -282,7 +282,7 @@ class DevelopmentGoalSerializer(serializers.ModelSerializer):
         fields = ["id", "competency", "title", "due_on", "status", "actions", "resources"]
 
 
-class DevelopmentPlanSerializer(serializers.ModelSerializer):
+class DevelopmentPlanSerializer(ScopedModelSerializer):
     person = ScopedRelatedField(Person)
     goals = DevelopmentGoalSerializer(many=True, read_only=True)
 

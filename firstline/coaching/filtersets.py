@@ -3,9 +3,11 @@ from django import forms
 from django.db.models import Q
 
 from firstline.coaching.models import CoachingNote, CoachingSession, SessionKind
+from firstline.core.filtersets import ScopedFilterSet
+from firstline.org.models import Person
 
 
-class CoachingSessionFilterSet(django_filters.FilterSet):
+class CoachingSessionFilterSet(ScopedFilterSet):
     """Shared by the session list page, its CSV export and the API.
 
     The text search reads only shared notes the requesting user may read: private notes are never
@@ -15,7 +17,7 @@ class CoachingSessionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Search notes", widget=forms.SearchInput)
     # An id rather than a list of every visible person: a VP would get thousands of options. The
     # seller's coaching page links here with it; the scope still decides what is listed.
-    seller = django_filters.NumberFilter(field_name="seller_id", widget=forms.HiddenInput)
+    seller = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), widget=forms.HiddenInput)
     kind = django_filters.ChoiceFilter(choices=SessionKind.choices, empty_label="Any")
     held_after = django_filters.DateFilter(
         field_name="held_on", lookup_expr="gte", label="From", widget=forms.DateInput(attrs={"type": "date"})

@@ -4,7 +4,7 @@ from firstline.coaching import development_views, views
 
 app_name = "coaching"
 urlpatterns = [
-    path("coaching/", views.cadence_view, name="cadence"),
+    path("coaching/cadence/", views.cadence_view, name="cadence"),
     path("coaching/me/", views.my_coaching, name="my_coaching"),
     path("coaching/people/<int:pk>/", views.person_overview, name="person_overview"),
     path("coaching/people/<int:pk>/sessions/new/", views.session_create, name="session_create"),

@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from firstline.coaching.api import _service_call
 from firstline.coaching.models import Competency
-from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
 from firstline.core.scoping import scoped_save
 from firstline.org.models import Person, Team
 from firstline.org.scoping import viewer
@@ -17,7 +17,7 @@ from firstline.talent.selectors import pulse_results
 from firstline.talent.services import candidate_move, scorecard_record
 
 
-class PositionSerializer(serializers.ModelSerializer):
+class PositionSerializer(ScopedModelSerializer):
     team = ScopedRelatedField(Team)
     hiring_manager = ScopedRelatedField(Person, allow_null=True, required=False)
 
@@ -34,7 +34,7 @@ class PositionViewSet(ScopedViewSet):
     filterset_fields = ["team", "status"]
 
 
-class CandidateSerializer(serializers.ModelSerializer):
+class CandidateSerializer(ScopedModelSerializer):
     position = ScopedRelatedField(Position)
 
     class Meta:
@@ -68,7 +68,7 @@ class CandidateViewSet(ScopedViewSet):
     service = staticmethod(candidate_save)
 
 
-class ScoreSerializer(serializers.ModelSerializer):
+class ScoreSerializer(ScopedModelSerializer):
     competency = ScopedRelatedField(Competency)
 
     class Meta:
@@ -76,7 +76,7 @@ class ScoreSerializer(serializers.ModelSerializer):
         fields = ["competency", "score"]
 
 
-class ScorecardSerializer(serializers.ModelSerializer):
+class ScorecardSerializer(ScopedModelSerializer):
     candidate = ScopedRelatedField(Candidate)
     scores = ScoreSerializer(many=True, source="ratings")
 
@@ -119,7 +119,7 @@ class TeamResultSerializer(serializers.Serializer):
     enps = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True)
 
 
-class PulseSerializer(serializers.ModelSerializer):
+class PulseSerializer(ScopedModelSerializer):
     team = ScopedRelatedField(Team)
     results = serializers.SerializerMethodField()
 

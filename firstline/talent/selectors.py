@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Q, Sum
 
 from firstline.coaching.models import CoachingSession, DevelopmentGoal
+from firstline.core.formatting import percent
 from firstline.core.periods import fiscal_calendar
 from firstline.kpis.engagement import EnpsCounts, enps, mean_days
 from firstline.kpis.metrics import ratio
@@ -173,8 +174,8 @@ def retention_risks(*, user, memberships: list, team_enps: dict[int, Decimal | N
             reasons.append(
                 (
                     "Falling attainment",
-                    f"{now * 100:.0f} % to plan in {last_quarter.label}, "
-                    f"down from {then * 100:.0f} % in {before.label}.",
+                    f"{percent(now)} to plan in {last_quarter.label}, "
+                    f"down from {percent(then)} in {before.label}.",
                 )
             )
         if overdue.get(pk):

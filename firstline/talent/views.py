@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from firstline.coaching.exports import cell
 from firstline.coaching.selectors import drill_down, led_sellers
+from firstline.core import formatting
 from firstline.core.scoping import OutOfScope, get_visible_or_404
 from firstline.core.views import ScopedListView
 from firstline.org.models import Team
@@ -120,7 +121,8 @@ def candidate_hire_view(request, pk: int):
         return redirect(candidate)
     except OutOfScope:
         raise Http404("No candidate matches the given query.") from None
-    messages.success(request, f"{person.name} is hired and joins the team on {person.hired_on:%d %b %Y}.")
+    starts = formatting.date(person.hired_on)
+    messages.success(request, f"{person.name} is hired and joins the team on {starts}.")
     return redirect("org:person_detail", pk=person.pk)
 
 

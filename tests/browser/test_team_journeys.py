@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from firstline.coaching.frameworks import ensure_default_frameworks
 from firstline.coaching.models import ActionItem, Assessment, CoachingNote
+from firstline.core import formatting
 
 pytestmark = pytest.mark.browser
 
@@ -125,7 +126,7 @@ def test_a_manager_and_a_seller_complete_an_assessment_and_the_heat_map_shows_it
     page.get_by_role("link", name="Competency heat map").click()
     alice = page.locator("tbody tr", has=page.get_by_role("link", name="Alice Archer"))
     expect(alice.locator("td")).to_have_text(
-        ["3", "3", "3", "2", "3", "3", "3", timezone.localdate().strftime("%-d %b %Y")]
+        ["3", "3", "3", "2", "3", "3", "3", formatting.date(timezone.localdate())]
     )
     expect(alice.locator("td").nth(3)).to_have_class(re.compile("heat-2"))
     expect(page.locator("tfoot td").nth(3)).to_have_text("2.0")

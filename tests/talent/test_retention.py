@@ -61,7 +61,7 @@ class RetentionRiskTests(TestCase):
         alice, bob = rows["Alice Archer"], rows["Bob Baker"]
         assert alice == {"Overdue development goals": "1 development goal(s) past due."}
         assert bob["Falling attainment"] == (
-            f"40 % to plan in {self.last.label}, down from 100 % in {self.before.label}."
+            f"40% to plan in {self.last.label}, down from 100% in {self.before.label}."
         )
         assert bob["Long time since coaching"] == "No coaching session recorded."
         assert "Overdue development goals" not in bob

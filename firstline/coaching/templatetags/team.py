@@ -2,17 +2,22 @@
 
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from django import template
+
+from firstline.core.formatting import NO_DATA, current_locale
 
 register = template.Library()
 
 
 @register.filter
 def number(value, places: int = 0) -> str:
-    """A figure with `places` decimals, or "no data"."""
+    """A figure with `places` decimals in the locale's form (the formatting module's locale), or
+    "no data"."""
     if value is None:
-        return "no data"
-    return f"{Decimal(value):.{int(places)}f}"
+        return NO_DATA
+    pattern = "#,##0" + ("." + "0" * int(places) if int(places) else "")
+    return format_decimal(Decimal(value), format=pattern, locale=current_locale())
 
 
 @register.filter
