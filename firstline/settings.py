@@ -118,6 +118,8 @@ INSTALLED_APPS = [
     "firstline.org",
     "firstline.pipeline",
     "firstline.targets",
+    "firstline.coaching",
+    "firstline.talent",
     "firstline.kpis",
     "firstline.demo",
 ]

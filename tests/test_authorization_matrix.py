@@ -12,6 +12,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.team_matrix import api_routes, page_routes, team_objects
 from tests.world import PERSONAS, build_world
 
 SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
@@ -175,6 +176,10 @@ ROUTES = {
 }
 
 
+ROUTES.update(page_routes(Route, Check))
+ROUTES.update(api_routes(Route, Check))
+
+
 def walk(patterns, prefix=""):
     for entry in patterns:
         if isinstance(entry, URLResolver):
@@ -200,6 +205,7 @@ class AuthorizationMatrixTests(TestCase):
             "product": cls.world.product,
             "stage_prospect": cls.world.stages["prospect"],
         }
+        cls.objects.update(team_objects(cls.world))
 
     def test_every_route_has_expectations(self):
         routes = set(walk(get_resolver().url_patterns))
@@ -207,6 +213,8 @@ class AuthorizationMatrixTests(TestCase):
         self.assertEqual(set(ROUTES) - routes, set(), "expectations for routes that do not exist")
 
     def _data(self, data):
+        if callable(data):
+            return data(self.world, self.objects)
         if data == "opportunity_create":
             return opportunity_create_data(self.world)
         if data == "opportunity_form":

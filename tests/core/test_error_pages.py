@@ -57,11 +57,23 @@ class ErrorPageTests(TestCase):
             for section in self.client.get(reverse("pipeline:opportunity_list")).context["navigation"]
             for item in section["items"]
         ]
-        assert labels == ["Accounts", "Targets", "Opportunities"]
+        # Her own coaching and pulses, never the team's (see context_processors.team_building_items).
+        assert labels == ["Accounts", "My coaching", "Competencies", "Pulses", "Targets", "Opportunities"]
         self.client.force_login(self.world.users["manager_1"])
         labels = [
             item["label"]
             for section in self.client.get(reverse("pipeline:opportunity_list")).context["navigation"]
             for item in section["items"]
         ]
-        assert labels == ["Accounts", "My team", "People", "Targets", "Opportunities"]
+        assert labels == [
+            "Accounts",
+            "My team",
+            "People",
+            "Coaching",
+            "Competencies",
+            "Hiring",
+            "Engagement",
+            "Pulses",
+            "Targets",
+            "Opportunities",
+        ]
