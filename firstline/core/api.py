@@ -100,8 +100,9 @@ class ScopedViewSet(
         try:
             self.service(actor=self.request.user, instance=instance)
         except ModelValidationError as error:
+            # Always an object, as the schema documents: errors of the whole object under non_field_errors.
             raise ApiValidationError(
-                error.message_dict if hasattr(error, "error_dict") else error.messages
+                error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
             ) from None
         except OutOfScope as error:
             raise PermissionDenied(str(error)) from None

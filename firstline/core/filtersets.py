@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django_filters import fields as filter_fields
-from django_filters.filters import QuerySetRequestMixin
+from django_filters.filters import BaseCSVFilter, QuerySetRequestMixin
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -79,6 +79,8 @@ class ScopedFilterBackend(DjangoFilterBackend):
                     problems[name] = ["Give this parameter once."]
                 elif "" in values and not isinstance(filter_, django_filters.CharFilter):
                     problems[name] = ["Leave the parameter out rather than sending it empty."]
+                elif isinstance(filter_, BaseCSVFilter) and any("" in v.split(",") for v in values):
+                    problems[name] = ["Separate values with single commas, with nothing empty between."]
             if problems:
                 raise ValidationError(problems)
         return super().filter_queryset(request, queryset, view)

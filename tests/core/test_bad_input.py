@@ -109,3 +109,7 @@ class BadInputTests(TestCase):
         assert self.client.get(f"{url}?role=").status_code == 400
         assert self.client.get(f"{url}?page=1&page=2").status_code == 404
         assert self.client.get(f"{url}?q=").status_code == 200
+
+    def test_an_ordering_with_an_empty_item_is_refused_in_the_api(self):
+        assert self.client.get(reverse("api:person-list"), {"ordering": ","}).status_code == 400
+        assert self.client.get(reverse("api:person-list"), {"ordering": "name,-role"}).status_code == 200

@@ -115,3 +115,20 @@ class DataHygieneTests(TestCase):
             copy.full_clean()
         with self.assertRaises(IntegrityError), transaction.atomic():
             copy.save()
+
+
+class ErrorShapeTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = build_world()
+
+    def test_a_model_error_about_the_whole_object_is_still_an_object(self):
+        self.client.force_login(self.world.users["admin"])
+        overlapping = {"person": self.world.people["seller_a"].pk, "team": self.world.west.pk, "start": "2024-06-01"}
+        response = self.client.post(
+            reverse("api:membership-list"), json.dumps(overlapping), content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "non_field_errors": ["This person is already in a team for part of these dates."]
+        }
