@@ -1,11 +1,13 @@
 """The API's generic layer: the same scoping as the pages, and writes through services."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import models
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
 
 from firstline.core.ids import is_id
@@ -101,9 +103,11 @@ class ScopedViewSet(
             self.service(actor=self.request.user, instance=instance)
         except ModelValidationError as error:
             # Always an object, as the schema documents: errors of the whole object under non_field_errors.
-            raise ApiValidationError(
-                error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-            ) from None
+            whole = {NON_FIELD_ERRORS: error.messages}
+            errors = error.message_dict if hasattr(error, "error_dict") else whole
+            if NON_FIELD_ERRORS in errors:
+                errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+            raise ApiValidationError(errors) from None
         except OutOfScope as error:
             raise PermissionDenied(str(error)) from None
         serializer.instance = instance
