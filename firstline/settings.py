@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "firstline.pipeline",
     "firstline.targets",
     "firstline.kpis",
+    "firstline.deals",
+    "firstline.relationships",
     "firstline.demo",
 ]
 
