@@ -8,8 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from firstline.core.api import TokenView
+from firstline.deals import api as deals_api
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
+from firstline.relationships import api as relationships_api
 from firstline.targets.api import TargetViewSet
 
 
@@ -26,6 +28,19 @@ router.register("products", ProductViewSet, basename="product")
 router.register("stages", SalesStageViewSet, basename="salesstage")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("targets", TargetViewSet, basename="target")
+router.register("exit-criteria", deals_api.ExitCriterionViewSet, basename="exitcriterion")
+router.register("qualification-frameworks", deals_api.QualificationFrameworkViewSet, basename="framework")
+router.register("scorecards", deals_api.ScorecardViewSet, basename="scorecard")
+router.register("strategy-canvases", deals_api.StrategyCanvasViewSet, basename="canvas")
+router.register("risk-signals", deals_api.RiskSignalViewSet, basename="risksignal")
+router.register("stage-statistics", deals_api.StageStatisticViewSet, basename="stagestatistic")
+router.register("deal-reviews", deals_api.DealReviewViewSet, basename="dealreview")
+router.register("action-items", deals_api.ActionItemViewSet, basename="actionitem")
+router.register("deal-forecasts", deals_api.DealForecastViewSet, basename="dealforecast")
+router.register("forecast-calls", deals_api.ForecastCallViewSet, basename="forecastcall")
+router.register("contacts", relationships_api.ContactViewSet, basename="contact")
+router.register("stakeholders", relationships_api.StakeholderViewSet, basename="stakeholder")
+router.register("internal-partners", relationships_api.InternalPartnerViewSet, basename="internalpartner")
 
 app_name = "api"
 urlpatterns = [
@@ -39,5 +54,6 @@ urlpatterns = [
         name="docs",
     ),
     path("token/", TokenView.as_view(), name="token"),
+    path("forecast/", deals_api.ForecastView.as_view(), name="forecast"),
     *router.urls,
 ]

@@ -10,5 +10,7 @@ urlpatterns = [
     path("", include("firstline.org.urls")),
     path("", include("firstline.pipeline.urls")),
     path("", include("firstline.targets.urls")),
+    path("", include("firstline.deals.urls")),
+    path("", include("firstline.relationships.urls")),
     path("api/", include("firstline.api_urls")),
 ]

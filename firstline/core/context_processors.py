@@ -19,7 +19,17 @@ def navigation(request) -> dict:
             + [("People", "org:person_list")],
         ),
         ("Raise the bar", [("Targets", "targets:target_list")] if deals else []),
-        ("Guide opportunities", [("Opportunities", "pipeline:opportunity_list")] if deals else []),
+        (
+            "Guide opportunities",
+            [
+                ("Opportunities", "pipeline:opportunity_list"),
+                ("Deal reviews", "deals:review_queue"),
+                ("Forecast", "deals:forecast"),
+                ("Sales process", "deals:process"),
+            ]
+            if deals
+            else [],
+        ),
     ]
     current = request.path
     nav = [

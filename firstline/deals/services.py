@@ -107,21 +107,22 @@ def scorecard_save(
     return scoped_save(actor=actor, instance=scorecard)
 
 
-@transaction.atomic
 def canvas_save(*, actor, opportunity: Opportunity, **fields) -> StrategyCanvas:
     """Save the deal's strategy as a new version; earlier versions stay as they were."""
-    _require_editable(actor, opportunity)
+    return canvas_version_save(actor=actor, instance=StrategyCanvas(opportunity=opportunity, **fields))
+
+
+@transaction.atomic
+def canvas_version_save(*, actor, instance: StrategyCanvas) -> StrategyCanvas:
+    """Number and save a new canvas version (the API's create and the page both end here)."""
+    _require_editable(actor, instance.opportunity)
     # Lock the deal's row so two people saving at once get versions n and n+1, not a clash.
-    Opportunity.objects.select_for_update().filter(pk=opportunity.pk).first()
-    latest = StrategyCanvas.objects.filter(opportunity=opportunity).order_by("-version").first()
-    canvas = StrategyCanvas(
-        opportunity=opportunity,
-        version=(latest.version + 1) if latest else 1,
-        author_id=viewer(actor).person_id,
-        created_at=timezone.now(),
-        **fields,
-    )
-    return scoped_save(actor=actor, instance=canvas)
+    Opportunity.objects.select_for_update().filter(pk=instance.opportunity_id).first()
+    latest = StrategyCanvas.objects.filter(opportunity_id=instance.opportunity_id).order_by("-version").first()
+    instance.version = (latest.version + 1) if latest else 1
+    instance.author_id = viewer(actor).person_id
+    instance.created_at = timezone.now()
+    return scoped_save(actor=actor, instance=instance)
 
 
 @transaction.atomic
@@ -133,25 +134,40 @@ def deal_review_record(
     `next_steps` are (text, owner person, due date or None). The deal's own next step is left to
     the seller; an open action item counts as a next step for the risk rules.
     """
-    reviewer_id = viewer(actor).person_id
-    if reviewer_id is None:
-        raise OutOfScope("Only a person in the organisation can review a deal.")
-    open_signals = RiskSignal.objects.filter(opportunity=opportunity).order_by("kind")
-    review = DealReview(
-        opportunity=opportunity,
-        reviewer_id=reviewer_id,
-        held_on=held_on or timezone.localdate(),
-        notes=notes,
-        risks_discussed=", ".join(signal.get_kind_display() for signal in open_signals)[:300],
+    review = deal_review_save(
+        actor=actor, instance=DealReview(opportunity=opportunity, held_on=held_on, notes=notes)
     )
-    review.full_clean()
-    save_in_scope(actor, review, review.save)
     for text, owner, due in next_steps:
         item = ActionItem(opportunity=opportunity, review=review, owner=owner, text=text, due=due)
         item.full_clean()
         item.save()
     risk_refresh(opportunities=Opportunity.objects.filter(pk=opportunity.pk))
     return review
+
+
+def deal_review_save(*, actor, instance: DealReview) -> DealReview:
+    """Save a review by the actor, noting the risk signals open at the time; only people above
+    the deal's owner may review it (the scope refuses the owner reviewing their own deal)."""
+    reviewer_id = viewer(actor).person_id
+    if reviewer_id is None:
+        raise OutOfScope("Only a person in the organisation can review a deal.")
+    open_signals = RiskSignal.objects.filter(opportunity_id=instance.opportunity_id).order_by("kind")
+    instance.reviewer_id = reviewer_id
+    instance.held_on = instance.held_on or timezone.localdate()
+    instance.risks_discussed = ", ".join(signal.get_kind_display() for signal in open_signals)[:300]
+    instance.full_clean()
+    save_in_scope(actor, instance, instance.save)
+    return instance
+
+
+def stamped_save(*, actor, instance):
+    """Save a scorecard, category or call with who changed it and when (the API's writes)."""
+    person = viewer(actor).person_id
+    for by, at in (("updated_by_id", "updated_at"), ("author_id", "made_at")):
+        if hasattr(instance, at):
+            setattr(instance, by, person)
+            setattr(instance, at, timezone.now())
+    return scoped_save(actor=actor, instance=instance)
 
 
 def action_item_complete(*, actor, item: ActionItem, done: bool = True) -> ActionItem:
@@ -174,17 +190,8 @@ def forecast_call_make(
     *, actor, period: str, commit: Decimal, best_case: Decimal, note: str = "", person=None, team=None
 ) -> ForecastCall:
     """A new call (history keeps the earlier ones): a seller's own, or a manager's for a team."""
-    call = ForecastCall(
-        period=period,
-        person=person,
-        team=team,
-        commit=commit,
-        best_case=best_case,
-        note=note,
-        author_id=viewer(actor).person_id,
-        made_at=timezone.now(),
-    )
-    return scoped_save(actor=actor, instance=call)
+    call = ForecastCall(period=period, person=person, team=team, commit=commit, best_case=best_case, note=note)
+    return stamped_save(actor=actor, instance=call)
 
 
 def risk_refresh(*, opportunities=None, today: date | None = None) -> int:

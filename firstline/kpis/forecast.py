@@ -22,7 +22,6 @@ from datetime import date
 from math import sqrt
 from random import Random
 
-
 TIMING_SAMPLE = 4_000  # per stage: enough for stable tail estimates, small enough to store
 MIN_TIMING_SAMPLES = 20  # fewer samples than this past a deal's age: use the oldest ones instead
 EXACT_DEALS = 400  # the largest deals are drawn one by one; the long tail by its normal approximation

@@ -44,6 +44,9 @@ class OpportunityListView(ScopedListView):
     template_name = "pipeline/opportunity_list.html"
     partial_template_name = "pipeline/_opportunity_table.html"
 
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("risk_signals")  # the risk badges, one query
+
 
 class OpportunityDetailView(ScopedDetailView):
     model = Opportunity

@@ -1,0 +1,64 @@
+import django_filters
+from rest_framework import serializers
+
+from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.org.models import Person
+from firstline.pipeline.models import Account, Opportunity
+from firstline.relationships.models import Contact, InternalPartner, Stakeholder
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    account = ScopedRelatedField(Account)
+
+    class Meta:
+        model = Contact
+        fields = ["id", "account", "name", "title", "email", "phone"]
+
+
+class StakeholderSerializer(serializers.ModelSerializer):
+    account = ScopedRelatedField(Account)
+    opportunity = ScopedRelatedField(Opportunity, allow_null=True, required=False)
+    contact = ScopedRelatedField(Contact)
+
+    class Meta:
+        model = Stakeholder
+        fields = [
+            "id", "account", "opportunity", "contact", "role", "influence", "stance", "strength",
+            "last_contact", "note",
+        ]
+
+
+class InternalPartnerSerializer(serializers.ModelSerializer):
+    account = ScopedRelatedField(Account)
+    opportunity = ScopedRelatedField(Opportunity, allow_null=True, required=False)
+    person = ScopedRelatedField(Person)
+
+    class Meta:
+        model = InternalPartner
+        fields = ["id", "account", "opportunity", "person", "part", "contribution"]
+
+
+class StakeholderFilterSet(django_filters.FilterSet):
+    account = django_filters.NumberFilter(field_name="account_id")
+    opportunity = django_filters.NumberFilter(field_name="opportunity_id")
+    account_level = django_filters.BooleanFilter(field_name="opportunity", lookup_expr="isnull")
+
+    class Meta:
+        model = Stakeholder
+        fields = ["account", "opportunity", "role", "account_level"]
+
+
+class ContactViewSet(ScopedViewSet):
+    serializer_class = ContactSerializer
+    filterset_fields = ["account"]
+
+
+class StakeholderViewSet(ScopedViewSet):
+    serializer_class = StakeholderSerializer
+    filterset_class = StakeholderFilterSet
+    select_related = ("contact",)
+
+
+class InternalPartnerViewSet(ScopedViewSet):
+    serializer_class = InternalPartnerSerializer
+    filterset_fields = ["account", "opportunity", "part"]
