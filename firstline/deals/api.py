@@ -61,9 +61,20 @@ class StrategyCanvasSerializer(serializers.ModelSerializer):
     class Meta:
         model = StrategyCanvas
         fields = [
-            "id", "opportunity", "version", "needs", "facts", "constraints", "competitor",
-            "competitor_strengths", "competitor_weaknesses", "priorities", "options", "decision",
-            "author", "created_at",
+            "id",
+            "opportunity",
+            "version",
+            "needs",
+            "facts",
+            "constraints",
+            "competitor",
+            "competitor_strengths",
+            "competitor_weaknesses",
+            "priorities",
+            "options",
+            "decision",
+            "author",
+            "created_at",
         ]
         read_only_fields = ["version", "author", "created_at"]
 
@@ -79,7 +90,17 @@ class StageStatisticSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StageStatistic
-        fields = ["id", "team", "stage", "reached", "won", "win_rate", "stall_days", "stall_sample", "computed_on"]
+        fields = [
+            "id",
+            "team",
+            "stage",
+            "reached",
+            "won",
+            "win_rate",
+            "stall_days",
+            "stall_sample",
+            "computed_on",
+        ]
 
 
 class DealReviewSerializer(serializers.ModelSerializer):

@@ -61,21 +61,24 @@ def previous_periods(period: Period, count: int) -> list[Period]:
 
 def team_people(team: Team) -> list[int]:
     return list(
-        Membership.objects.current().filter(team__path__startswith=team.path).values_list("person_id", flat=True)
+        Membership.objects.current()
+        .filter(team__path__startswith=team.path)
+        .values_list("person_id", flat=True)
     )
 
 
-def team_forecast(*, user, team: Team, period: Period, as_of: date | None = None, seed: int = 0) -> TeamForecast:
+def team_forecast(
+    *, user, team: Team, period: Period, as_of: date | None = None, seed: int = 0
+) -> TeamForecast:
     today = timezone.localdate()
     as_of = min(as_of or today, period.end)
     people = team_people(team)
     deals = Opportunity.objects.visible_to(user).filter(owner_id__in=people)
     replayed = as_of < today
-    if replayed:
-        figures = _replayed(deals, period, as_of, seed)
-    else:
-        figures = _live(deals, period, as_of, seed)
-    target = Target.objects.visible_to(user).filter(person_id__in=people, metric=Metric.REVENUE).within(period)
+    figures = (_replayed if replayed else _live)(deals, period, as_of, seed)
+    target = (
+        Target.objects.visible_to(user).filter(person_id__in=people, metric=Metric.REVENUE).within(period)
+    )
     target_amount = float(target.aggregate(total=Sum("amount"))["total"] or 0)
     elapsed = (as_of - period.start).days + 1
     return TeamForecast(
@@ -94,7 +97,9 @@ def team_forecast(*, user, team: Team, period: Period, as_of: date | None = None
 
 
 def _live(deals, period: Period, as_of: date, seed: int) -> dict:
-    won = float(deals.won().filter(closed_on__range=(period.start, as_of)).aggregate(t=Sum("amount"))["t"] or 0)
+    won = float(
+        deals.won().filter(closed_on__range=(period.start, as_of)).aggregate(t=Sum("amount"))["t"] or 0
+    )
     rows = list(
         deals.open()
         .annotate(entered=Max("stage_changes__changed_at"))
@@ -144,7 +149,9 @@ def _new_business(deals, period: Period, as_of: date) -> list[float]:
         return []
     sums = {
         f"p{index}": Sum(
-            "amount", filter=Q(closed_on__range=(p.start, p.end), created__gt=p.start + offset), default=Decimal(0)
+            "amount",
+            filter=Q(closed_on__range=(p.start, p.end), created__gt=p.start + offset),
+            default=Decimal(0),
         )
         for index, p in enumerate(past)
     }
@@ -163,7 +170,9 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         history=history,
         horizon_days=(period.end - as_of).days,
         won_so_far=snap.won_so_far,
-        new_business=math.new_business_samples(team_deals, as_of=as_of, start=period.start, past_periods=past),
+        new_business=math.new_business_samples(
+            team_deals, as_of=as_of, start=period.start, past_periods=past
+        ),
         seed=seed,
     )
     probabilities = dict(SalesStage.objects.values_list("pk", "probability"))

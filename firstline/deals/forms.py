@@ -63,14 +63,17 @@ class ScorecardForm(forms.Form):
                 help_text=element.get("question", ""),
             )
             self.fields[f"evidence_{key}"] = forms.CharField(
-                label=f"{element['label']}: what we know", required=False, initial=evidence.get(key, ""), max_length=300
+                label=f"{element['label']}: what we know",
+                required=False,
+                initial=evidence.get(key, ""),
+                max_length=300,
             )
 
     def scores(self) -> dict:
-        return {key: self.cleaned_data[f"score_{key}"] for key in self.framework.keys()}
+        return {key: self.cleaned_data[f"score_{key}"] for key in self.framework.element_keys()}
 
     def evidence(self) -> dict:
-        return {key: self.cleaned_data[f"evidence_{key}"] for key in self.framework.keys()}
+        return {key: self.cleaned_data[f"evidence_{key}"] for key in self.framework.element_keys()}
 
 
 class CanvasForm(forms.Form):
@@ -83,16 +86,24 @@ class CanvasForm(forms.Form):
     facts = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     constraints = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     competitor = forms.CharField(max_length=200, required=False)
-    competitor_strengths = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Their strengths")
-    competitor_weaknesses = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Their weaknesses")
-    priorities = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Our strategic priorities")
+    competitor_strengths = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Their strengths"
+    )
+    competitor_weaknesses = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Their weaknesses"
+    )
+    priorities = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Our strategic priorities"
+    )
     options = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         label="Options → probable consequences",
         help_text="One per line: what we could do → what would probably follow.",
     )
-    decision = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Decision taken")
+    decision = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Decision taken"
+    )
 
     @classmethod
     def initial_from(cls, canvas) -> dict:
@@ -103,8 +114,15 @@ class CanvasForm(forms.Form):
             "options": format_pairs(canvas.options, "option", "consequences"),
             **{
                 name: getattr(canvas, name)
-                for name in ("facts", "constraints", "competitor", "competitor_strengths",
-                             "competitor_weaknesses", "priorities", "decision")
+                for name in (
+                    "facts",
+                    "constraints",
+                    "competitor",
+                    "competitor_strengths",
+                    "competitor_weaknesses",
+                    "priorities",
+                    "decision",
+                )
             },
         }
 
@@ -154,7 +172,10 @@ class ForecastCallForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("commit") is not None and data.get("best_case") is not None and data["best_case"] < data["commit"]:
+        if (
+            data.get("commit") is not None
+            and data.get("best_case") is not None
+            and data["best_case"] < data["commit"]
+        ):
             self.add_error("best_case", "Best case cannot be below commit.")
         return data
-

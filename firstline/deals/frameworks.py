@@ -2,9 +2,21 @@
 
 MEDDICC = [
     {"key": "metrics", "label": "Metrics", "question": "Which measurable gain does the customer expect?"},
-    {"key": "economic_buyer", "label": "Economic buyer", "question": "Who can say yes to the money, and have we met?"},
-    {"key": "decision_criteria", "label": "Decision criteria", "question": "How will they judge the options?"},
-    {"key": "decision_process", "label": "Decision process", "question": "Which steps, people and dates lead to a signature?"},
+    {
+        "key": "economic_buyer",
+        "label": "Economic buyer",
+        "question": "Who can say yes to the money, and have we met?",
+    },
+    {
+        "key": "decision_criteria",
+        "label": "Decision criteria",
+        "question": "How will they judge the options?",
+    },
+    {
+        "key": "decision_process",
+        "label": "Decision process",
+        "question": "Which steps, people and dates lead to a signature?",
+    },
     {"key": "identify_pain", "label": "Identify pain", "question": "What hurts enough to act now?"},
     {"key": "champion", "label": "Champion", "question": "Who sells for us when we are not in the room?"},
     {"key": "competition", "label": "Competition", "question": "Who else is in, including doing nothing?"},

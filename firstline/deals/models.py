@@ -30,7 +30,9 @@ class ExitCriterion(models.Model):
     class Meta:
         ordering = ["stage__order", "order", "pk"]
         verbose_name_plural = "exit criteria"
-        constraints = [models.UniqueConstraint(fields=["stage", "text"], name="exit_criterion_once_per_stage")]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "text"], name="exit_criterion_once_per_stage")
+        ]
 
     def __str__(self) -> str:
         return f"{self.stage}: {self.text}"
@@ -50,7 +52,9 @@ class CriterionCheck(models.Model):
     class Meta:
         ordering = ["criterion"]
         constraints = [
-            models.UniqueConstraint(fields=["opportunity", "criterion"], name="criterion_checked_once_per_deal")
+            models.UniqueConstraint(
+                fields=["opportunity", "criterion"], name="criterion_checked_once_per_deal"
+            )
         ]
 
     def __str__(self) -> str:
@@ -91,7 +95,9 @@ class QualificationFramework(models.Model):
     class Meta:
         ordering = ["-is_default", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_framework")
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_framework"
+            )
         ]
 
     def __str__(self) -> str:
@@ -107,7 +113,7 @@ class QualificationFramework(models.Model):
         if not all(isinstance(element.get("label"), str) and element["label"] for element in elements):
             raise ValidationError({"elements": "Every element needs a label."})
 
-    def keys(self) -> list[str]:
+    def element_keys(self) -> list[str]:
         return [element["key"] for element in self.elements]
 
 
@@ -120,7 +126,9 @@ class Scorecard(models.Model):
 
     opportunity = models.OneToOneField(Opportunity, on_delete=models.CASCADE, related_name="scorecard")
     framework = models.ForeignKey(QualificationFramework, on_delete=models.PROTECT, related_name="scorecards")
-    scores = models.JSONField(default=dict, help_text="Element key → 0 (unknown) to 3 (confirmed, favourable).")
+    scores = models.JSONField(
+        default=dict, help_text="Element key → 0 (unknown) to 3 (confirmed, favourable)."
+    )
     evidence = models.JSONField(default=dict, blank=True, help_text="Element key → what we know.")
     updated_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField()
@@ -135,7 +143,7 @@ class Scorecard(models.Model):
         return f"{self.framework} for {self.opportunity}"
 
     def clean(self) -> None:
-        keys = set(self.framework.keys())
+        keys = set(self.framework.element_keys())
         if not isinstance(self.scores, dict) or set(self.scores) - keys:
             raise ValidationError({"scores": f"Score only the elements of {self.framework}."})
         if not all(isinstance(value, int) and 0 <= value <= SCORE_MAX for value in self.scores.values()):
@@ -198,7 +206,9 @@ class StrategyCanvas(models.Model):
         for name, keys in (("needs", ("need", "solution")), ("options", ("option", "consequences"))):
             value = getattr(self, name)
             if not isinstance(value, list) or not all(
-                isinstance(row, dict) and set(row) <= set(keys) and all(isinstance(v, str) for v in row.values())
+                isinstance(row, dict)
+                and set(row) <= set(keys)
+                and all(isinstance(v, str) for v in row.values())
                 for row in value
             ):
                 raise ValidationError({name: f"A list of {{{', '.join(keys)}}} pairs of text."})
@@ -229,7 +239,9 @@ class RiskSignal(models.Model):
 
     class Meta:
         ordering = ["opportunity", "kind"]
-        constraints = [models.UniqueConstraint(fields=["opportunity", "kind"], name="risk_signal_once_per_deal")]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "kind"], name="risk_signal_once_per_deal")
+        ]
         indexes = [models.Index(fields=["kind", "opportunity"], name="risk_signal_kind")]
 
     def __str__(self) -> str:
@@ -278,7 +290,9 @@ class DealReview(models.Model):
     reviewer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="deal_reviews")
     held_on = models.DateField()
     notes = models.TextField()
-    risks_discussed = models.CharField(max_length=300, blank=True, help_text="The signals open at the review.")
+    risks_discussed = models.CharField(
+        max_length=300, blank=True, help_text="The signals open at the review."
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope = PersonScope("opportunity__owner", owner_may_change=False)
@@ -350,8 +364,12 @@ class ForecastCall(models.Model):
     (person set) or a manager's adjusted call for a whole team (team set)."""
 
     period = models.CharField(max_length=10, help_text=PERIOD_HELP)
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="forecast_calls")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="forecast_calls")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="forecast_calls"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="forecast_calls"
+    )
     commit = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     best_case = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     note = models.CharField(max_length=300, blank=True)
@@ -365,10 +383,13 @@ class ForecastCall(models.Model):
         ordering = ["-made_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(person__isnull=True, team__isnull=False) | Q(person__isnull=False, team__isnull=True),
+                condition=Q(person__isnull=True, team__isnull=False)
+                | Q(person__isnull=False, team__isnull=True),
                 name="forecast_call_for_person_or_team",
             ),
-            models.CheckConstraint(condition=Q(best_case__gte=models.F("commit")), name="forecast_best_case_at_least_commit"),
+            models.CheckConstraint(
+                condition=Q(best_case__gte=models.F("commit")), name="forecast_best_case_at_least_commit"
+            ),
         ]
         indexes = [
             models.Index(fields=["period", "person", "made_at"], name="forecast_call_person"),

@@ -103,9 +103,7 @@ def no_power(facts: DealFacts) -> Signal | None:
 def no_next_step(facts: DealFacts) -> Signal | None:
     if facts.next_step.strip() or facts.open_action_items:
         return None
-    return Signal(
-        SignalKind.NO_NEXT_STEP, "No next step and no open action item.", facts.stage_entered
-    )
+    return Signal(SignalKind.NO_NEXT_STEP, "No next step and no open action item.", facts.stage_entered)
 
 
 def amount_cut(facts: DealFacts) -> Signal | None:
@@ -115,7 +113,9 @@ def amount_cut(facts: DealFacts) -> Signal | None:
     peak = max([*known, facts.amount])
     if peak <= 0 or facts.amount > peak * (1 - AMOUNT_CUT_SHARE):
         return None
-    cuts = [when for when, old, new in facts.amount_changes if old is not None and new is not None and new < old]
+    cuts = [
+        when for when, old, new in facts.amount_changes if old is not None and new is not None and new < old
+    ]
     return Signal(
         SignalKind.AMOUNT_CUT,
         f"Amount cut by {1 - facts.amount / peak:.0%} from its high of {peak:,.0f} to {facts.amount:,.0f}.",
@@ -127,9 +127,10 @@ def past_close(facts: DealFacts) -> Signal | None:
     if facts.close_date is None or facts.close_date >= facts.today:
         return None
     days = (facts.today - facts.close_date).days
+    ago = f"{days} day{'s' if days != 1 else ''} ago"
     return Signal(
         SignalKind.PAST_CLOSE,
-        f"Expected to close on {_day(facts.close_date)}, {days} day{'s' if days != 1 else ''} ago, and still open.",
+        f"Expected to close on {_day(facts.close_date)}, {ago}, and still open.",
         facts.close_date + timedelta(days=1),
     )
 

@@ -20,8 +20,5 @@ class ForecastCallScope:
             return Q()
         if who.person_id is None:
             return NOTHING
-        if action == "change":
-            own = Q(person_id=who.person_id)
-        else:
-            own = PersonScope("person").q(user, action)
+        own = Q(person_id=who.person_id) if action == "change" else PersonScope("person").q(user, action)
         return (Q(team__isnull=True) & own) | (Q(team__isnull=False) & who.subtree_q("team__path"))

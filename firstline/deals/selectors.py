@@ -20,19 +20,27 @@ from firstline.relationships.models import Stakeholder
 
 def qualifying_order() -> int | None:
     """From the second open stage on, a deal is expected to have a buying group around it."""
-    orders = list(SalesStage.objects.filter(outcome=Outcome.OPEN).order_by("order").values_list("order", flat=True)[:2])
+    orders = list(
+        SalesStage.objects.filter(outcome=Outcome.OPEN).order_by("order").values_list("order", flat=True)[:2]
+    )
     return orders[1] if len(orders) > 1 else None
 
 
 def current_teams(person_ids) -> dict[int, int]:
     """Each person's current team id (one query)."""
-    rows = Membership.objects.current().filter(person_id__in=list(person_ids)).values_list("person_id", "team_id")
+    rows = (
+        Membership.objects.current()
+        .filter(person_id__in=list(person_ids))
+        .values_list("person_id", "team_id")
+    )
     return dict(rows)
 
 
 def stall_limits(team_ids) -> dict[tuple[int | None, int], tuple[float, int]]:
     """(team or None for the company, stage) → (75th percentile of days in stage, sample size)."""
-    rows = StageStatistic.objects.filter(team_id__in=[*set(team_ids)]) | StageStatistic.objects.filter(team=None)
+    rows = StageStatistic.objects.filter(team_id__in=[*set(team_ids)]) | StageStatistic.objects.filter(
+        team=None
+    )
     return {
         (row.team_id, row.stage_id): (row.stall_days, row.stall_sample)
         for row in rows.only("team_id", "stage_id", "stall_days", "stall_sample")
@@ -89,23 +97,42 @@ def deal_facts(opportunities: list[Opportunity], today: date | None = None) -> d
     ):
         entries[opportunity_id].append((changed_at, order))
     roles: dict[int, list[str]] = defaultdict(list)
-    for opportunity_id, role in Stakeholder.objects.filter(opportunity_id__in=ids).values_list("opportunity_id", "role"):
+    for opportunity_id, role in Stakeholder.objects.filter(opportunity_id__in=ids).values_list(
+        "opportunity_id", "role"
+    ):
         roles[opportunity_id].append(role)
     actions = dict(
-        ActionItem.objects.open().filter(opportunity_id__in=ids).values("opportunity_id").annotate(n=Count("pk")).values_list("opportunity_id", "n")
+        ActionItem.objects.open()
+        .filter(opportunity_id__in=ids)
+        .values("opportunity_id")
+        .annotate(n=Count("pk"))
+        .values_list("opportunity_id", "n")
     )
     teams = current_teams({deal.owner_id for deal in deals})
     limits = stall_limits(teams.values())
     changes = field_changes(ids)
     qualifying = qualifying_order()
     return {
-        deal.pk: _facts(deal, today, entries[deal.pk], roles[deal.pk], actions.get(deal.pk, 0), teams, limits, changes, qualifying)
+        deal.pk: _facts(
+            deal,
+            today,
+            entries[deal.pk],
+            roles[deal.pk],
+            actions.get(deal.pk, 0),
+            teams,
+            limits,
+            changes,
+            qualifying,
+        )
         for deal in deals
     }
 
 
 def _facts(deal, today, history, roles, actions, teams, limits, changes, qualifying) -> DealFacts:
-    local = [(timezone.localtime(at).date() if timezone.is_aware(at) else at.date(), order) for at, order in history]
+    local = [
+        (timezone.localtime(at).date() if timezone.is_aware(at) else at.date(), order)
+        for at, order in history
+    ]
     entered = next((day for day, order in reversed(local) if order == deal.stage.order), None) or deal.created
     qualified = next((day for day, order in local if qualifying is not None and order >= qualifying), None)
     if qualified is None and qualifying is not None and deal.stage.order >= qualifying:

@@ -50,7 +50,9 @@ def unmet_criteria(opportunity: Opportunity, stage: SalesStage) -> list[ExitCrit
 
 
 @transaction.atomic
-def opportunity_move_stage(*, actor, opportunity: Opportunity, stage: SalesStage, reason: str = "") -> Opportunity:
+def opportunity_move_stage(
+    *, actor, opportunity: Opportunity, stage: SalesStage, reason: str = ""
+) -> Opportunity:
     """Move a deal to `stage`. Passing a stage with unmet exit criteria is allowed, softly: the
     actor must say why, and the answer is kept beside the criteria that were skipped."""
     _require_editable(actor, opportunity)
@@ -84,7 +86,9 @@ def criteria_check(*, actor, opportunity: Opportunity, met: set[int]) -> None:
         raise ValidationError({"met": "Tick only the criteria of the deal's current stage."})
     CriterionCheck.objects.filter(opportunity=opportunity, criterion_id__in=stage_criteria - met).delete()
     existing = set(
-        CriterionCheck.objects.filter(opportunity=opportunity, criterion_id__in=met).values_list("criterion_id", flat=True)
+        CriterionCheck.objects.filter(opportunity=opportunity, criterion_id__in=met).values_list(
+            "criterion_id", flat=True
+        )
     )
     now, person = timezone.now(), viewer(actor).person_id
     CriterionCheck.objects.bulk_create(
@@ -98,7 +102,9 @@ def scorecard_save(
     *, actor, opportunity: Opportunity, framework: QualificationFramework, scores: dict, evidence: dict
 ) -> Scorecard:
     _require_editable(actor, opportunity)
-    scorecard = Scorecard.objects.filter(opportunity=opportunity).first() or Scorecard(opportunity=opportunity)
+    scorecard = Scorecard.objects.filter(opportunity=opportunity).first() or Scorecard(
+        opportunity=opportunity
+    )
     scorecard.framework = framework
     scorecard.scores = scores
     scorecard.evidence = {key: text for key, text in evidence.items() if text}
@@ -118,7 +124,9 @@ def canvas_version_save(*, actor, instance: StrategyCanvas) -> StrategyCanvas:
     _require_editable(actor, instance.opportunity)
     # Lock the deal's row so two people saving at once get versions n and n+1, not a clash.
     Opportunity.objects.select_for_update().filter(pk=instance.opportunity_id).first()
-    latest = StrategyCanvas.objects.filter(opportunity_id=instance.opportunity_id).order_by("-version").first()
+    latest = (
+        StrategyCanvas.objects.filter(opportunity_id=instance.opportunity_id).order_by("-version").first()
+    )
     instance.version = (latest.version + 1) if latest else 1
     instance.author_id = viewer(actor).person_id
     instance.created_at = timezone.now()
@@ -179,7 +187,9 @@ def action_item_complete(*, actor, item: ActionItem, done: bool = True) -> Actio
 
 def deal_forecast_set(*, actor, opportunity: Opportunity, category: str) -> DealForecast:
     _require_editable(actor, opportunity)
-    forecast = DealForecast.objects.filter(opportunity=opportunity).first() or DealForecast(opportunity=opportunity)
+    forecast = DealForecast.objects.filter(opportunity=opportunity).first() or DealForecast(
+        opportunity=opportunity
+    )
     forecast.category = category
     forecast.updated_by_id = viewer(actor).person_id
     forecast.updated_at = timezone.now()
@@ -190,7 +200,9 @@ def forecast_call_make(
     *, actor, period: str, commit: Decimal, best_case: Decimal, note: str = "", person=None, team=None
 ) -> ForecastCall:
     """A new call (history keeps the earlier ones): a seller's own, or a manager's for a team."""
-    call = ForecastCall(period=period, person=person, team=team, commit=commit, best_case=best_case, note=note)
+    call = ForecastCall(
+        period=period, person=person, team=team, commit=commit, best_case=best_case, note=note
+    )
     return stamped_save(actor=actor, instance=call)
 
 
@@ -198,8 +210,10 @@ def risk_refresh(*, opportunities=None, today: date | None = None) -> int:
     """Recompute the stored signals of the given deals (all open deals by default), in batches.
     Returns how many signals are stored for them now."""
     today = today or timezone.localdate()
-    queryset = Opportunity.objects.all() if opportunities is None else opportunities
-    queryset = queryset.select_related("stage").order_by("pk")
+    if opportunities is None:
+        RiskSignal.objects.exclude(opportunity__stage__outcome=Outcome.OPEN).delete()  # closed since
+        opportunities = Opportunity.objects.open()
+    queryset = opportunities.select_related("stage").order_by("pk")
     stored, last_pk = 0, 0
     while True:
         batch = list(queryset.filter(pk__gt=last_pk)[:RISK_BATCH])
@@ -210,7 +224,9 @@ def risk_refresh(*, opportunities=None, today: date | None = None) -> int:
         with transaction.atomic():
             RiskSignal.objects.filter(opportunity_id__in=[deal.pk for deal in batch]).delete()
             rows = [
-                RiskSignal(opportunity_id=pk, kind=s.kind, reason=s.reason[:300], since=s.since, computed_on=today)
+                RiskSignal(
+                    opportunity_id=pk, kind=s.kind, reason=s.reason[:300], since=s.since, computed_on=today
+                )
                 for pk, deal_found in found.items()
                 for s in deal_found
             ]

@@ -104,7 +104,9 @@ def stage_move(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.opportunity_move_stage(
-                actor=request.user, opportunity=opportunity, stage=form.cleaned_data["stage"],
+                actor=request.user,
+                opportunity=opportunity,
+                stage=form.cleaned_data["stage"],
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
@@ -113,8 +115,14 @@ def stage_move(request, pk):
             messages.success(request, f"Moved to {opportunity.stage.name}.")
             return redirect("deals:deal", pk=pk)
         opportunity.refresh_from_db()
-    unmet = services.unmet_criteria(opportunity, form.cleaned_data["stage"]) if form.is_bound and form.is_valid() else []
-    return _form_page(request, "deals/stage_move.html", opportunity, form, "Move to another stage", unmet=unmet)
+    unmet = (
+        services.unmet_criteria(opportunity, form.cleaned_data["stage"])
+        if form.is_bound and form.is_valid()
+        else []
+    )
+    return _form_page(
+        request, "deals/stage_move.html", opportunity, form, "Move to another stage", unmet=unmet
+    )
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -143,20 +151,28 @@ def scorecard(request, pk):
     current = getattr(opportunity, "scorecard", None)
     frameworks = QualificationFramework.objects.all()
     chosen = request.GET.get("framework") or request.POST.get("framework")
-    framework = (
-        frameworks.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
-    ) or (current.framework if current else frameworks.first())
+    framework = (frameworks.filter(pk=chosen).first() if chosen and chosen.isdigit() else None) or (
+        current.framework if current else frameworks.first()
+    )
     form = ScorecardForm(request.POST or None, framework=framework, scorecard=current)
     if request.method == "POST" and form.is_valid():
         services.scorecard_save(
-            actor=request.user, opportunity=opportunity, framework=framework,
-            scores=form.scores(), evidence=form.evidence(),
+            actor=request.user,
+            opportunity=opportunity,
+            framework=framework,
+            scores=form.scores(),
+            evidence=form.evidence(),
         )
         messages.success(request, f"{framework.name} scorecard saved.")
         return redirect("deals:deal", pk=pk)
     return _form_page(
-        request, "deals/scorecard.html", opportunity, form, "Qualification scorecard",
-        framework=framework, frameworks=frameworks,
+        request,
+        "deals/scorecard.html",
+        opportunity,
+        form,
+        "Qualification scorecard",
+        framework=framework,
+        frameworks=frameworks,
     )
 
 
@@ -169,7 +185,9 @@ def canvas(request, pk):
         saved = services.canvas_save(actor=request.user, opportunity=opportunity, **form.canvas_fields())
         messages.success(request, f"Strategy saved as version {saved.version}.")
         return redirect("deals:deal", pk=pk)
-    return _form_page(request, "deals/canvas.html", opportunity, form, "Deal strategy", versions=versions[:10])
+    return _form_page(
+        request, "deals/canvas.html", opportunity, form, "Deal strategy", versions=versions[:10]
+    )
 
 
 def review_create(request, pk):
@@ -182,13 +200,17 @@ def review_create(request, pk):
     form = ReviewForm(request.POST or None, people=people, initial={"next_step_owner": opportunity.owner_id})
     if request.method == "POST" and form.is_valid():
         services.deal_review_record(
-            actor=request.user, opportunity=opportunity, notes=form.cleaned_data["notes"],
+            actor=request.user,
+            opportunity=opportunity,
+            notes=form.cleaned_data["notes"],
             next_steps=form.next_steps(),
         )
         messages.success(request, "Review recorded; the next steps are on the deal.")
         return redirect("deals:deal", pk=pk)
     signals = deal_signals([opportunity]).get(opportunity.pk, [])
-    return _form_page(request, "deals/review_form.html", opportunity, form, "Review this deal", signals=signals)
+    return _form_page(
+        request, "deals/review_form.html", opportunity, form, "Review this deal", signals=signals
+    )
 
 
 @require_POST
@@ -203,7 +225,9 @@ def category(request, pk):
     opportunity = _deal(request, pk, editable=True)
     form = CategoryForm(request.POST)
     if form.is_valid():
-        services.deal_forecast_set(actor=request.user, opportunity=opportunity, category=form.cleaned_data["category"])
+        services.deal_forecast_set(
+            actor=request.user, opportunity=opportunity, category=form.cleaned_data["category"]
+        )
         messages.success(request, "Forecast category saved.")
     else:
         messages.error(request, "Choose commit, best case, pipeline or omitted.")
@@ -282,13 +306,18 @@ def forecast(request):
         result = team_forecast(user=request.user, team=team, period=period)
         children = Team.objects.visible_to(request.user).filter(parent=team).select_related("manager")
         context.update(result=result, children=[(child, result.calls.get(child.pk)) for child in children])
-        context["may_adjust"] = team.path.startswith(viewer(request.user).managed_paths or ("\0",)) or viewer(request.user).is_admin
+        context["may_adjust"] = (
+            team.path.startswith(viewer(request.user).managed_paths or ("\0",))
+            or viewer(request.user).is_admin
+        )
         context["team_form"] = ForecastCallForm(prefix="team")
         context["own_form"] = ForecastCallForm(prefix="own")
         context["my_calls"] = _my_calls(request, period)
-        context["team_calls"] = ForecastCall.objects.visible_to(request.user).filter(
-            team=team, period=period.label
-        ).select_related("author")[:10]
+        context["team_calls"] = (
+            ForecastCall.objects.visible_to(request.user)
+            .filter(team=team, period=period.label)
+            .select_related("author")[:10]
+        )
     context["teams"] = Team.objects.visible_to(request.user).order_by("path")
     return render(request, "deals/forecast.html", context)
 
@@ -307,12 +336,17 @@ def forecast_call(request):
     who = viewer(request.user)
     target = f"?team={team.pk}&period={period.label}" if team else f"?period={period.label}"
     if period_error or not form.is_valid():
-        messages.error(request, period_error or "; ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(
+            request, period_error or "; ".join(e for errors in form.errors.values() for e in errors)
+        )
         return redirect(f"{request.path.removesuffix('call/')}{target}")
     try:
         services.forecast_call_make(
-            actor=request.user, period=period.label, person=None if team else Person.objects.filter(pk=who.person_id).first(),
-            team=team, **form.cleaned_data,
+            actor=request.user,
+            period=period.label,
+            person=None if team else Person.objects.filter(pk=who.person_id).first(),
+            team=team,
+            **form.cleaned_data,
         )
     except (ValidationError, OutOfScope) as error:
         messages.error(request, "; ".join(getattr(error, "messages", [str(error)])))

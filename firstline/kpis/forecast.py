@@ -94,7 +94,9 @@ class History:
         own = self.stage_days.get((group, stage_id), [])
         if len(own) >= minimum_sample:
             return percentile(own, 0.75), len(own)
-        everyone = [days for (_, stage), values in self.stage_days.items() if stage == stage_id for days in values]
+        everyone = [
+            days for (_, stage), values in self.stage_days.items() if stage == stage_id for days in values
+        ]
         if len(everyone) >= minimum_sample:
             return percentile(everyone, 0.75), len(everyone)
         return None
@@ -386,4 +388,3 @@ def roll_up(
 def calibration(rates: dict[int, StageRate], stage_ids: Iterable[int]) -> dict[int, StageRate]:
     """The calibrated rate per stage, with zero counts for stages history has not seen."""
     return {stage: rates.get(stage, StageRate(0, 0)) for stage in stage_ids}
-

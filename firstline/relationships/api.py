@@ -23,8 +23,16 @@ class StakeholderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Stakeholder
         fields = [
-            "id", "account", "opportunity", "contact", "role", "influence", "stance", "strength",
-            "last_contact", "note",
+            "id",
+            "account",
+            "opportunity",
+            "contact",
+            "role",
+            "influence",
+            "stance",
+            "strength",
+            "last_contact",
+            "note",
         ]
 
 

@@ -36,7 +36,9 @@ class Health:
 
 def health(people: list[Person], today: date) -> Health:
     if not people:
-        return Health(None, "no data", ("Nobody is on the map yet: add the people who decide, use and block.",))
+        return Health(
+            None, "no data", ("Nobody is on the map yet: add the people who decide, use and block.",)
+        )
     roles = {person.role for person in people}
     weight = sum(person.influence for person in people)
     strength = sum(person.strength * person.influence for person in people) / weight
@@ -48,7 +50,9 @@ def health(people: list[Person], today: date) -> Health:
         if person.last_contact is not None and (today - person.last_contact).days <= RECENT_DAYS
     ]
     power = 20 * ("economic_buyer" in roles) + 20 * ("champion" in roles)
-    score = round(power + (strength - 1) / 4 * 30 + (stance + 2) / 4 * 15 + len(recent) / len(influential) * 15)
+    score = round(
+        power + (strength - 1) / 4 * 30 + (stance + 2) / 4 * 15 + len(recent) / len(influential) * 15
+    )
     reasons = []
     if "economic_buyer" not in roles:
         reasons.append("No economic buyer on the map.")
@@ -56,7 +60,9 @@ def health(people: list[Person], today: date) -> Health:
         reasons.append("No champion on the map.")
     reasons.append(f"Relationship strength {strength:.1f} of 5, weighted by influence.")
     reasons.append(f"Average stance {STANCES[round(stance) + 2].lower()} ({stance:+.1f}).")
-    reasons.append(f"{len(recent)} of {len(influential)} influential people contacted in the last {RECENT_DAYS} days.")
+    reasons.append(
+        f"{len(recent)} of {len(influential)} influential people contacted in the last {RECENT_DAYS} days."
+    )
     label = "strong" if score >= 70 else "fair" if score >= 40 else "weak"
     return Health(score, label, tuple(reasons))
 
@@ -85,15 +91,21 @@ def map_svg(people: list[Person], *, title: str, description_id: str) -> str:
     for index, label in enumerate(STANCES):
         x = _x(index - 2)
         parts.append(f'<line x1="{x:.0f}" y1="{TOP}" x2="{x:.0f}" y2="{HEIGHT - BOTTOM}" class="grid"/>')
-        parts.append(f'<text x="{x:.0f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" class="axis">{label}</text>')
+        parts.append(
+            f'<text x="{x:.0f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" class="axis">{label}</text>'
+        )
     for influence in range(1, 6):
         y = _y(influence)
-        parts.append(f'<text x="{LEFT - 10}" y="{y + 4:.0f}" text-anchor="end" class="axis">{influence}</text>')
+        parts.append(
+            f'<text x="{LEFT - 10}" y="{y + 4:.0f}" text-anchor="end" class="axis">{influence}</text>'
+        )
     parts.append(
         f'<text x="{LEFT - 55}" y="{HEIGHT / 2:.0f}" class="axis" '
         f'transform="rotate(-90 {LEFT - 55} {HEIGHT / 2:.0f})" text-anchor="middle">Influence</text>'
     )
-    parts.append(f'<text x="{WIDTH / 2:.0f}" y="{HEIGHT - 8}" text-anchor="middle" class="axis">Stance on us</text>')
+    parts.append(
+        f'<text x="{WIDTH / 2:.0f}" y="{HEIGHT - 8}" text-anchor="middle" class="axis">Stance on us</text>'
+    )
     placed: dict[tuple[int, int], int] = {}
     for person in people:
         slot = placed.get((person.stance, person.influence), 0)
@@ -103,7 +115,8 @@ def map_svg(people: list[Person], *, title: str, description_id: str) -> str:
         weak = ' stroke-dasharray="4 3"' if person.strength <= 2 else ""
         mark = ROLE_MARKS.get(person.role, "?")
         parts.append(
-            f'<g class="stakeholder role-{escape(person.role)}"><circle cx="{x:.0f}" cy="{y:.0f}" r="{radius}"{weak}/>'
+            f'<g class="stakeholder role-{escape(person.role)}">'
+            f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{radius}"{weak}/>'
             f'<text x="{x:.0f}" y="{y + 4:.0f}" text-anchor="middle" class="mark">{mark}</text>'
             f'<text x="{x + radius + 4:.0f}" y="{y + 4:.0f}" class="name">{escape(person.name)}</text></g>'
         )

@@ -80,9 +80,7 @@ class Stakeholder(models.Model):
     class Meta:
         ordering = ["-influence", "contact__name"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["contact", "opportunity"], name="stakeholder_once_per_deal"
-            ),
+            models.UniqueConstraint(fields=["contact", "opportunity"], name="stakeholder_once_per_deal"),
             models.UniqueConstraint(
                 fields=["contact"], condition=Q(opportunity__isnull=True), name="stakeholder_once_per_account"
             ),
@@ -93,16 +91,16 @@ class Stakeholder(models.Model):
     def __str__(self) -> str:
         return f"{self.contact.name}: {self.get_role_display()}"
 
+    def get_absolute_url(self) -> str:
+        if self.opportunity_id:
+            return reverse("deals:deal", args=[self.opportunity_id])
+        return reverse("relationships:account_map", args=[self.account_id])
+
     def clean(self) -> None:
         if self.contact_id and self.account_id and self.contact.account_id != self.account_id:
             raise ValidationError({"contact": "This contact works at another account."})
         if self.opportunity_id and self.account_id and self.opportunity.account_id != self.account_id:
             raise ValidationError({"opportunity": "This deal is with another account."})
-
-    def get_absolute_url(self) -> str:
-        if self.opportunity_id:
-            return reverse("deals:deal", args=[self.opportunity_id])
-        return reverse("relationships:account_map", args=[self.account_id])
 
 
 class PartnerRole(models.TextChoices):

@@ -7,7 +7,9 @@ from firstline.relationships.models import Contact, InternalPartner, Stakeholder
 
 
 @transaction.atomic
-def stakeholder_add(*, actor, account, opportunity=None, contact: Contact | None = None, new_contact=None, **fields):
+def stakeholder_add(
+    *, actor, account, opportunity=None, contact: Contact | None = None, new_contact=None, **fields
+):
     """Put a contact on the map of an account (or one of its deals), creating the contact when
     `new_contact` (name, title) is given. All or nothing: a bad stakeholder keeps no new contact."""
     if contact is None:
@@ -22,4 +24,6 @@ def stakeholder_save(*, actor, instance: Stakeholder) -> Stakeholder:
 
 
 def internal_partner_add(*, actor, account, opportunity=None, **fields) -> InternalPartner:
-    return scoped_save(actor=actor, instance=InternalPartner(account=account, opportunity=opportunity, **fields))
+    return scoped_save(
+        actor=actor, instance=InternalPartner(account=account, opportunity=opportunity, **fields)
+    )
