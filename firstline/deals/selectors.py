@@ -165,7 +165,7 @@ def deal_signals(opportunities: list[Opportunity], today: date | None = None) ->
 def histories(opportunities, *, group_by_team: bool = True, chunk: int = 5_000) -> Iterator[DealHistory]:
     """Every deal in `opportunities` as forecast.DealHistory, streamed in pk order: two cursors side
     by side (deals, then their stage changes), so a million deals never sit in memory at once."""
-    teams = current_teams(opportunities.order_by().values("owner_id").distinct()) if group_by_team else {}
+    teams = current_teams(opportunities.order_by().values_list("owner_id", flat=True).distinct()) if group_by_team else {}
     deals = (
         opportunities.order_by("pk")
         .values_list("pk", "owner_id", "stage__outcome", "closed_on", "amount", "created", "close_date")

@@ -6,7 +6,7 @@ instances derived from the seed, one per phase, so the same seed on the same day
 company, and asking for more opportunities leaves the org and accounts as they were.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from random import Random
 from typing import TextIO
@@ -14,6 +14,7 @@ from typing import TextIO
 from firstline.demo.accounts import build_accounts, build_sales_process
 from firstline.demo.catalog import DEMO_PASSWORD, EMAIL_DOMAIN
 from firstline.demo.company import TEAM_SIZE, build_company
+from firstline.demo.deals import build_deal_guidance
 from firstline.demo.opportunities import build_opportunities
 from firstline.demo.targets import build_targets
 from firstline.demo.timeline import timeline as build_timeline
@@ -42,6 +43,7 @@ class Login:
 class DemoResult:
     counts: dict[str, int]
     logins: list[Login]
+    planted: dict[str, list[int]] = field(default_factory=dict)  # risk signal → deals planted to trip it
 
 
 def database_has_data() -> bool:
@@ -97,6 +99,7 @@ def generate_demo(
         timeline=timeline,
         progress=progress,
     )
+    guidance = build_deal_guidance(rng=Random(seeds.getrandbits(64)), today=timeline.today)
     counts = {
         **company.counts,
         "accounts": accounts,
@@ -104,8 +107,9 @@ def generate_demo(
         "sales stages": len(process.open_stage_ids) + 2,
         **totals.counts(),
         "targets": targets,
+        **guidance.counts,
     }
-    return DemoResult(counts=counts, logins=demo_logins())
+    return DemoResult(counts=counts, logins=demo_logins(), planted=dict(guidance.planted))
 
 
 def _check_sizes(*, sellers: int, accounts: int, opportunities: int) -> None:
