@@ -259,7 +259,9 @@ class StageStatistic(models.Model):
     stall_days = models.FloatField(null=True, blank=True, help_text="75th percentile of days in the stage.")
     stall_sample = models.PositiveIntegerField(default=0)
     timing = models.JSONField(
-        default=list, blank=True, help_text="Company-wide: [days from entering to close, won] samples."
+        default=list,
+        blank=True,
+        help_text="Company-wide: [days in stage, days to close or still open, outcome] samples.",
     )
     computed_on = models.DateField()
 

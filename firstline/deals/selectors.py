@@ -165,7 +165,11 @@ def deal_signals(opportunities: list[Opportunity], today: date | None = None) ->
 def histories(opportunities, *, group_by_team: bool = True, chunk: int = 5_000) -> Iterator[DealHistory]:
     """Every deal in `opportunities` as forecast.DealHistory, streamed in pk order: two cursors side
     by side (deals, then their stage changes), so a million deals never sit in memory at once."""
-    teams = current_teams(opportunities.order_by().values_list("owner_id", flat=True).distinct()) if group_by_team else {}
+    teams = (
+        current_teams(opportunities.order_by().values_list("owner_id", flat=True).distinct())
+        if group_by_team
+        else {}
+    )
     deals = (
         opportunities.order_by("pk")
         .values_list("pk", "owner_id", "stage__outcome", "closed_on", "amount", "created", "close_date")
@@ -202,5 +206,5 @@ def stored_history() -> tuple[dict[int, StageRate], dict[int, Timing]]:
     rates, timing = {}, {}
     for row in StageStatistic.objects.filter(team=None).only("stage_id", "reached", "won", "timing"):
         rates[row.stage_id] = StageRate(row.reached, row.won)
-        timing[row.stage_id] = Timing.from_pairs((int(days), bool(won)) for days, won in row.timing)
+        timing[row.stage_id] = Timing.from_samples(row.timing)
     return rates, timing

@@ -277,7 +277,4 @@ def stage_statistics_refresh(*, today: date | None = None, seed: int = 0) -> int
 
 
 def _timing_pairs(timing) -> list[list[int]]:
-    if timing is None:
-        return []
-    won = [timing.won_before[i + 1] - timing.won_before[i] for i in range(len(timing.days))]
-    return [[days, flag] for days, flag in zip(timing.days, won, strict=True)]
+    return [list(sample) for sample in timing.samples] if timing is not None else []

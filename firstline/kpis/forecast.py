@@ -16,7 +16,7 @@ periods at the same point), and reports the mean and an 80 % interval from a see
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from math import sqrt
@@ -52,34 +52,54 @@ class StageRate:
         return self.won / self.reached if self.reached else None
 
 
+WON, LOST, STILL_OPEN = 1, 0, -1  # what became of a deal some days after it entered a stage
+AGE_STEP = 7  # ages are looked up by the week, so chances can be cached per week and horizon
+
+
 @dataclass
 class Timing:
-    """(days from entering a stage to closing, won) samples, sorted by days, with won counts so far."""
+    """Samples for one stage: (days it stayed in the stage, days from entering it to closing or to
+    the day of learning, outcome). Deals still open on the day of learning count too ("censored"):
+    learning only from closed deals would over-represent the fast ones and overstate every chance.
+    """
 
-    days: list[int] = field(default_factory=list)
-    won_before: list[int] = field(default_factory=lambda: [0])  # won_before[i]: won among days[:i]
+    samples: list[tuple[int, int, int]] = field(default_factory=list)  # sorted by stay
+    stays: list[int] = field(default_factory=list)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_pairs(cls, pairs: Iterable[tuple[int, bool]]) -> "Timing":
-        timing = cls()
-        for days, won in sorted(pairs):
-            timing.days.append(days)
-            timing.won_before.append(timing.won_before[-1] + int(won))
-        return timing
+    def from_samples(cls, samples: Iterable[Sequence[int]]) -> "Timing":
+        ordered = sorted((int(stay), int(days), int(outcome)) for stay, days, outcome in samples)
+        return cls(samples=ordered, stays=[stay for stay, _, _ in ordered])
 
     def chance(self, age: int, horizon: int) -> float:
-        """P(won within `horizon` more days | still open `age` days after entering the stage)."""
-        if not self.days or horizon < 0:
+        """P(won within `horizon` more days | in this stage for `age` days so far).
+
+        From deals that stayed in the stage longer than `age`, counting only known outcomes:
+        closed deals, and still-open deals watched for at least `age + horizon` days.
+        """
+        if horizon < 0 or not self.samples:
             return 0.0
-        start = bisect_right(self.days, age)
-        if len(self.days) - start < MIN_TIMING_SAMPLES:
-            # Older than almost every deal we have seen: judge it by the oldest ones we have.
-            start = max(0, len(self.days) - MIN_TIMING_SAMPLES)
-            age = self.days[start] - 1 if start < len(self.days) else age
-        still_open = len(self.days) - start
-        end = bisect_right(self.days, age + horizon)
-        won = self.won_before[max(end, start)] - self.won_before[start]
-        return won / still_open if still_open else 0.0
+        age = age - age % AGE_STEP
+        key = (age, horizon)
+        if key not in self._cache:
+            self._cache[key] = self._chance(age, horizon)
+        return self._cache[key]
+
+    def _chance(self, age: int, horizon: int) -> float:
+        start = bisect_right(self.stays, age)
+        if len(self.samples) - start < MIN_TIMING_SAMPLES:
+            # Older than almost every deal we have seen: judge it by the slowest ones we have.
+            start = max(0, len(self.samples) - MIN_TIMING_SAMPLES)
+            age = self.stays[start] - 1
+        won = known = 0
+        for _stay, days, outcome in self.samples[start:]:
+            if outcome == STILL_OPEN:
+                known += days >= age + horizon
+            else:
+                known += 1
+                won += outcome == WON and days <= age + horizon
+        return won / known if known else 0.0
 
 
 @dataclass
@@ -118,20 +138,20 @@ def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0) -> Histor
     rng = Random(seed)
     reached: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     stage_days: dict[tuple[object, int], list[int]] = defaultdict(list)
-    pairs: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    pairs: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     seen: dict[int, int] = defaultdict(int)
     for deal in deals:
         _learn_stage_days(deal, as_of, stage_days)
-        if deal.won is None or deal.closed_on is None or deal.closed_on >= as_of:
-            continue
-        for stage_id in {stage for stage, _ in deal.entries}:
-            counts = reached[stage_id]
-            counts[0] += 1
-            counts[1] += int(deal.won)
-        for stage_id, entered in _first_entries(deal.entries):
-            _reservoir(rng, pairs[stage_id], seen, stage_id, ((deal.closed_on - entered).days, deal.won))
+        closed = deal.won is not None and deal.closed_on is not None and deal.closed_on < as_of
+        if closed:
+            for stage_id in {stage for stage, _ in deal.entries}:
+                counts = reached[stage_id]
+                counts[0] += 1
+                counts[1] += int(deal.won)
+        for sample in _timing_samples(deal, as_of, closed):
+            _reservoir(rng, pairs[sample[0]], seen, sample[0], sample[1:])
     rates = {stage: StageRate(reached=r, won=w) for stage, (r, w) in reached.items()}
-    timing = {stage: Timing.from_pairs(values) for stage, values in pairs.items()}
+    timing = {stage: Timing.from_samples(values) for stage, values in pairs.items()}
     return History(rates=rates, stage_days=dict(stage_days), timing=timing)
 
 
@@ -141,11 +161,29 @@ def _learn_stage_days(deal: DealHistory, as_of: date, stage_days) -> None:
             stage_days[(deal.group, stage_id)].append((left - entered).days)
 
 
-def _first_entries(entries: tuple[tuple[int, date], ...]) -> list[tuple[int, date]]:
-    first: dict[int, date] = {}
-    for stage_id, entered in entries:
-        first.setdefault(stage_id, entered)
-    return list(first.items())
+def _timing_samples(deal: DealHistory, as_of: date, closed: bool) -> Iterator[tuple[int, int, int, int]]:
+    """(stage, days in it, days from entering it to the close or to `as_of`, outcome) for each
+    stage the deal entered before `as_of` (its first visit) and had left or was still in."""
+    seen = set()
+    for index, (stage_id, entered) in enumerate(deal.entries):
+        if entered >= as_of:
+            return
+        if stage_id in seen:
+            continue
+        seen.add(stage_id)
+        following = deal.entries[index + 1][1] if index + 1 < len(deal.entries) else None
+        if closed:
+            if following is None:
+                return  # the closing stage itself
+            yield (
+                stage_id,
+                (following - entered).days,
+                (deal.closed_on - entered).days,
+                WON if deal.won else LOST,
+            )
+        else:
+            left = following if following is not None and following < as_of else as_of
+            yield stage_id, (left - entered).days, (as_of - entered).days, STILL_OPEN
 
 
 def _reservoir(rng: Random, sample: list, seen: dict, key, item) -> None:
