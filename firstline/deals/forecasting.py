@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from firstline.core.periods import Period, fiscal_calendar
@@ -43,15 +43,19 @@ class TeamForecast:
         return self.calls.get(self.team.pk)
 
 
-def previous_periods(period: Period, count: int) -> list[Period]:
-    """The `count` periods of the same kind before `period`, most recent first."""
+def _period_of(period: Period):
+    """A function from a day to the period of the same kind as `period` holding it."""
     calendar = fiscal_calendar()
     if "Q" in period.label:
-        step = calendar.quarter_of
-    elif "-" in period.label:
-        step = lambda day: calendar.month(day.year, day.month)  # noqa: E731
-    else:
-        step = calendar.year_of
+        return calendar.quarter_of
+    if "-" in period.label:
+        return lambda day: calendar.month(day.year, day.month)
+    return calendar.year_of
+
+
+def previous_periods(period: Period, count: int) -> list[Period]:
+    """The `count` periods of the same kind before `period`, most recent first."""
+    step = _period_of(period)
     result, current = [], period
     for _ in range(count):
         current = step(current.start - timedelta(days=1))
@@ -96,6 +100,36 @@ def team_forecast(
     )
 
 
+def _recent_record(deals, as_of: date) -> tuple[int, int]:
+    since = as_of - timedelta(days=math.SHOCK_WINDOW_DAYS)
+    closed = deals.filter(closed_on__range=(since, as_of)).exclude(stage__outcome="open")
+    counts = closed.aggregate(closed=Count("pk"), won=Count("pk", filter=Q(stage__outcome="won")))
+    return counts["closed"], counts["won"]
+
+
+def _adjustment(deals, period: Period, as_of: date) -> float:
+    """The end-of-period lift times the team's recent win rate against the company's (two
+    grouped queries over the last eight quarters)."""
+    period_of = _period_of(period)
+    since = as_of - timedelta(days=math.SHOCK_WINDOW_DAYS)
+    days_before_end: dict[int, int] = {}
+    wins = (
+        Opportunity.objects.won()
+        .filter(closed_on__range=(since, as_of))
+        .order_by()
+        .values("closed_on")
+        .annotate(n=Count("pk"))
+        .values_list("closed_on", "n")
+    )
+    for day, count in wins:
+        key = (period_of(day).end - day).days
+        days_before_end[key] = days_before_end.get(key, 0) + count
+    lift = math.end_of_period_lift(days_before_end, (period.end - as_of).days, period.days)
+    team_closed, team_won = _recent_record(deals, as_of)
+    closed, won = _recent_record(Opportunity.objects.all(), as_of)
+    return lift * math.shrunk_factor(team_closed, team_won, closed, won)
+
+
 def _live(deals, period: Period, as_of: date, seed: int) -> dict:
     won = float(
         deals.won().filter(closed_on__range=(period.start, as_of)).aggregate(t=Sum("amount"))["t"] or 0
@@ -127,6 +161,7 @@ def _live(deals, period: Period, as_of: date, seed: int) -> dict:
         horizon_days=(period.end - as_of).days,
         won_so_far=won,
         new_business=_new_business(deals, period, as_of),
+        lift=_adjustment(deals, period, as_of),
         seed=seed,
     )
     return {
@@ -164,6 +199,7 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
     team_deals = list(histories(deals, group_by_team=False))
     snap = math.snapshot(team_deals, as_of=as_of, start=period.start, end=period.end)
     history = math.learn(histories(Opportunity.objects.all(), group_by_team=False), as_of=as_of, seed=seed)
+    lift = _adjustment(deals, period, as_of)
     past = [(p.start, p.end) for p in previous_periods(period, PAST_PERIODS)]
     projection = math.project(
         open_deals=snap.open_deals,
@@ -173,6 +209,7 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         new_business=math.new_business_samples(
             team_deals, as_of=as_of, start=period.start, past_periods=past
         ),
+        lift=lift,
         seed=seed,
     )
     probabilities = dict(SalesStage.objects.values_list("pk", "probability"))

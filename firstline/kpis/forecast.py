@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from math import sqrt
+from math import exp, log, sqrt
 from random import Random
 
 TIMING_SAMPLE = 4_000  # per stage: enough for stable tail estimates, small enough to store
@@ -27,6 +27,7 @@ MIN_TIMING_SAMPLES = 20  # fewer samples than this past a deal's age: use the ol
 EXACT_DEALS = 400  # the largest deals are drawn one by one; the long tail by its normal approximation
 DRAWS = 2_000
 INTERVAL = (0.10, 0.90)  # the 80 % interval
+SHOCK_WINDOW_DAYS = 728  # the eight quarters before the forecast tell how much quarters vary
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,26 @@ class History:
     rates: dict[int, StageRate]
     stage_days: dict[tuple[object, int], list[int]]  # (group, stage) → days spent before moving on
     timing: dict[int, Timing]
+    shock_sd: float = 0.0  # spread of a team's quarter: deals in one quarter win or lose together
+    days_before_end: dict[int, int] = field(default_factory=dict)  # wins by days before their period's end
+    group_rates: dict[object, tuple[int, int]] = field(default_factory=dict)  # group → (closed, won), recent
+
+    def group_factor(self, group, prior: int = 50) -> float:
+        """How a group's recent win rate compares with everyone's, shrunk towards 1 for small
+        groups (as if it had also closed `prior` deals at the company's rate)."""
+        closed = sum(c for c, _ in self.group_rates.values())
+        won = sum(w for _, w in self.group_rates.values())
+        group_closed, group_won = self.group_rates.get(group, (0, 0))
+        return shrunk_factor(group_closed, group_won, closed, won, prior)
+
+
+def shrunk_factor(group_closed: int, group_won: int, closed: int, won: int, prior: int = 50) -> float:
+    """(group's win rate) / (everyone's), with `prior` pseudo-deals at everyone's rate added to the
+    group so that a small group's factor stays near 1."""
+    if not closed or not won:
+        return 1.0
+    rate = won / closed
+    return (group_won + prior * rate) / ((group_closed + prior) * rate)
 
     def stall_limit(self, group, stage_id: int, minimum_sample: int = 20) -> tuple[float, int] | None:
         """The 75th percentile of days in `stage_id` for `group` (the whole company when the
@@ -133,9 +154,14 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0) -> History:
-    """What the history known on `as_of` teaches: only stage exits and closes before that day count."""
+def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0, period_end_of=None) -> History:
+    """What the history known on `as_of` teaches: only stage exits and closes before that day count.
+    `period_end_of(day)`, when given, lets it learn how wins crowd towards the ends of periods."""
     rng = Random(seed)
+    days_before_end: dict[int, int] = defaultdict(int)
+    quarters: dict[tuple[object, int], list[int]] = defaultdict(
+        lambda: [0, 0]
+    )  # (group, quarter) → closed, won
     reached: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     stage_days: dict[tuple[object, int], list[int]] = defaultdict(list)
     pairs: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
@@ -144,6 +170,12 @@ def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0) -> Histor
         _learn_stage_days(deal, as_of, stage_days)
         closed = deal.won is not None and deal.closed_on is not None and deal.closed_on < as_of
         if closed:
+            if (as_of - deal.closed_on).days <= SHOCK_WINDOW_DAYS:
+                tally = quarters[(deal.group, (as_of - deal.closed_on).days // 91)]
+                tally[0] += 1
+                tally[1] += int(deal.won)
+                if deal.won and period_end_of is not None:
+                    days_before_end[(period_end_of(deal.closed_on) - deal.closed_on).days] += 1
             for stage_id in {stage for stage, _ in deal.entries}:
                 counts = reached[stage_id]
                 counts[0] += 1
@@ -152,7 +184,54 @@ def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0) -> Histor
             _reservoir(rng, pairs[sample[0]], seen, sample[0], sample[1:])
     rates = {stage: StageRate(reached=r, won=w) for stage, (r, w) in reached.items()}
     timing = {stage: Timing.from_samples(values) for stage, values in pairs.items()}
-    return History(rates=rates, stage_days=dict(stage_days), timing=timing)
+    return History(
+        rates=rates,
+        stage_days=dict(stage_days),
+        timing=timing,
+        shock_sd=shock_sd(quarters),
+        days_before_end=dict(days_before_end),
+        group_rates=_group_rates(quarters),
+    )
+
+
+def _group_rates(quarters: dict[tuple[object, int], list[int]]) -> dict[object, tuple[int, int]]:
+    totals: dict[object, list[int]] = defaultdict(lambda: [0, 0])
+    for (group, _quarter), (closed, won) in quarters.items():
+        totals[group][0] += closed
+        totals[group][1] += won
+    return {group: (closed, won) for group, (closed, won) in totals.items()}
+
+
+def end_of_period_lift(days_before_end: dict[int, int], horizon: int, period_days: int) -> float:
+    """How much likelier a win is in the last `horizon` days of a period than in any `horizon`
+    days: the share of past wins that landed there over the share of the period it covers. Deals
+    crowd towards quarter ends, which a chance learned by age alone averages away."""
+    total = sum(days_before_end.values())
+    if total < 100 or horizon <= 0 or horizon >= period_days:
+        return 1.0
+    share = sum(count for days, count in days_before_end.items() if days < horizon) / total
+    return share / (horizon / period_days)
+
+
+def shock_sd(quarters: dict[tuple[object, int], list[int]], minimum: int = 10) -> float:
+    """How much a team's win rate moves from quarter to quarter beyond coin-flip noise: the
+    standard deviation of log(quarter's win rate / the team's usual rate), less the binomial
+    sampling variance (method of moments). Zero when history cannot tell."""
+    by_group: dict[object, list[tuple[int, int]]] = defaultdict(list)
+    for (group, _quarter), (closed, won) in quarters.items():
+        if closed >= minimum and won:
+            by_group[group].append((closed, won))
+    squares, noise = [], []
+    for rows in by_group.values():
+        if len(rows) < 2:
+            continue
+        usual = sum(w for _, w in rows) / sum(c for c, _ in rows)
+        for closed, won in rows:
+            squares.append(log((won / closed) / usual) ** 2)
+            noise.append((1 - usual) / (closed * usual))
+    if not squares:
+        return 0.0
+    return sqrt(max(0.0, sum(squares) / len(squares) - sum(noise) / len(noise)))
 
 
 def _learn_stage_days(deal: DealHistory, as_of: date, stage_days) -> None:
@@ -247,12 +326,13 @@ def project(
     horizon_days: int,
     won_so_far: float,
     new_business: Sequence[float] = (),
+    lift: float = 1.0,
     draws: int = DRAWS,
     seed: int = 0,
 ) -> Projection:
     """Monte Carlo of the amount won by the end of the period; the same seed gives the same answer."""
     rng = Random(seed)
-    chances = win_chances(open_deals, history, horizon_days)
+    chances = [min(1.0, chance * lift) for chance in win_chances(open_deals, history, horizon_days)]
     known = sorted(
         ((deal.amount, chance) for deal, chance in zip(open_deals, chances, strict=True) if deal.amount),
         reverse=True,
@@ -261,10 +341,13 @@ def project(
     tail_mean = sum(amount * p for amount, p in tail)
     tail_sd = sqrt(sum(amount * amount * p * (1 - p) for amount, p in tail))
     totals = []
+    spread = history.shock_sd
     for _ in range(draws):
-        total = won_so_far + sum(amount for amount, p in exact if rng.random() < p)
+        # One shared shock per simulated quarter: a good quarter lifts every deal's chance together.
+        shock = exp(rng.gauss(-spread * spread / 2, spread)) if spread else 1.0
+        total = won_so_far + sum(amount for amount, p in exact if rng.random() < p * shock)
         if tail:
-            total += max(0.0, rng.gauss(tail_mean, tail_sd))
+            total += max(0.0, rng.gauss(tail_mean * shock, tail_sd))
         if new_business:
             total += new_business[int(rng.random() * len(new_business))]
         totals.append(total)
