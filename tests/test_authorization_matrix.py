@@ -12,6 +12,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.deals.world import build_deal_objects
 from tests.world import PERSONAS, build_world
 
 SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
@@ -174,6 +175,10 @@ ROUTES = {
     "api:target-detail": api_detail("target_a", ALICE_CIRCLE, ALICE_MANAGERS, {"amount": "320000.00"}),
 }
 
+from tests.deals.matrix import deal_routes  # noqa: E402 -- needs the helpers above
+
+ROUTES.update(deal_routes())
+
 
 def walk(patterns, prefix=""):
     for entry in patterns:
@@ -199,6 +204,7 @@ class AuthorizationMatrixTests(TestCase):
             "target_a": cls.world.target_a,
             "product": cls.world.product,
             "stage_prospect": cls.world.stages["prospect"],
+            **build_deal_objects(cls.world),
         }
 
     def test_every_route_has_expectations(self):
@@ -207,6 +213,8 @@ class AuthorizationMatrixTests(TestCase):
         self.assertEqual(set(ROUTES) - routes, set(), "expectations for routes that do not exist")
 
     def _data(self, data):
+        if callable(data):
+            return data(self.world)
         if data == "opportunity_create":
             return opportunity_create_data(self.world)
         if data == "opportunity_form":

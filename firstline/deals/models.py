@@ -238,7 +238,7 @@ class RiskSignal(models.Model):
     scope = PersonScope("opportunity__owner", owner_may_change=False)
 
     class Meta:
-        ordering = ["opportunity", "kind"]
+        ordering = ["opportunity_id", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["opportunity", "kind"], name="risk_signal_once_per_deal")
         ]

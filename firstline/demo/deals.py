@@ -166,7 +166,7 @@ def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int])
             previous[change.opportunity_id] = latest[change.opportunity_id].changed_at
         latest[change.opportunity_id] = change
     now = timezone.now()
-    moved = []
+    moved, recreated = [], {}
     for pk, change in latest.items():
         limit = limits.get(pk, {}).get(change.stage_id)
         if limit is None:
@@ -184,7 +184,13 @@ def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int])
         else:
             continue
         moved.append(change)
+        if floor is None:  # its only stage change is its creation: the deal was opened then
+            recreated[pk] = timezone.localtime(change.changed_at).date()
     StageChange.objects.bulk_update(moved, ["changed_at"], batch_size=ROWS)
+    deals = Opportunity.objects.in_bulk(list(recreated))
+    for pk, day in recreated.items():
+        deals[pk].created = day
+    Opportunity.objects.bulk_update(deals.values(), ["created"], batch_size=ROWS)
     moved_deals = {change.opportunity_id for change in moved}
     return {pk for pk in stalled if pk in moved_deals}
 
