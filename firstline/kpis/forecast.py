@@ -120,15 +120,6 @@ class History:
         group_closed, group_won = self.group_rates.get(group, (0, 0))
         return shrunk_factor(group_closed, group_won, closed, won, prior)
 
-
-def shrunk_factor(group_closed: int, group_won: int, closed: int, won: int, prior: int = 50) -> float:
-    """(group's win rate) / (everyone's), with `prior` pseudo-deals at everyone's rate added to the
-    group so that a small group's factor stays near 1."""
-    if not closed or not won:
-        return 1.0
-    rate = won / closed
-    return (group_won + prior * rate) / ((group_closed + prior) * rate)
-
     def stall_limit(self, group, stage_id: int, minimum_sample: int = 20) -> tuple[float, int] | None:
         """The 75th percentile of days in `stage_id` for `group` (the whole company when the
         group has too few deals to say), and how many deals it rests on."""
@@ -141,6 +132,15 @@ def shrunk_factor(group_closed: int, group_won: int, closed: int, won: int, prio
         if len(everyone) >= minimum_sample:
             return percentile(everyone, 0.75), len(everyone)
         return None
+
+
+def shrunk_factor(group_closed: int, group_won: int, closed: int, won: int, prior: int = 50) -> float:
+    """(group's win rate) / (everyone's), with `prior` pseudo-deals at everyone's rate added to the
+    group so that a small group's factor stays near 1."""
+    if not closed or not won:
+        return 1.0
+    rate = won / closed
+    return (group_won + prior * rate) / ((group_closed + prior) * rate)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
