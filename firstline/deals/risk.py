@@ -18,8 +18,8 @@ class Signal:
     reason: str
     since: date
 
-    @property
-    def label(self) -> str:
+    def get_kind_display(self) -> str:
+        """Named like the stored RiskSignal's, so one template shows live and stored signals."""
         return SignalKind(self.kind).label
 
 
