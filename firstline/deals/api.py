@@ -228,6 +228,7 @@ class ProjectionSerializer(serializers.Serializer):
     open_deals = serializers.IntegerField()
     unknown_amounts = serializers.IntegerField()
     seed = serializers.IntegerField()
+    has_history = serializers.BooleanField(help_text="False: no closed deals learned from; ignore the projection.")
 
 
 def forecast_payload(result) -> dict:
@@ -252,6 +253,7 @@ def forecast_payload(result) -> dict:
         "open_deals": projection.open_deals,
         "unknown_amounts": projection.unknown_amounts,
         "seed": projection.seed,
+        "has_history": result.has_history,
     }
 
 

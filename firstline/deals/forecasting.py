@@ -33,6 +33,7 @@ class TeamForecast:
     calls: dict  # team id → RolledCall
     replayed: bool
     open_without_close_date: int
+    has_history: bool  # without closed deals to learn from there is no projection to speak of
 
     @property
     def to_plan(self):
@@ -97,6 +98,7 @@ def team_forecast(
         calls=rolled_calls(user=user, team=team, period=period),
         replayed=replayed,
         open_without_close_date=figures["no_close_date"],
+        has_history=figures["has_history"],
     )
 
 
@@ -169,6 +171,7 @@ def _live(deals, period: Period, as_of: date, seed: int) -> dict:
         "weighted": math.stage_weighted(in_period, probabilities, won),
         "projection": projection,
         "no_close_date": sum(1 for row in rows if row[3] is None),
+        "has_history": bool(timing),
     }
 
 
@@ -218,6 +221,7 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         "weighted": math.stage_weighted(snap.open_closing_in_period, probabilities, snap.won_so_far),
         "projection": projection,
         "no_close_date": sum(1 for deal in team_deals if deal.close_date is None and deal.won is None),
+        "has_history": bool(history.timing),
     }
 
 

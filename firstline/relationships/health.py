@@ -67,11 +67,12 @@ def health(people: list[Person], today: date) -> Health:
     return Health(score, label, tuple(reasons))
 
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP, RIGHT = 720, 380, 70, 50, 20, 20
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 380, 70, 50, 20
 
 
 def _x(stance: float) -> float:
-    return LEFT + (stance + 2) / 4 * (WIDTH - LEFT - RIGHT - 120) + 40
+    # The rightmost column leaves room for a name beside its circle.
+    return LEFT + 30 + (stance + 2) / 4 * (WIDTH - LEFT - 30 - 190)
 
 
 def _y(influence: float) -> float:
