@@ -228,7 +228,9 @@ class ProjectionSerializer(serializers.Serializer):
     open_deals = serializers.IntegerField()
     unknown_amounts = serializers.IntegerField()
     seed = serializers.IntegerField()
-    has_history = serializers.BooleanField(help_text="False: no closed deals learned from; ignore the projection.")
+    has_history = serializers.BooleanField(
+        help_text="False: no closed deals learned from; ignore the projection."
+    )
 
 
 def forecast_payload(result) -> dict:

@@ -154,45 +154,46 @@ def _limits(owners: dict[int, int]) -> dict[int, dict[int, float]]:
 
 
 def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int]) -> set[int]:
-    """Ordinary deals entered their current stage recently enough; planted ones stalled long ago.
-    Returns the planted stalled deals that could be stalled without rewriting earlier stages."""
+    """Ordinary deals entered their current stage recently enough; planted ones stalled long ago
+    (their whole history moves back, so the time they spent in earlier stages stays as it was).
+    Returns the planted stalled deals."""
     limits = _limits(owners)
-    latest: dict[int, StageChange] = {}
-    previous: dict[int, datetime] = {}
+    history: dict[int, list[StageChange]] = defaultdict(list)
     for change in StageChange.objects.filter(opportunity__stage__outcome=Outcome.OPEN).order_by(
         "opportunity_id", "changed_at", "pk"
     ):
-        if change.opportunity_id in latest:
-            previous[change.opportunity_id] = latest[change.opportunity_id].changed_at
-        latest[change.opportunity_id] = change
+        history[change.opportunity_id].append(change)
     now = timezone.now()
-    moved, recreated = [], {}
-    for pk, change in latest.items():
-        limit = limits.get(pk, {}).get(change.stage_id)
+    moved, created_back, recreated = [], {}, {}
+    for pk, changes in history.items():
+        latest = changes[-1]
+        limit = limits.get(pk, {}).get(latest.stage_id)
         if limit is None:
             continue
-        floor = previous.get(pk)
+        floor = changes[-2].changed_at if len(changes) > 1 else None
         if pk in stalled:
-            days = int(limit * 1.5) + rng.randint(5, 30)
-            at = now - timedelta(days=days)
-            if floor is not None and at <= floor:
-                continue  # cannot stall it without rewriting its earlier stages: leave it unplanted
-            change.changed_at = at
-        elif (now - change.changed_at).days > limit * HEALTHY_SHARE_OF_LIMIT:
-            at = now - timedelta(days=rng.uniform(0, limit * HEALTHY_SHARE_OF_LIMIT), hours=1)
-            change.changed_at = max(at, floor + timedelta(hours=1)) if floor else at
-        else:
+            target = now - timedelta(days=int(limit * 1.5) + rng.randint(5, 30))
+            days_back = max(0, (latest.changed_at - target).days + 1)
+            for change in changes:
+                change.changed_at -= timedelta(days=days_back)
+            moved.extend(changes)
+            created_back[pk] = days_back
             continue
-        moved.append(change)
+        if (now - latest.changed_at).days <= limit * HEALTHY_SHARE_OF_LIMIT:
+            continue
+        at = now - timedelta(days=rng.uniform(0, limit * HEALTHY_SHARE_OF_LIMIT), hours=1)
+        latest.changed_at = max(at, floor + timedelta(hours=1)) if floor else at
+        moved.append(latest)
         if floor is None:  # its only stage change is its creation: the deal was opened then
-            recreated[pk] = timezone.localtime(change.changed_at).date()
+            recreated[pk] = timezone.localtime(latest.changed_at).date()
     StageChange.objects.bulk_update(moved, ["changed_at"], batch_size=ROWS)
-    deals = Opportunity.objects.in_bulk(list(recreated))
+    deals = Opportunity.objects.in_bulk([*recreated, *created_back])
     for pk, day in recreated.items():
         deals[pk].created = day
+    for pk, days_back in created_back.items():
+        deals[pk].created -= timedelta(days=days_back)
     Opportunity.objects.bulk_update(deals.values(), ["created"], batch_size=ROWS)
-    moved_deals = {change.opportunity_id for change in moved}
-    return {pk for pk in stalled if pk in moved_deals}
+    return {pk for pk in stalled if pk in created_back}
 
 
 def _name(rng: Random) -> str:
