@@ -32,6 +32,20 @@ from firstline.pipeline.services import opportunity_save
 RISK_BATCH = 2_000
 
 
+def default_framework() -> QualificationFramework:
+    """The default scorecard framework, putting the built-in ones back if a database lost them
+    (a migration creates them; a flushed test database or a careless admin may not keep them)."""
+    from firstline.deals.frameworks import FRAMEWORKS
+
+    default = QualificationFramework.objects.filter(is_default=True).first()
+    if default is not None:
+        return default
+    for name, elements, _is_default in FRAMEWORKS:
+        QualificationFramework.objects.get_or_create(name=name, defaults={"elements": elements})
+    QualificationFramework.objects.filter(name=FRAMEWORKS[0][0]).update(is_default=True)
+    return QualificationFramework.objects.get(name=FRAMEWORKS[0][0])
+
+
 def _require_editable(actor, opportunity: Opportunity) -> None:
     if not Opportunity.objects.editable_by(actor).filter(pk=opportunity.pk).exists():
         raise OutOfScope("You may not change this opportunity.")

@@ -152,7 +152,7 @@ def scorecard(request, pk):
     frameworks = QualificationFramework.objects.all()
     chosen = request.GET.get("framework") or request.POST.get("framework")
     framework = (frameworks.filter(pk=chosen).first() if chosen and chosen.isdigit() else None) or (
-        current.framework if current else frameworks.first()
+        current.framework if current else services.default_framework()
     )
     form = ScorecardForm(request.POST or None, framework=framework, scorecard=current)
     if request.method == "POST" and form.is_valid():

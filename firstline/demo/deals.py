@@ -26,14 +26,13 @@ from firstline.deals.models import (
     ExitCriterion,
     ForecastCall,
     ForecastCategory,
-    QualificationFramework,
     Scorecard,
     SignalKind,
     StageStatistic,
     StrategyCanvas,
 )
 from firstline.deals.selectors import current_teams
-from firstline.deals.services import risk_refresh, stage_statistics_refresh
+from firstline.deals.services import default_framework, risk_refresh, stage_statistics_refresh
 from firstline.demo.catalog import COMPETITORS, FIRST_NAMES, LAST_NAMES
 from firstline.demo.instances import InstanceFactory
 from firstline.org.models import Membership, Role, Team, TeamKind
@@ -298,7 +297,7 @@ def _log(content_type, deal, at, changes) -> LogEntry:
 
 
 def _scorecards_and_canvases(rng: Random, today: date, deals, open_stages) -> dict[str, int]:
-    framework = QualificationFramework.objects.get(is_default=True)
+    framework = default_framework()
     keys = framework.element_keys()
     now = timezone.now()
     top = {stage.order: index for index, stage in enumerate(open_stages)}

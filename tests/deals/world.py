@@ -12,12 +12,12 @@ from firstline.deals.models import (
     DealReview,
     ExitCriterion,
     ForecastCall,
-    QualificationFramework,
     RiskSignal,
     Scorecard,
     StageStatistic,
     StrategyCanvas,
 )
+from firstline.deals.services import default_framework
 from firstline.relationships.models import Contact, InternalPartner, Stakeholder
 
 
@@ -26,7 +26,7 @@ def build_deal_objects(world) -> dict:
     alice, mia = world.people["seller_a"], world.people["manager_1"]
     deal = world.opportunity_a
     criterion = ExitCriterion.objects.create(stage=world.stages["prospect"], text="A need is named.")
-    framework = QualificationFramework.objects.get(name="MEDDICC")
+    framework = default_framework()
     contact = Contact.objects.create(account=world.account_a, name="Paula Payne", title="CFO")
     review = DealReview.objects.create(
         opportunity=deal, reviewer=mia, held_on=today, notes="Thread into finance."
