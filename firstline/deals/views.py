@@ -242,7 +242,7 @@ def review_queue(request):
     deals = (
         Opportunity.objects.visible_to(request.user)
         .open()
-        .select_related("account", "owner", "stage")
+        .select_related("account", "owner", "stage", "scorecard__framework")
         .annotate(risk_count=Count("risk_signals"))
     )
     if focus == "riskiest":

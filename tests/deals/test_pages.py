@@ -5,7 +5,8 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.deals.services import risk_refresh, stage_statistics_refresh
+from firstline.deals.models import Scorecard
+from firstline.deals.services import default_framework, risk_refresh, stage_statistics_refresh
 from firstline.pipeline.models import Opportunity, StageChange
 from firstline.relationships.models import Contact, Stakeholder
 from tests.world import build_world
@@ -57,6 +58,17 @@ class ReviewQueueTests(TestCase):
         risk_refresh()
         with self.assertNumQueries(len(few.captured_queries)):
             self.client.get(url)
+
+    def test_qualification_gaps_show_in_the_queue(self):
+        deal = Opportunity.objects.get(name="Deal 002")
+        scores = dict.fromkeys(default_framework().element_keys(), 3) | {"champion": 1, "metrics": 0}
+        Scorecard.objects.create(
+            opportunity=deal, framework=default_framework(), scores=scores, updated_at=timezone.now()
+        )
+        response = self.client.get(reverse("deals:review_queue"))
+        self.assertContains(response, "2 MEDDICC gaps")
+        self.assertContains(response, "Metrics, Champion")
+        self.assertContains(response, "not scored")
 
     def test_each_focus_answers(self):
         for focus in ("largest", "stalled", "closing", "nonsense"):
