@@ -171,7 +171,7 @@ def _live(deals, period: Period, as_of: date, seed: int) -> dict:
         "weighted": math.stage_weighted(in_period, probabilities, won),
         "projection": projection,
         "no_close_date": sum(1 for row in rows if row[3] is None),
-        "has_history": bool(timing),
+        "has_history": math.knows_outcomes(timing),
     }
 
 
@@ -221,7 +221,7 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         "weighted": math.stage_weighted(snap.open_closing_in_period, probabilities, snap.won_so_far),
         "projection": projection,
         "no_close_date": sum(1 for deal in team_deals if deal.close_date is None and deal.won is None),
-        "has_history": bool(history.timing),
+        "has_history": math.knows_outcomes(history.timing),
     }
 
 

@@ -24,8 +24,8 @@ from random import Random
 
 TIMING_SAMPLE = 4_000  # per stage: enough for stable tail estimates, small enough to store
 MIN_TIMING_SAMPLES = 20  # fewer samples than this past a deal's age: use the oldest ones instead
-EXACT_DEALS = 400  # the largest deals are drawn one by one; the long tail by its normal approximation
-DRAWS = 2_000
+EXACT_DEALS = 200  # the largest deals are drawn one by one; the long tail by its normal approximation
+DRAWS = 1_000
 INTERVAL = (0.10, 0.90)  # the 80 % interval
 SHOCK_WINDOW_DAYS = 728  # the eight quarters before the forecast tell how much quarters vary
 
@@ -141,6 +141,11 @@ def shrunk_factor(group_closed: int, group_won: int, closed: int, won: int, prio
         return 1.0
     rate = won / closed
     return (group_won + prior * rate) / ((group_closed + prior) * rate)
+
+
+def knows_outcomes(timing: dict[int, Timing]) -> bool:
+    """Whether any closed deal informs the timing (still-open deals alone cannot say who wins)."""
+    return any(outcome != STILL_OPEN for stage in timing.values() for *_, outcome in stage.samples)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
