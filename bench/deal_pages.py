@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firstline.settings")
 os.environ.setdefault("DEBUG", "false")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
