@@ -243,14 +243,17 @@ def review_queue(request):
         Opportunity.objects.visible_to(request.user)
         .open()
         .select_related("account", "owner", "stage", "scorecard__framework")
-        .annotate(risk_count=Count("risk_signals"))
     )
+    # Flagged deals are few: start from the signals so the database never counts every open deal.
     if focus == "riskiest":
-        deals = deals.filter(risk_count__gt=0).order_by("-risk_count", "-amount", "pk")
+        flagged = RiskSignal.objects.values("opportunity_id")
+        deals = deals.filter(pk__in=flagged).annotate(risk_count=Count("risk_signals"))
+        deals = deals.order_by("-risk_count", "-amount", "pk")
     elif focus == "largest":
         deals = deals.order_by("-amount", "pk")
     elif focus == "stalled":
-        deals = deals.filter(risk_signals__kind=SignalKind.STALLED).order_by("-amount", "pk")
+        stalled = RiskSignal.objects.filter(kind=SignalKind.STALLED).values("opportunity_id")
+        deals = deals.filter(pk__in=stalled).order_by("-amount", "pk")
     else:
         deals = deals.closing_in(quarter).order_by("close_date", "-amount", "pk")
     page = list(deals[:QUEUE_SIZE])
