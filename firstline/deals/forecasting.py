@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from firstline.deals.models import ForecastCall
 from firstline.deals.selectors import histories, stored_history
 from firstline.kpis import forecast as math
 from firstline.org.models import Membership, Role, Team
-from firstline.pipeline.models import Opportunity, SalesStage
+from firstline.pipeline.models import Opportunity, SalesStage, StageChange
 from firstline.targets.models import Metric, Target
 
 PAST_PERIODS = 8
@@ -110,8 +111,19 @@ def _recent_record(deals, as_of: date) -> tuple[int, int]:
 
 
 def _adjustment(deals, period: Period, as_of: date) -> float:
-    """The end-of-period lift times the team's recent win rate against the company's (two
-    grouped queries over the last eight quarters)."""
+    """The end-of-period lift times the team's recent win rate against the company's."""
+    # The company-wide half is the same for every team: compute it once per day and per stage
+    # history (every win or loss adds a stage change, so the newest one's id dates the data).
+    newest = StageChange.objects.aggregate(newest=Max("pk"))["newest"]
+    key = f"firstline:forecast:company:{period.label[4:5] or 'Y'}:{as_of.isoformat()}:{newest}"
+    days_before_end, closed, won = cache.get_or_set(key, lambda: _company_record(period, as_of), 3600)
+    lift = math.end_of_period_lift(days_before_end, (period.end - as_of).days, period.days)
+    team_closed, team_won = _recent_record(deals, as_of)
+    return lift * math.shrunk_factor(team_closed, team_won, closed, won)
+
+
+def _company_record(period: Period, as_of: date) -> tuple[dict[int, int], int, int]:
+    """Wins by days before their period's end, and closed and won counts, over eight quarters."""
     period_of = _period_of(period)
     since = as_of - timedelta(days=math.SHOCK_WINDOW_DAYS)
     days_before_end: dict[int, int] = {}
@@ -126,10 +138,8 @@ def _adjustment(deals, period: Period, as_of: date) -> float:
     for day, count in wins:
         key = (period_of(day).end - day).days
         days_before_end[key] = days_before_end.get(key, 0) + count
-    lift = math.end_of_period_lift(days_before_end, (period.end - as_of).days, period.days)
-    team_closed, team_won = _recent_record(deals, as_of)
     closed, won = _recent_record(Opportunity.objects.all(), as_of)
-    return lift * math.shrunk_factor(team_closed, team_won, closed, won)
+    return days_before_end, closed, won
 
 
 def _live(deals, period: Period, as_of: date, seed: int) -> dict:
@@ -193,7 +203,8 @@ def _new_business(deals, period: Period, as_of: date) -> list[float]:
         )
         for index, p in enumerate(past)
     }
-    totals = deals.won().aggregate(**sums)
+    # Bounding closed_on lets the (owner, closed_on) index skip the older history.
+    totals = deals.won().filter(closed_on__range=(past[-1].start, as_of)).aggregate(**sums)
     return [float(totals[f"p{index}"]) for index in range(len(past))]
 
 
