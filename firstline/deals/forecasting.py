@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from firstline.core.periods import Period, fiscal_calendar
-from firstline.deals.models import ForecastCall
+from firstline.deals.models import ForecastCall, ForecastCategory
 from firstline.deals.selectors import histories, stored_history
 from firstline.kpis import forecast as math
 from firstline.org.models import Membership, Role, Team
@@ -35,6 +35,7 @@ class TeamForecast:
     replayed: bool
     open_without_close_date: int
     has_history: bool  # without closed deals to learn from there is no projection to speak of
+    categories: dict  # category → (deals, amount) of open deals closing in the period; live only
 
     @property
     def to_plan(self):
@@ -100,7 +101,26 @@ def team_forecast(
         replayed=replayed,
         open_without_close_date=figures["no_close_date"],
         has_history=figures["has_history"],
+        categories={} if replayed else by_category(deals, period),
     )
+
+
+def by_category(deals, period: Period) -> dict[str, tuple[int, float]]:
+    """Open deals closing in the period per forecast category (no category counts as pipeline)."""
+    rows = (
+        deals.open()
+        .closing_in(period)
+        .order_by()
+        .values("forecast__category")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .values_list("forecast__category", "n", "amount")
+    )
+    result: dict[str, tuple[int, float]] = {}
+    for category, count, amount in rows:
+        key = category or ForecastCategory.PIPELINE
+        before = result.get(key, (0, 0.0))
+        result[key] = (before[0] + count, before[1] + float(amount or 0))
+    return {label: result.get(value, (0, 0.0)) for value, label in ForecastCategory.choices}
 
 
 def _recent_record(deals, as_of: date) -> tuple[int, int]:

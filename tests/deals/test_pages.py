@@ -132,6 +132,11 @@ class ForecastPageTests(TestCase):
         self.assertContains(response, "Projected percent to plan")
         self.assertContains(response, "Stage-weighted pipeline")
         assert response.context["may_adjust"]
+        # Acme expansion has no category: it counts as pipeline if it closes in this quarter.
+        result = response.context["result"]
+        closes_now = self.world.opportunity_a.close_date in result.period
+        assert result.categories["Pipeline"] == ((1, 120_000.0) if closes_now else (0, 0.0))
+        assert result.categories["Commit"] == (0, 0.0)
 
     def test_a_bad_period_says_how_to_write_one(self):
         self.client.force_login(self.world.users["manager_1"])
