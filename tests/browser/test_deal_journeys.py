@@ -29,7 +29,7 @@ def risky_deal(world):
 
 
 def test_a_manager_reviews_a_risky_deal_and_adjusts_the_forecast(
-    page, world, risky_deal, sign_in, check_page, screenshot
+    page, world, risky_deal, sign_in, check_page, screenshot, publish_screenshot
 ):
     sign_in("manager_1")
     page.get_by_role("link", name="Deal reviews").click()
@@ -46,7 +46,7 @@ def test_a_manager_reviews_a_risky_deal_and_adjusts_the_forecast(
     expect(risks).to_contain_text("and still open")
     expect(risks).to_contain_text("No economic buyer and no champion identified on the deal.")
     check_page()
-    screenshot("11-risky-deal")
+    publish_screenshot(screenshot("11-risky-deal"), "deal-risks.png")
 
     page.get_by_role("link", name="Review this deal").click()
     page.get_by_label("Notes").fill("Nobody in finance knows us yet; the close date was a guess.")
@@ -82,7 +82,7 @@ def test_a_manager_reviews_a_risky_deal_and_adjusts_the_forecast(
 
 
 def test_a_seller_fills_the_strategy_canvas_and_the_stakeholder_map(
-    page, world, risky_deal, sign_in, check_page, screenshot
+    page, world, risky_deal, sign_in, check_page, screenshot, publish_screenshot
 ):
     sign_in("seller_a")
     page.goto(f"/opportunities/{risky_deal.pk}/")
@@ -125,4 +125,4 @@ def test_a_seller_fills_the_strategy_canvas_and_the_stakeholder_map(
     expect(page.locator(".risk-list")).not_to_contain_text("No economic buyer")
     assert Stakeholder.objects.filter(opportunity=risky_deal).count() == 2
     check_page()
-    screenshot("13-deal-plan")
+    publish_screenshot(screenshot("13-deal-plan"), "deal-plan.png")
