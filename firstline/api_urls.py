@@ -7,11 +7,20 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from firstline.coaching.api import (
+    ActionItemViewSet,
+    AssessmentViewSet,
+    CoachingSessionViewSet,
+    CompetencyFrameworkViewSet,
+    CompetencyViewSet,
+    DevelopmentPlanViewSet,
+)
 from firstline.core.api import TokenView
 from firstline.deals import api as deals_api
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
 from firstline.relationships import api as relationships_api
+from firstline.talent.api import CandidateViewSet, PositionViewSet, PulseViewSet, ScorecardViewSet
 from firstline.targets.api import TargetViewSet
 
 
@@ -30,17 +39,27 @@ router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("targets", TargetViewSet, basename="target")
 router.register("exit-criteria", deals_api.ExitCriterionViewSet, basename="exitcriterion")
 router.register("qualification-frameworks", deals_api.QualificationFrameworkViewSet, basename="framework")
-router.register("scorecards", deals_api.ScorecardViewSet, basename="scorecard")
+router.register("deal-scorecards", deals_api.QualificationScorecardViewSet, basename="dealscorecard")
 router.register("strategy-canvases", deals_api.StrategyCanvasViewSet, basename="canvas")
 router.register("risk-signals", deals_api.RiskSignalViewSet, basename="risksignal")
 router.register("stage-statistics", deals_api.StageStatisticViewSet, basename="stagestatistic")
 router.register("deal-reviews", deals_api.DealReviewViewSet, basename="dealreview")
-router.register("action-items", deals_api.ActionItemViewSet, basename="actionitem")
+router.register("deal-action-items", deals_api.DealActionItemViewSet, basename="dealactionitem")
 router.register("deal-forecasts", deals_api.DealForecastViewSet, basename="dealforecast")
 router.register("forecast-calls", deals_api.ForecastCallViewSet, basename="forecastcall")
 router.register("contacts", relationships_api.ContactViewSet, basename="contact")
 router.register("stakeholders", relationships_api.StakeholderViewSet, basename="stakeholder")
 router.register("internal-partners", relationships_api.InternalPartnerViewSet, basename="internalpartner")
+router.register("competency-frameworks", CompetencyFrameworkViewSet, basename="competencyframework")
+router.register("competencies", CompetencyViewSet, basename="competency")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("coaching-sessions", CoachingSessionViewSet, basename="coachingsession")
+router.register("action-items", ActionItemViewSet, basename="actionitem")
+router.register("development-plans", DevelopmentPlanViewSet, basename="developmentplan")
+router.register("positions", PositionViewSet, basename="position")
+router.register("candidates", CandidateViewSet, basename="candidate")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("pulses", PulseViewSet, basename="pulse")
 
 app_name = "api"
 urlpatterns = [

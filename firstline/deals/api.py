@@ -6,10 +6,16 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
 from firstline.core.periods import PeriodError, fiscal_calendar
 from firstline.deals import services
-from firstline.deals.filtersets import ActionItemFilterSet, DealScopedFilterSet, ForecastCallFilterSet
+from firstline.deals.filtersets import (
+    ActionItemFilterSet,
+    DealScopedFilterSet,
+    ExitCriterionFilterSet,
+    ForecastCallFilterSet,
+    StageStatisticFilterSet,
+)
 from firstline.deals.forecasting import team_forecast
 from firstline.deals.models import (
     ActionItem,
@@ -30,7 +36,7 @@ READ_ONLY = ["get", "head", "options"]
 APPEND_ONLY = ["get", "post", "head", "options"]  # history: new rows, never edits
 
 
-class ExitCriterionSerializer(serializers.ModelSerializer):
+class ExitCriterionSerializer(ScopedModelSerializer):
     stage = ScopedRelatedField(SalesStage)
 
     class Meta:
@@ -38,13 +44,13 @@ class ExitCriterionSerializer(serializers.ModelSerializer):
         fields = ["id", "stage", "text", "order"]
 
 
-class QualificationFrameworkSerializer(serializers.ModelSerializer):
+class QualificationFrameworkSerializer(ScopedModelSerializer):
     class Meta:
         model = QualificationFramework
         fields = ["id", "name", "elements", "is_default"]
 
 
-class ScorecardSerializer(serializers.ModelSerializer):
+class QualificationScorecardSerializer(ScopedModelSerializer):
     opportunity = ScopedRelatedField(Opportunity)
     framework = ScopedRelatedField(QualificationFramework)
     gaps = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -55,7 +61,7 @@ class ScorecardSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_by", "updated_at"]
 
 
-class StrategyCanvasSerializer(serializers.ModelSerializer):
+class StrategyCanvasSerializer(ScopedModelSerializer):
     opportunity = ScopedRelatedField(Opportunity)
 
     class Meta:
@@ -79,13 +85,13 @@ class StrategyCanvasSerializer(serializers.ModelSerializer):
         read_only_fields = ["version", "author", "created_at"]
 
 
-class RiskSignalSerializer(serializers.ModelSerializer):
+class RiskSignalSerializer(ScopedModelSerializer):
     class Meta:
         model = RiskSignal
         fields = ["id", "opportunity", "kind", "reason", "since", "computed_on"]
 
 
-class StageStatisticSerializer(serializers.ModelSerializer):
+class StageStatisticSerializer(ScopedModelSerializer):
     win_rate = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
@@ -103,7 +109,7 @@ class StageStatisticSerializer(serializers.ModelSerializer):
         ]
 
 
-class DealReviewSerializer(serializers.ModelSerializer):
+class DealReviewSerializer(ScopedModelSerializer):
     opportunity = ScopedRelatedField(Opportunity)
 
     class Meta:
@@ -113,7 +119,7 @@ class DealReviewSerializer(serializers.ModelSerializer):
         extra_kwargs = {"held_on": {"required": False}}
 
 
-class ActionItemSerializer(serializers.ModelSerializer):
+class DealActionItemSerializer(ScopedModelSerializer):
     opportunity = ScopedRelatedField(Opportunity)
     review = ScopedRelatedField(DealReview, allow_null=True, required=False)
     owner = ScopedRelatedField(Person)
@@ -123,7 +129,7 @@ class ActionItemSerializer(serializers.ModelSerializer):
         fields = ["id", "opportunity", "review", "owner", "text", "due", "done_on"]
 
 
-class DealForecastSerializer(serializers.ModelSerializer):
+class DealForecastSerializer(ScopedModelSerializer):
     opportunity = ScopedRelatedField(Opportunity)
 
     class Meta:
@@ -132,7 +138,7 @@ class DealForecastSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_by", "updated_at"]
 
 
-class ForecastCallSerializer(serializers.ModelSerializer):
+class ForecastCallSerializer(ScopedModelSerializer):
     person = ScopedRelatedField(Person, allow_null=True, required=False)
     team = ScopedRelatedField(Team, allow_null=True, required=False)
 
@@ -144,15 +150,15 @@ class ForecastCallSerializer(serializers.ModelSerializer):
 
 class ExitCriterionViewSet(ScopedViewSet):
     serializer_class = ExitCriterionSerializer
-    filterset_fields = ["stage"]
+    filterset_class = ExitCriterionFilterSet
 
 
 class QualificationFrameworkViewSet(ScopedViewSet):
     serializer_class = QualificationFrameworkSerializer
 
 
-class ScorecardViewSet(ScopedViewSet):
-    serializer_class = ScorecardSerializer
+class QualificationScorecardViewSet(ScopedViewSet):
+    serializer_class = QualificationScorecardSerializer
     filterset_class = DealScopedFilterSet.for_model(Scorecard)
     select_related = ("framework",)
     service = staticmethod(services.stamped_save)
@@ -177,7 +183,7 @@ class RiskSignalViewSet(ScopedViewSet):
 
 class StageStatisticViewSet(ScopedViewSet):
     serializer_class = StageStatisticSerializer
-    filterset_fields = ["team", "stage"]
+    filterset_class = StageStatisticFilterSet
     http_method_names = READ_ONLY
 
 
@@ -188,8 +194,8 @@ class DealReviewViewSet(ScopedViewSet):
     service = staticmethod(services.deal_review_save)
 
 
-class ActionItemViewSet(ScopedViewSet):
-    serializer_class = ActionItemSerializer
+class DealActionItemViewSet(ScopedViewSet):
+    serializer_class = DealActionItemSerializer
     filterset_class = ActionItemFilterSet
 
 

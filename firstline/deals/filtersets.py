@@ -1,8 +1,10 @@
-"""Filters shared by the deal guidance API lists."""
+"""Filters shared by the deal guidance API lists. References are plain ids (NumberFilter): a
+choice list would show every person or team, and an id outside the user's scope simply matches
+nothing, like a missing one."""
 
 import django_filters
 
-from firstline.deals.models import ActionItem, ForecastCall
+from firstline.deals.models import ActionItem, ExitCriterion, ForecastCall, StageStatistic
 
 
 class DealScopedFilterSet(django_filters.FilterSet):
@@ -17,6 +19,7 @@ class DealScopedFilterSet(django_filters.FilterSet):
 
 
 class ActionItemFilterSet(DealScopedFilterSet):
+    owner = django_filters.NumberFilter(field_name="owner_id")
     open = django_filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", label="Open")
 
     class Meta:
@@ -25,6 +28,26 @@ class ActionItemFilterSet(DealScopedFilterSet):
 
 
 class ForecastCallFilterSet(django_filters.FilterSet):
+    person = django_filters.NumberFilter(field_name="person_id")
+    team = django_filters.NumberFilter(field_name="team_id")
+
     class Meta:
         model = ForecastCall
         fields = ["period", "person", "team"]
+
+
+class ExitCriterionFilterSet(django_filters.FilterSet):
+    stage = django_filters.NumberFilter(field_name="stage_id")
+
+    class Meta:
+        model = ExitCriterion
+        fields = ["stage"]
+
+
+class StageStatisticFilterSet(django_filters.FilterSet):
+    team = django_filters.NumberFilter(field_name="team_id")
+    stage = django_filters.NumberFilter(field_name="stage_id")
+
+    class Meta:
+        model = StageStatistic
+        fields = ["team", "stage"]

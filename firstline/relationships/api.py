@@ -1,13 +1,12 @@
 import django_filters
-from rest_framework import serializers
 
-from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
 from firstline.org.models import Person
 from firstline.pipeline.models import Account, Opportunity
 from firstline.relationships.models import Contact, InternalPartner, Stakeholder
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(ScopedModelSerializer):
     account = ScopedRelatedField(Account)
 
     class Meta:
@@ -15,7 +14,7 @@ class ContactSerializer(serializers.ModelSerializer):
         fields = ["id", "account", "name", "title", "email", "phone"]
 
 
-class StakeholderSerializer(serializers.ModelSerializer):
+class StakeholderSerializer(ScopedModelSerializer):
     account = ScopedRelatedField(Account)
     opportunity = ScopedRelatedField(Opportunity, allow_null=True, required=False)
     contact = ScopedRelatedField(Contact)
@@ -36,7 +35,7 @@ class StakeholderSerializer(serializers.ModelSerializer):
         ]
 
 
-class InternalPartnerSerializer(serializers.ModelSerializer):
+class InternalPartnerSerializer(ScopedModelSerializer):
     account = ScopedRelatedField(Account)
     opportunity = ScopedRelatedField(Opportunity, allow_null=True, required=False)
     person = ScopedRelatedField(Person)
@@ -44,6 +43,23 @@ class InternalPartnerSerializer(serializers.ModelSerializer):
     class Meta:
         model = InternalPartner
         fields = ["id", "account", "opportunity", "person", "part", "contribution"]
+
+
+class ContactFilterSet(django_filters.FilterSet):
+    account = django_filters.NumberFilter(field_name="account_id")
+
+    class Meta:
+        model = Contact
+        fields = ["account"]
+
+
+class InternalPartnerFilterSet(django_filters.FilterSet):
+    account = django_filters.NumberFilter(field_name="account_id")
+    opportunity = django_filters.NumberFilter(field_name="opportunity_id")
+
+    class Meta:
+        model = InternalPartner
+        fields = ["account", "opportunity", "part"]
 
 
 class StakeholderFilterSet(django_filters.FilterSet):
@@ -58,7 +74,7 @@ class StakeholderFilterSet(django_filters.FilterSet):
 
 class ContactViewSet(ScopedViewSet):
     serializer_class = ContactSerializer
-    filterset_fields = ["account"]
+    filterset_class = ContactFilterSet
 
 
 class StakeholderViewSet(ScopedViewSet):
@@ -69,4 +85,4 @@ class StakeholderViewSet(ScopedViewSet):
 
 class InternalPartnerViewSet(ScopedViewSet):
     serializer_class = InternalPartnerSerializer
-    filterset_fields = ["account", "opportunity", "part"]
+    filterset_class = InternalPartnerFilterSet

@@ -64,7 +64,10 @@ def deal_routes() -> dict:
         "deals:deal": page("opportunity_a"),
         "deals:stage_move": page(
             "opportunity_a",
-            post=lambda world: {"stage": world.stages["propose"].pk, "reason": "The customer asked."},
+            post=lambda world, _objects: {
+                "stage": world.stages["propose"].pk,
+                "reason": "The customer asked.",
+            },
         ),
         "deals:criteria": post_only("opportunity_a", {}),
         "deals:scorecard": page("opportunity_a", post=MEDDICC_FORM),
@@ -73,7 +76,7 @@ def deal_routes() -> dict:
         "deals:review_create": page(
             "opportunity_a",
             allowed=ALICE_MANAGERS,
-            post=lambda world: {
+            post=lambda world, _objects: {
                 "notes": "Good",
                 "next_step": "Call the CFO",
                 "next_step_owner": world.people["seller_a"].pk,
@@ -89,7 +92,7 @@ def deal_routes() -> dict:
                     "post",
                     SIGNED_IN,
                     302,
-                    data=lambda world: {
+                    data=lambda world, _objects: {
                         "for": "me",
                         "period": _quarter(),
                         "own-commit": "1000",
@@ -104,7 +107,7 @@ def deal_routes() -> dict:
         "relationships:deal_stakeholder_add": page("opportunity_a", post=STAKEHOLDER_FORM),
         "relationships:deal_partner_add": page(
             "opportunity_a",
-            post=lambda world: {"person": world.people["seller_a"].pk, "part": "sales_engineer"},
+            post=lambda world, _objects: {"person": world.people["seller_a"].pk, "part": "sales_engineer"},
         ),
         "relationships:stakeholder_update": page(
             "stakeholder_a", post={"role": "champion", "influence": 4, "stance": 2, "strength": 4}
@@ -114,7 +117,7 @@ def deal_routes() -> dict:
             "exit_criterion",
             SIGNED_IN,
             admin_only_create(
-                lambda world: {"stage": world.stages["propose"].pk, "text": "A proposal is sent."}
+                lambda world, _objects: {"stage": world.stages["propose"].pk, "text": "A proposal is sent."}
             ),
         ),
         "api:exitcriterion-detail": api_detail(
@@ -126,8 +129,8 @@ def deal_routes() -> dict:
             admin_only_create({"name": "SPICED", "elements": [{"key": "s", "label": "Situation"}]}),
         ),
         "api:framework-detail": api_detail("framework", SIGNED_IN, ADMIN, {"name": "MEDDICC"}),
-        "api:scorecard-list": api_list("scorecard_a", ALICE_CIRCLE),
-        "api:scorecard-detail": api_detail(
+        "api:dealscorecard-list": api_list("scorecard_a", ALICE_CIRCLE),
+        "api:dealscorecard-detail": api_detail(
             "scorecard_a", ALICE_CIRCLE, ALICE_CIRCLE, {"scores": {"metrics": 2}}
         ),
         "api:canvas-list": api_list(
@@ -139,7 +142,10 @@ def deal_routes() -> dict:
                 201,
                 denied=400,
                 anonymous=401,
-                data=lambda world: {"opportunity": world.opportunity_a.pk, "facts": "Budget approved."},
+                data=lambda world, _objects: {
+                    "opportunity": world.opportunity_a.pk,
+                    "facts": "Budget approved.",
+                },
             ),
         ),
         "api:canvas-detail": read_only("canvas_a", ALICE_CIRCLE),
@@ -157,12 +163,12 @@ def deal_routes() -> dict:
                 denied=400,
                 forbidden=frozenset({"seller_a"}),
                 anonymous=401,
-                data=lambda world: {"opportunity": world.opportunity_a.pk, "notes": "Reviewed."},
+                data=lambda world, _objects: {"opportunity": world.opportunity_a.pk, "notes": "Reviewed."},
             ),
         ),
         "api:dealreview-detail": read_only("review_a", ALICE_CIRCLE),
-        "api:actionitem-list": api_list("action_item_a", ALICE_CIRCLE),
-        "api:actionitem-detail": api_detail(
+        "api:dealactionitem-list": api_list("action_item_a", ALICE_CIRCLE),
+        "api:dealactionitem-detail": api_detail(
             "action_item_a", ALICE_CIRCLE, ALICE_CIRCLE, {"done_on": "2026-01-05"}
         ),
         "api:dealforecast-list": api_list("deal_forecast_a", ALICE_CIRCLE),
@@ -182,7 +188,7 @@ def deal_routes() -> dict:
                     {"manager_1", "executive", "enablement"}
                 ),  # enablement sees the directory
                 anonymous=401,
-                data=lambda world: {
+                data=lambda world, _objects: {
                     "period": _quarter(),
                     "person": world.people["seller_a"].pk,
                     "commit": "1000",
