@@ -191,7 +191,7 @@ class DealReviewViewSet(ScopedViewSet):
     serializer_class = DealReviewSerializer
     filterset_class = DealScopedFilterSet.for_model(DealReview)
     http_method_names = APPEND_ONLY
-    service = staticmethod(services.deal_review_save)
+    service = staticmethod(services.deal_review_create)
 
 
 class DealActionItemViewSet(ScopedViewSet):

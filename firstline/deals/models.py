@@ -295,6 +295,14 @@ class DealReview(models.Model):
     risks_discussed = models.CharField(
         max_length=300, blank=True, help_text="The signals open at the review."
     )
+    coaching_session = models.OneToOneField(
+        "coaching.CoachingSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deal_review",
+        help_text="The deal-review session it was recorded as in the owner's coaching.",
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope = PersonScope("opportunity__owner", owner_may_change=False)

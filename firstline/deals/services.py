@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from firstline.coaching.models import SessionKind
+from firstline.coaching.services import session_record
 from firstline.core.scoping import OutOfScope, save_in_scope, scoped_save
 from firstline.deals.models import (
     ActionItem,
@@ -156,7 +158,7 @@ def deal_review_record(
     `next_steps` are (text, owner person, due date or None). The deal's own next step is left to
     the seller; an open action item counts as a next step for the risk rules.
     """
-    review = deal_review_save(
+    review = deal_review_create(
         actor=actor, instance=DealReview(opportunity=opportunity, held_on=held_on, notes=notes)
     )
     for text, owner, due in next_steps:
@@ -180,6 +182,24 @@ def deal_review_save(*, actor, instance: DealReview) -> DealReview:
     instance.full_clean()
     save_in_scope(actor, instance, instance.save)
     return instance
+
+
+@transaction.atomic
+def deal_review_create(*, actor, instance: DealReview) -> DealReview:
+    """Save a new review (page and API) and record it in the owner's coaching as a deal-review
+    session with the deal and the notes: a deal review is coaching too, and counts in the cadence."""
+    review = deal_review_save(actor=actor, instance=instance)
+    opportunity = review.opportunity
+    review.coaching_session = session_record(
+        actor=actor,
+        seller=opportunity.owner,
+        kind=SessionKind.DEAL_REVIEW,
+        held_on=review.held_on,
+        opportunities=[opportunity],
+        shared_note=review.notes,
+    )
+    review.save(update_fields=["coaching_session"])
+    return review
 
 
 def stamped_save(*, actor, instance):

@@ -102,6 +102,11 @@ class ReviewAndCanvasTests(TestCase):
         assert "No next step" in review.risks_discussed
         assert ActionItem.objects.get().owner == alice
         assert not RiskSignal.objects.filter(opportunity=deal, kind="no_next_step").exists()
+        # It is coaching too: a deal-review session for Alice, with the deal and the notes.
+        session = review.coaching_session
+        assert (session.kind, session.seller, session.coach) == ("deal_review", alice, review.reviewer)
+        assert list(session.opportunities.all()) == [deal]
+        assert session.notes.get().body == "Needs a second thread."
 
     def test_a_seller_cannot_review_their_own_deal(self):
         with pytest.raises(OutOfScope):
