@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
+from firstline.core.ids import is_id
 from firstline.core.periods import PeriodError, fiscal_calendar
 from firstline.deals import services
 from firstline.deals.filtersets import (
@@ -277,7 +278,7 @@ class ForecastView(APIView):
     )
     def get(self, request):
         team_id, label = request.query_params.get("team", ""), request.query_params.get("period", "")
-        if not team_id.isdigit():
+        if not is_id(team_id):
             raise ApiValidationError({"team": "Give the id of a team you can see."})
         try:
             period = fiscal_calendar().parse(label)

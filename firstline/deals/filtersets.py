@@ -1,16 +1,18 @@
-"""Filters shared by the deal guidance API lists. References are plain ids (NumberFilter): a
-choice list would show every person or team, and an id outside the user's scope simply matches
-nothing, like a missing one."""
+"""Filters shared by the deal guidance API lists. On ScopedFilterSet, every reference's choices are
+only what the user may see, and ids are read strictly."""
 
 import django_filters
 
+from firstline.core.filtersets import ScopedFilterSet
 from firstline.deals.models import ActionItem, ExitCriterion, ForecastCall, StageStatistic
+from firstline.org.models import Person, Team
+from firstline.pipeline.models import Opportunity, SalesStage
 
 
-class DealScopedFilterSet(django_filters.FilterSet):
+class DealScopedFilterSet(ScopedFilterSet):
     """Filter anything that hangs off a deal by that deal."""
 
-    opportunity = django_filters.NumberFilter(field_name="opportunity_id")
+    opportunity = django_filters.ModelChoiceFilter(queryset=Opportunity.objects.all())
 
     @classmethod
     def for_model(cls, model, extra: list[str] | None = None):
@@ -19,7 +21,7 @@ class DealScopedFilterSet(django_filters.FilterSet):
 
 
 class ActionItemFilterSet(DealScopedFilterSet):
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all())
     open = django_filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", label="Open")
 
     class Meta:
@@ -27,26 +29,26 @@ class ActionItemFilterSet(DealScopedFilterSet):
         fields = ["opportunity", "owner", "open"]
 
 
-class ForecastCallFilterSet(django_filters.FilterSet):
-    person = django_filters.NumberFilter(field_name="person_id")
-    team = django_filters.NumberFilter(field_name="team_id")
+class ForecastCallFilterSet(ScopedFilterSet):
+    person = django_filters.ModelChoiceFilter(queryset=Person.objects.all())
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
 
     class Meta:
         model = ForecastCall
         fields = ["period", "person", "team"]
 
 
-class ExitCriterionFilterSet(django_filters.FilterSet):
-    stage = django_filters.NumberFilter(field_name="stage_id")
+class ExitCriterionFilterSet(ScopedFilterSet):
+    stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all())
 
     class Meta:
         model = ExitCriterion
         fields = ["stage"]
 
 
-class StageStatisticFilterSet(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="team_id")
-    stage = django_filters.NumberFilter(field_name="stage_id")
+class StageStatisticFilterSet(ScopedFilterSet):
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
+    stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all())
 
     class Meta:
         model = StageStatistic

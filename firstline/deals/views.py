@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from firstline.core.ids import is_id
 from firstline.core.periods import PERIOD_HELP, PeriodError, fiscal_calendar
 from firstline.core.scoping import OutOfScope, get_visible_or_404
 from firstline.deals import services
@@ -151,7 +152,7 @@ def scorecard(request, pk):
     current = getattr(opportunity, "scorecard", None)
     frameworks = QualificationFramework.objects.all()
     chosen = request.GET.get("framework") or request.POST.get("framework")
-    framework = (frameworks.filter(pk=chosen).first() if chosen and chosen.isdigit() else None) or (
+    framework = (frameworks.filter(pk=chosen).first() if is_id(chosen) else None) or (
         current.framework if current else services.default_framework()
     )
     form = ScorecardForm(request.POST or None, framework=framework, scorecard=current)
@@ -281,7 +282,7 @@ def _forecast_team(request):
     teams = Team.objects.visible_to(request.user)
     chosen = request.GET.get("team") or request.POST.get("team")
     if chosen:
-        if not chosen.isdigit():
+        if not is_id(chosen):
             raise Http404("No team matches the given query.")
         return get_visible_or_404(Team.objects, request.user, pk=chosen)
     managed = teams.filter(manager_id=who.person_id).order_by("path").first() if who.person_id else None

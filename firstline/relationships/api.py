@@ -1,6 +1,7 @@
 import django_filters
 
 from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
+from firstline.core.filtersets import ScopedFilterSet
 from firstline.org.models import Person
 from firstline.pipeline.models import Account, Opportunity
 from firstline.relationships.models import Contact, InternalPartner, Stakeholder
@@ -45,26 +46,26 @@ class InternalPartnerSerializer(ScopedModelSerializer):
         fields = ["id", "account", "opportunity", "person", "part", "contribution"]
 
 
-class ContactFilterSet(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
+class ContactFilterSet(ScopedFilterSet):
+    account = django_filters.ModelChoiceFilter(queryset=Account.objects.all())
 
     class Meta:
         model = Contact
         fields = ["account"]
 
 
-class InternalPartnerFilterSet(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    opportunity = django_filters.NumberFilter(field_name="opportunity_id")
+class InternalPartnerFilterSet(ScopedFilterSet):
+    account = django_filters.ModelChoiceFilter(queryset=Account.objects.all())
+    opportunity = django_filters.ModelChoiceFilter(queryset=Opportunity.objects.all())
 
     class Meta:
         model = InternalPartner
         fields = ["account", "opportunity", "part"]
 
 
-class StakeholderFilterSet(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
-    opportunity = django_filters.NumberFilter(field_name="opportunity_id")
+class StakeholderFilterSet(ScopedFilterSet):
+    account = django_filters.ModelChoiceFilter(queryset=Account.objects.all())
+    opportunity = django_filters.ModelChoiceFilter(queryset=Opportunity.objects.all())
     account_level = django_filters.BooleanFilter(field_name="opportunity", lookup_expr="isnull")
 
     class Meta:
