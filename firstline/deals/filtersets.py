@@ -22,7 +22,13 @@ class DealScopedFilterSet(ScopedFilterSet):
 
 class ActionItemFilterSet(DealScopedFilterSet):
     owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all())
-    open = django_filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", label="Open")
+    # "true"/"false" as plain choices: a BooleanFilter would also take "null" and ignore it.
+    open = django_filters.ChoiceFilter(
+        choices=[("true", "Open"), ("false", "Done")], method="filter_open", label="Open"
+    )
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(done_on__isnull=value == "true")
 
     class Meta:
         model = ActionItem

@@ -66,7 +66,13 @@ class InternalPartnerFilterSet(ScopedFilterSet):
 class StakeholderFilterSet(ScopedFilterSet):
     account = django_filters.ModelChoiceFilter(queryset=Account.objects.all())
     opportunity = django_filters.ModelChoiceFilter(queryset=Opportunity.objects.all())
-    account_level = django_filters.BooleanFilter(field_name="opportunity", lookup_expr="isnull")
+    # "true"/"false" as plain choices: a BooleanFilter would also take "null" and ignore it.
+    account_level = django_filters.ChoiceFilter(
+        choices=[("true", "Account map"), ("false", "Deal maps")], method="filter_account_level"
+    )
+
+    def filter_account_level(self, queryset, name, value):
+        return queryset.filter(opportunity__isnull=value == "true")
 
     class Meta:
         model = Stakeholder
