@@ -1,6 +1,7 @@
 """The API's generic layer: the same scoping as the pages, and writes through services."""
 
 from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import models
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied, Throttled
@@ -36,12 +37,33 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(int(data))
 
 
+class StrictCharField(serializers.CharField):
+    """Text must arrive as a JSON string, as the schema says: 0 is not read as "0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(StrictCharField, serializers.EmailField):
+    pass
+
+
 class ScopedModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose uniqueness is checked once, by the model, inside the scoped write.
+    """A ModelSerializer whose uniqueness is checked once, by the model, inside the scoped write, and
+    whose text fields take only strings.
 
     DRF's own UniqueValidator and UniqueTogetherValidator look at every row and answer before the
     write is known to be allowed: "this email already exists" to someone who may not see that person.
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+    }
 
     def get_fields(self):
         fields = super().get_fields()
