@@ -74,21 +74,6 @@ class ScopedModelSerializer(serializers.ModelSerializer):
     def get_validators(self):
         return [v for v in super().get_validators() if not isinstance(v, UNIQUENESS_VALIDATORS)]
 
-    def to_internal_value(self, data):
-        # DRF turns 0 into "0" for a text field; the schema says string, so say no as it does.
-        if isinstance(data, dict):
-            wrong = {
-                name: ["Not a valid string."]
-                for name, field in self.fields.items()
-                if isinstance(field, serializers.CharField)
-                and not field.read_only
-                and data.get(name) is not None
-                and not isinstance(data.get(name), str)
-            }
-            if wrong:
-                raise serializers.ValidationError(wrong)
-        return super().to_internal_value(data)
-
 
 class ScopedViewSet(
     mixins.ListModelMixin,
