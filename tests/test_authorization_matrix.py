@@ -12,6 +12,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.deals.world import build_deal_objects
 from tests.team_matrix import api_routes, page_routes, team_objects
 from tests.world import PERSONAS, build_world
 
@@ -175,6 +176,10 @@ ROUTES = {
     "api:target-detail": api_detail("target_a", ALICE_CIRCLE, ALICE_MANAGERS, {"amount": "320000.00"}),
 }
 
+from tests.deals.matrix import deal_routes  # noqa: E402 -- needs the helpers above
+
+ROUTES.update(deal_routes())
+
 
 ROUTES.update(page_routes(Route, Check))
 ROUTES.update(api_routes(Route, Check))
@@ -204,6 +209,7 @@ class AuthorizationMatrixTests(TestCase):
             "target_a": cls.world.target_a,
             "product": cls.world.product,
             "stage_prospect": cls.world.stages["prospect"],
+            **build_deal_objects(cls.world),
         }
         cls.objects.update(team_objects(cls.world))
 
