@@ -47,6 +47,14 @@ def all_ratings(world, objects):
     return data
 
 
+def new_position(world, objects):
+    return {"title": "Account Executive", "team": world.east.pk, "opened_on": today()}
+
+
+def new_pulse(world, objects):
+    return {"title": "East check-in", "team": world.east.pk, "opens_on": today(), "closes_on": today()}
+
+
 def page_routes(route, check) -> dict:
     """The page routes; `route` and `check` are the matrix's Route and Check classes."""
 
@@ -129,7 +137,26 @@ def page_routes(route, check) -> dict:
             args=("development_action_a",), checks=[check("post", ALICE_CIRCLE, 302, data={"done": "1"})]
         ),
         "talent:position_list": listed("position_east", EAST_MANAGERS),
+        # Nate leads West, not East: the form comes back saying East is not one of his teams.
+        "talent:position_create": route(
+            checks=[
+                check("get", MANAGERS, 200),
+                check("post", EAST_MANAGERS, 302, others={"manager_2": 200}, data=new_position),
+            ]
+        ),
         "talent:position_detail": get(EAST_MANAGERS, "position_east"),
+        "talent:candidate_create": route(
+            args=("position_east",),
+            checks=[
+                check("get", EAST_MANAGERS, 200),
+                check(
+                    "post",
+                    EAST_MANAGERS,
+                    302,
+                    data=lambda w, o: {"name": "Lee Park", "email": "lee@example.com", "applied_on": today()},
+                ),
+            ],
+        ),
         "talent:candidate_detail": get(EAST_MANAGERS, "candidate_east"),
         "talent:candidate_stage": route(
             args=("candidate_east",), checks=[check("post", EAST_MANAGERS, 302, data={"stage": "interview"})]
@@ -142,6 +169,12 @@ def page_routes(route, check) -> dict:
         "talent:engagement_export": get(MANAGERS),
         "talent:retention": get(MANAGERS),
         "talent:pulse_list": get(SIGNED_IN),
+        "talent:pulse_create": route(
+            checks=[
+                check("get", MANAGERS, 200),
+                check("post", EAST_MANAGERS, 302, others={"manager_2": 200}, data=new_pulse),
+            ]
+        ),
         # Everyone in the company answers the company pulse; the admin is in no team, so the form
         # comes back with the reason instead.
         "talent:pulse_answer": route(
