@@ -131,7 +131,8 @@ def candidate_hire_view(request, pk: int):
         raise Http404("No candidate matches the given query.") from None
     starts = formatting.date(person.hired_on)
     messages.success(request, f"{person.name} is hired and joins the team on {starts}.")
-    return redirect("org:person_detail", pk=person.pk)
+    # Back to the candidate: the new person is in the team (and visible) from the start date.
+    return redirect(candidate)
 
 
 def _scoped_create(request, form, *, success: str):
