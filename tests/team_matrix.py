@@ -35,6 +35,23 @@ def team_objects(world) -> dict:
     }
 
 
+def team_ids(world) -> dict:
+    """API path → id of a real object, for the coaching and talent detail routes (schemathesis)."""
+    objects = team_objects(world)
+    return {
+        "competency-frameworks": objects["framework"].pk,
+        "competencies": objects["competency"].pk,
+        "assessments": objects["assessment_a"].pk,
+        "coaching-sessions": objects["session_a"].pk,
+        "action-items": objects["action_item_a"].pk,
+        "development-plans": objects["plan_a"].pk,
+        "positions": objects["position_east"].pk,
+        "candidates": objects["candidate_east"].pk,
+        "scorecards": objects["scorecard_east"].pk,
+        "pulses": objects["pulse"].pk,
+    }
+
+
 def today() -> str:
     return timezone.localdate().isoformat()
 

@@ -20,6 +20,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
+from tests.team_matrix import team_ids
 from tests.world import build_world
 
 EXAMPLES = os.environ.get("SCHEMATHESIS_EXAMPLES", "50")
@@ -46,6 +47,7 @@ def company(transactional_db):
         "opportunities": world.opportunity_a.pk,
         "targets": world.target_a.pk,
     }
+    ids.update(team_ids(world))
     return tokens, ids
 
 
