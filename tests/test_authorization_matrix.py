@@ -37,8 +37,11 @@ class Check:
     data: dict | None = None
     path: str = ""  # appended to the reversed URL (a query string)
     in_list: str | None = None  # for lists: the world attribute whose id appears only to `allowed`
+    others: dict = field(default_factory=dict)  # persona → status, where one differs from the above
 
     def expected(self, persona: str) -> int:
+        if persona in self.others:
+            return self.others[persona]
         if persona == "anonymous":
             return self.anonymous
         if persona in self.allowed:

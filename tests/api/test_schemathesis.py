@@ -22,6 +22,7 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
+from tests.team_matrix import team_ids
 from tests.world import build_world
 
 # Minutes, not seconds: only where asked for (`make schemathesis`, which CI runs).
@@ -65,6 +66,7 @@ def company(transactional_db):
         "opportunities": world.opportunity_a.pk,
         "targets": world.target_a.pk,
     }
+    ids.update(team_ids(world))
     return tokens, ids
 
 
