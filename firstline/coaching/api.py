@@ -2,7 +2,6 @@
 items and development plans. Same scoping as the pages; writes through the coaching services."""
 
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db import models
 from django.db.models import Prefetch
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -31,38 +30,19 @@ from firstline.coaching.services import (
     competency_save,
     session_record,
 )
-from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet, StrictCharField
 from firstline.core.scoping import OutOfScope
 from firstline.org.models import Person
 from firstline.pipeline.models import Opportunity
 
 
-class StrictCharField(serializers.CharField):
-    """Text must arrive as text: 0 is not the title "0" (the schema says string, so say 400)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class TeamModelSerializer(ScopedModelSerializer):
-    """The coaching and talent serializers: scoped uniqueness, and strings that are strings."""
-
-    serializer_field_mapping = {
-        **ScopedModelSerializer.serializer_field_mapping,
-        models.CharField: StrictCharField,
-        models.TextField: StrictCharField,
-    }
-
-
-class CompetencyLevelSerializer(TeamModelSerializer):
+class CompetencyLevelSerializer(ScopedModelSerializer):
     class Meta:
         model = CompetencyLevel
         fields = ["level", "behaviour"]
 
 
-class CompetencySerializer(TeamModelSerializer):
+class CompetencySerializer(ScopedModelSerializer):
     levels = CompetencyLevelSerializer(many=True, read_only=True)
 
     class Meta:
@@ -70,7 +50,7 @@ class CompetencySerializer(TeamModelSerializer):
         fields = ["id", "name", "description", "order", "levels"]
 
 
-class EditableCompetencySerializer(TeamModelSerializer):
+class EditableCompetencySerializer(ScopedModelSerializer):
     framework = ScopedRelatedField(CompetencyFramework)
     behaviours = serializers.ListField(
         child=StrictCharField(),
@@ -102,7 +82,7 @@ class CompetencyViewSet(ScopedViewSet):
         super()._write(serializer, instance)
 
 
-class CompetencyFrameworkSerializer(TeamModelSerializer):
+class CompetencyFrameworkSerializer(ScopedModelSerializer):
     competencies = CompetencySerializer(many=True, read_only=True)
 
     class Meta:
@@ -133,7 +113,7 @@ def _service_call(function, **kwargs):
         raise PermissionDenied(str(error)) from None
 
 
-class RatingSerializer(TeamModelSerializer):
+class RatingSerializer(ScopedModelSerializer):
     competency = ScopedRelatedField(Competency)
 
     class Meta:
@@ -141,7 +121,7 @@ class RatingSerializer(TeamModelSerializer):
         fields = ["competency", "score", "evidence"]
 
 
-class AssessmentSerializer(TeamModelSerializer):
+class AssessmentSerializer(ScopedModelSerializer):
     person = ScopedRelatedField(Person)
     framework = ScopedRelatedField(CompetencyFramework)
     ratings = RatingSerializer(many=True)
@@ -179,13 +159,13 @@ class AssessmentViewSet(
         )
 
 
-class CoachingNoteSerializer(TeamModelSerializer):
+class CoachingNoteSerializer(ScopedModelSerializer):
     class Meta:
         model = CoachingNote
         fields = ["id", "author", "visibility", "body", "created"]
 
 
-class ActionItemSerializer(TeamModelSerializer):
+class ActionItemSerializer(ScopedModelSerializer):
     class Meta:
         model = ActionItem
         fields = ["id", "session", "owner", "description", "due_on", "done_on"]
@@ -198,7 +178,7 @@ class NewActionItemSerializer(serializers.Serializer):
     due_on = serializers.DateField()
 
 
-class CoachingSessionSerializer(TeamModelSerializer):
+class CoachingSessionSerializer(ScopedModelSerializer):
     seller = ScopedRelatedField(Person)
     focus = ScopedRelatedField(Competency, many=True, required=False)
     opportunities = ScopedRelatedField(Opportunity, many=True, required=False)
@@ -281,19 +261,19 @@ class ActionItemViewSet(ScopedViewSet):
     http_method_names = ["get", "patch", "head", "options"]
 
 
-class LearningResourceSerializer(TeamModelSerializer):
+class LearningResourceSerializer(ScopedModelSerializer):
     class Meta:
         model = LearningResource
         fields = ["title", "url"]
 
 
-class DevelopmentActionSerializer(TeamModelSerializer):
+class DevelopmentActionSerializer(ScopedModelSerializer):
     class Meta:
         model = DevelopmentAction
         fields = ["id", "description", "due_on", "done_on"]
 
 
-class DevelopmentGoalSerializer(TeamModelSerializer):
+class DevelopmentGoalSerializer(ScopedModelSerializer):
     actions = DevelopmentActionSerializer(many=True, read_only=True)
     resources = LearningResourceSerializer(many=True, read_only=True)
 
@@ -302,7 +282,7 @@ class DevelopmentGoalSerializer(TeamModelSerializer):
         fields = ["id", "competency", "title", "due_on", "status", "actions", "resources"]
 
 
-class DevelopmentPlanSerializer(TeamModelSerializer):
+class DevelopmentPlanSerializer(ScopedModelSerializer):
     person = ScopedRelatedField(Person)
     goals = DevelopmentGoalSerializer(many=True, read_only=True)
 

@@ -6,9 +6,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
-from firstline.coaching.api import TeamModelSerializer, _service_call
+from firstline.coaching.api import _service_call
 from firstline.coaching.models import Competency
-from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
 from firstline.core.scoping import scoped_save
 from firstline.org.models import Person, Team
 from firstline.org.scoping import viewer
@@ -17,7 +17,7 @@ from firstline.talent.selectors import pulse_results
 from firstline.talent.services import candidate_move, scorecard_record
 
 
-class PositionSerializer(TeamModelSerializer):
+class PositionSerializer(ScopedModelSerializer):
     team = ScopedRelatedField(Team)
     hiring_manager = ScopedRelatedField(Person, allow_null=True, required=False)
 
@@ -34,7 +34,7 @@ class PositionViewSet(ScopedViewSet):
     filterset_fields = ["team", "status"]
 
 
-class CandidateSerializer(TeamModelSerializer):
+class CandidateSerializer(ScopedModelSerializer):
     position = ScopedRelatedField(Position)
 
     class Meta:
@@ -68,7 +68,7 @@ class CandidateViewSet(ScopedViewSet):
     service = staticmethod(candidate_save)
 
 
-class ScoreSerializer(TeamModelSerializer):
+class ScoreSerializer(ScopedModelSerializer):
     competency = ScopedRelatedField(Competency)
 
     class Meta:
@@ -76,7 +76,7 @@ class ScoreSerializer(TeamModelSerializer):
         fields = ["competency", "score"]
 
 
-class ScorecardSerializer(TeamModelSerializer):
+class ScorecardSerializer(ScopedModelSerializer):
     candidate = ScopedRelatedField(Candidate)
     scores = ScoreSerializer(many=True, source="ratings")
 
@@ -119,7 +119,7 @@ class TeamResultSerializer(serializers.Serializer):
     enps = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True)
 
 
-class PulseSerializer(TeamModelSerializer):
+class PulseSerializer(ScopedModelSerializer):
     team = ScopedRelatedField(Team)
     results = serializers.SerializerMethodField()
 
