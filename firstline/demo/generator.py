@@ -17,6 +17,7 @@ from firstline.demo.company import TEAM_SIZE, build_company
 from firstline.demo.opportunities import build_opportunities
 from firstline.demo.targets import build_targets
 from firstline.demo.timeline import timeline as build_timeline
+from firstline.kpis.rollup import results_rebuild
 from firstline.org.models import Person, Role, TeamKind
 
 DEFAULT_SELLERS = 60
@@ -97,6 +98,8 @@ def generate_demo(
         timeline=timeline,
         progress=progress,
     )
+    # Deals went in with bulk_create, which sends no signals: the KPI results are built once here.
+    results_rebuild()
     counts = {
         **company.counts,
         "accounts": accounts,

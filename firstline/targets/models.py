@@ -6,8 +6,8 @@ from django.db.models import Q
 
 from firstline.core.periods import PERIOD_HELP, PeriodError, fiscal_calendar
 from firstline.core.scoping import ScopedQuerySet
-from firstline.org.models import Person
-from firstline.org.scoping import PersonScope
+from firstline.org.models import Person, Team
+from firstline.org.scoping import PersonScope, viewer
 from firstline.pipeline.models import default_currency
 
 
@@ -22,11 +22,35 @@ class TargetQuerySet(ScopedQuerySet):
         """Targets whose period lies inside `period` (a quarter's months, a year's quarters…)."""
         return self.filter(start__gte=period.start, end__lte=period.end)
 
+    def plan(self):
+        """The plan itself, without the stretch targets on top of it."""
+        return self.filter(stretch=False)
+
+
+class TargetScope:
+    """A seller's target follows the seller (they see it, their managers change it); a team's target
+    is seen and changed by the managers above the team, down their whole subtree."""
+
+    people = PersonScope("person", owner_may_change=False)
+
+    def q(self, user, action) -> Q:
+        who = viewer(user)
+        if who.is_admin:
+            return Q()
+        return self.people.q(user, action) | (Q(team__isnull=False) & who.subtree_q("team__path"))
+
 
 class Target(models.Model):
-    """What a seller is expected to reach in one fiscal period. Sellers see theirs; managers set them."""
+    """What a seller or a whole team is expected to reach in one fiscal period. Sellers see theirs;
+    managers set them. A stretch target is the raised bar on top of the plan for the same period."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="targets")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="targets"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="targets")
+    stretch = models.BooleanField(
+        default=False, help_text="A raised bar above the plan, not the plan itself."
+    )
     metric = models.CharField(max_length=20, choices=Metric, default=Metric.REVENUE)
     period = models.CharField(max_length=10, help_text=PERIOD_HELP)
     start = models.DateField(editable=False)
@@ -35,26 +59,40 @@ class Target(models.Model):
     currency = models.CharField(max_length=3, default=default_currency)
 
     objects = TargetQuerySet.as_manager()
-    scope = PersonScope("person", owner_may_change=False)
+    scope = TargetScope()
 
     class Meta:
-        ordering = ["start", "person"]
+        ordering = ["start", "person", "team"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "metric", "period"], name="target_one_per_person_period"
+                fields=["person", "metric", "period", "stretch"], name="target_one_per_person_period"
+            ),
+            models.UniqueConstraint(
+                fields=["team", "metric", "period", "stretch"], name="target_one_per_team_period"
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="target_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, team__isnull=True)
+                | Q(person__isnull=True, team__isnull=False),
+                name="target_for_a_person_or_a_team",
+            ),
         ]
-        indexes = [models.Index(fields=["person", "start", "end"], name="target_person_dates")]
+        indexes = [
+            models.Index(fields=["person", "start", "end"], name="target_person_dates"),
+            models.Index(fields=["metric", "start", "end"], name="target_metric_dates"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.person} {self.get_metric_display()} {self.period}"
+        stretch = " (stretch)" if self.stretch else ""
+        return f"{self.person or self.team} {self.get_metric_display()} {self.period}{stretch}"
 
     def save(self, *args, **kwargs) -> None:
         self.clean()  # start and end always follow the period label
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        if (self.person_id is None) == (self.team_id is None):
+            raise ValidationError("A target is set for one seller or for one team.")
         try:
             period = fiscal_calendar().parse(self.period)
         except PeriodError as error:

@@ -1,0 +1,88 @@
+"""Pre-aggregated results: what every KPI is computed from, kept current on every write.
+
+Scanning a million deals for the whole company's year takes SQLite about 400 ms; summing the rows
+below for the same year takes a few. Each row is one seller's results in one fiscal month, attributed
+to the team the seller belonged to on the date of each result (the close date for won and lost
+deals, the expected close date for open ones, the creation date for "deals created"), so a seller who
+moved mid-month has a row for each team. `month` is empty for results whose date is unknown (an
+import may leave it out): they belong to no period and are reported as such, never dropped silently.
+
+The rows are derived data: `firstline.kpis.rollup` rebuilds them from scratch and refreshes one
+seller's rows whenever their deals, stage history or team memberships change.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+
+from firstline.core.scoping import ScopedQuerySet
+from firstline.org.models import Person, Team
+from firstline.org.scoping import PersonScope
+from firstline.pipeline.models import SalesStage
+
+ZERO = Decimal(0)
+
+
+def _money() -> models.DecimalField:
+    return models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+
+
+class SellerMonthResult(models.Model):
+    """One seller's results in one month, within one team."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(null=True, blank=True, help_text="First day of the month; empty if unknown.")
+    won_count = models.PositiveIntegerField(default=0)
+    won_amount = _money()
+    won_unknown_amount = models.PositiveIntegerField(default=0, help_text="Won deals with no amount.")
+    cycle_days = models.PositiveIntegerField(default=0, help_text="Sum of created→close days, won deals.")
+    cycle_count = models.PositiveIntegerField(default=0, help_text="Won deals with both dates known.")
+    lost_count = models.PositiveIntegerField(default=0)
+    lost_amount = _money()
+    lost_unknown_amount = models.PositiveIntegerField(default=0)
+    open_count = models.PositiveIntegerField(default=0)
+    open_amount = _money()
+    open_unknown_amount = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = PersonScope("person", owner_may_change=False)
+
+    class Meta:
+        ordering = ["person", "month"]
+        indexes = [
+            models.Index(fields=["month", "team"], name="result_month_team"),
+            models.Index(fields=["team", "month"], name="result_team_month"),
+            models.Index(fields=["person", "month"], name="result_person_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.team_id} {self.month}"
+
+
+class FunnelReach(models.Model):
+    """How many of a seller's deals closed in a month got at most as far as `stage` before the end.
+
+    Won deals are counted at their won stage (they passed every open stage); lost deals at the last
+    open stage their history shows. "Reached stage k" is then the sum over stage k and every later one.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    deals = models.PositiveIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = PersonScope("person", owner_may_change=False)
+
+    class Meta:
+        ordering = ["person", "month", "stage"]
+        indexes = [
+            models.Index(fields=["month", "team"], name="funnel_month_team"),
+            models.Index(fields=["person", "month"], name="funnel_person_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.month} {self.stage_id}: {self.deals}"
