@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
 
+from firstline.core.pagination import CappedPaginator
 from firstline.core.scoping import OutOfScope, scoped_save
 from firstline.org.scoping import viewer
 
@@ -54,6 +55,7 @@ class ScopedListView(FilterView):
     """A filtered, paginated list of what the user may see. htmx requests get only the results."""
 
     paginate_by = 50
+    paginator_class = CappedPaginator
     select_related: tuple[str, ...] = ()
     partial_template_name: str = ""
 

@@ -17,7 +17,13 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from firstline.core.periods import Period
 from firstline.kpis import metrics
-from firstline.kpis.models import ZERO, FunnelReach, SellerMonthResult
+from firstline.kpis.models import (
+    ZERO,
+    FunnelReach,
+    SellerMonthResult,
+    TeamMonthFunnel,
+    TeamMonthResult,
+)
 from firstline.kpis.rollup import MEASURES, month_of
 from firstline.org.models import Membership, Person, Team
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage
@@ -46,6 +52,17 @@ class Population:
         if self.kind == "team":
             return Q(team_id__in=self.team_ids)
         return Q()
+
+    def results(self):
+        """The pre-aggregated rows to sum: per team for teams and the company, per seller for one."""
+        if self.kind == "seller":
+            return SellerMonthResult.objects.filter(person_id=self.person_id)
+        return TeamMonthResult.objects.filter(self.results_q())
+
+    def funnel(self):
+        if self.kind == "seller":
+            return FunnelReach.objects.filter(person_id=self.person_id)
+        return TeamMonthFunnel.objects.filter(self.results_q())
 
     def deals_q(self, day_field: str) -> Q:
         """The same population over raw deals: the owner's team on the deal's `day_field`."""
@@ -261,9 +278,7 @@ def _sums(population: Population, period: Period, prior: Period) -> dict:
     sums["won_amount_year_before"] = Sum("won_amount", filter=before)
     for kind in ("won", "lost", "open"):
         sums[f"{kind}_without_date"] = Sum(f"{kind}_count", filter=Q(month__isnull=True))
-    rows = SellerMonthResult.objects.filter(population.results_q()).filter(
-        current | before | Q(month__isnull=True)
-    )
+    rows = population.results().filter(current | before | Q(month__isnull=True))
     # Aliases may not shadow the fields they sum, hence the prefix.
     summed = rows.aggregate(**{f"total_{name}": expression for name, expression in sums.items()})
     totals = {name.removeprefix("total_"): value or 0 for name, value in summed.items()}
@@ -341,7 +356,7 @@ def _funnel(population: Population, period: Period) -> list[FunnelStep]:
     stages = SalesStage.objects.exclude(outcome=Outcome.LOST).order_by("order")
     stages = list(stages.values_list("pk", "name"))
     counts = dict(
-        FunnelReach.objects.filter(population.results_q())
+        population.funnel()
         .filter(month__range=(month_of(period.start), month_of(period.end)))
         .order_by()
         .values_list("stage_id")

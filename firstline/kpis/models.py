@@ -27,12 +27,9 @@ def _money() -> models.DecimalField:
     return models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
 
 
-class SellerMonthResult(models.Model):
-    """One seller's results in one month, within one team."""
+class Measures(models.Model):
+    """The additive measures every KPI is computed from (see kpis.figures)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField(null=True, blank=True, help_text="First day of the month; empty if unknown.")
     won_count = models.PositiveIntegerField(default=0)
     won_amount = _money()
     won_unknown_amount = models.PositiveIntegerField(default=0, help_text="Won deals with no amount.")
@@ -46,19 +43,47 @@ class SellerMonthResult(models.Model):
     open_unknown_amount = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        abstract = True
+
+
+class SellerMonthResult(Measures):
+    """One seller's results in one month, within one team."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(null=True, blank=True, help_text="First day of the month; empty if unknown.")
+
     objects = ScopedQuerySet.as_manager()
     scope = PersonScope("person", owner_may_change=False)
 
     class Meta:
         ordering = ["person", "month"]
         indexes = [
-            models.Index(fields=["month", "team"], name="result_month_team"),
             models.Index(fields=["team", "month"], name="result_team_month"),
             models.Index(fields=["person", "month"], name="result_person_month"),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id} in {self.team_id} {self.month}"
+
+
+class TeamMonthResult(Measures):
+    """The sum of the seller rows of one team (not its subtree) and month: a region's year is a few
+    hundred of these rather than thousands of seller rows. Empty team: results of people in no team."""
+
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team", "month"]
+        indexes = [
+            models.Index(fields=["month", "team"], name="team_result_month_team"),
+            models.Index(fields=["team", "month"], name="team_result_team_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id} {self.month}"
 
 
 class FunnelReach(models.Model):
@@ -86,3 +111,19 @@ class FunnelReach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.month} {self.stage_id}: {self.deals}"
+
+
+class TeamMonthFunnel(models.Model):
+    """FunnelReach summed per team and month, for the same reason as TeamMonthResult."""
+
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    deals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["team", "month", "stage"]
+        indexes = [models.Index(fields=["month", "team"], name="team_funnel_month_team")]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id} {self.month} {self.stage_id}: {self.deals}"

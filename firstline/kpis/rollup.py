@@ -16,9 +16,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, Sum
 
-from firstline.kpis.models import ZERO, FunnelReach, SellerMonthResult
+from firstline.kpis.models import (
+    ZERO,
+    FunnelReach,
+    SellerMonthResult,
+    TeamMonthFunnel,
+    TeamMonthResult,
+)
 from firstline.org.models import Membership
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
 
@@ -164,13 +170,53 @@ def _save(rows, funnel) -> None:
     )
 
 
+def _teams_of(person_ids) -> set:
+    return set(
+        SellerMonthResult.objects.filter(person_id__in=person_ids).values_list("team_id", flat=True).distinct()
+    )
+
+
+def _roll_up_teams(team_ids: set | None) -> None:
+    """Recompute the per-team rows of these teams (None: all) from the seller rows."""
+    teams = TeamMonthResult.objects.all()
+    funnels = TeamMonthFunnel.objects.all()
+    sellers = SellerMonthResult.objects.order_by()
+    reach = FunnelReach.objects.order_by()
+    if team_ids is not None:
+        chosen = Q(team_id__in=[pk for pk in team_ids if pk is not None])
+        if None in team_ids:
+            chosen |= Q(team__isnull=True)
+        teams, funnels, sellers, reach = (qs.filter(chosen) for qs in (teams, funnels, sellers, reach))
+    teams.delete()
+    funnels.delete()
+    summed = sellers.values("team_id", "month").annotate(**{f"sum_{m}": Sum(m) for m in MEASURES})
+    TeamMonthResult.objects.bulk_create(
+        (
+            TeamMonthResult(
+                team_id=row["team_id"], month=row["month"], **{m: row[f"sum_{m}"] for m in MEASURES}
+            )
+            for row in summed
+        ),
+        batch_size=2_000,
+    )
+    stages = reach.values_list("team_id", "month", "stage_id").annotate(total=Sum("deals"))
+    TeamMonthFunnel.objects.bulk_create(
+        (
+            TeamMonthFunnel(team_id=team, month=month, stage_id=stage, deals=total)
+            for team, month, stage, total in stages
+        ),
+        batch_size=2_000,
+    )
+
+
 @transaction.atomic
 def results_rebuild() -> int:
-    """Recompute every row from the deals; returns the number of result rows."""
+    """Recompute every row from the deals; returns the number of seller rows."""
     rows, funnel = compute()
     SellerMonthResult.objects.all().delete()
     FunnelReach.objects.all().delete()
     _save(rows, funnel)
+    _roll_up_teams(None)
     return len(rows)
 
 
@@ -181,6 +227,8 @@ def results_refresh(*, person_ids: Iterable[int]) -> None:
     if not person_ids:
         return
     rows, funnel = compute(person_ids)
+    teams = _teams_of(person_ids) | {team for _person, team, _month in rows}
     SellerMonthResult.objects.filter(person_id__in=person_ids).delete()
     FunnelReach.objects.filter(person_id__in=person_ids).delete()
     _save(rows, funnel)
+    _roll_up_teams(teams)

@@ -168,6 +168,11 @@ class Opportunity(models.Model):
         indexes = [
             models.Index(fields=["owner", "close_date"], name="opportunity_owner_close"),
             models.Index(fields=["owner", "closed_on"], name="opportunity_owner_closed"),
+            # The list's order and its sort columns, so a page is read from an index, not sorted.
+            models.Index(fields=["close_date", "id"], name="opportunity_close_id"),
+            models.Index(fields=["amount", "id"], name="opportunity_amount_id"),
+            models.Index(fields=["closed_on"], name="opportunity_closed_on"),
+            models.Index(fields=["stage", "close_date"], name="opportunity_stage_close"),
         ]
 
     def __str__(self) -> str:

@@ -37,7 +37,10 @@ class TargetScope:
         who = viewer(user)
         if who.is_admin:
             return Q()
-        return self.people.q(user, action) | (Q(team__isnull=False) & who.subtree_q("team__path"))
+        people = self.people.q(user, action)
+        if not people.children:  # Q() means everything; `Q() | x` would silently mean just x
+            return people
+        return people | (Q(team__isnull=False) & who.subtree_q("team__path"))
 
 
 class Target(models.Model):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from firstline.core.periods import FiscalCalendar
 from firstline.kpis.figures import kpi_set, seller_population, team_population
-from firstline.kpis.models import FunnelReach, SellerMonthResult
+from firstline.kpis.models import FunnelReach, SellerMonthResult, TeamMonthResult
 from firstline.kpis.rollup import compute, results_rebuild
 from firstline.org.models import Membership, Person, Team, TeamKind
 from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, StageChange
@@ -274,6 +274,13 @@ class PreAggregateTests(TestCase):
 
     def assert_current(self):
         self.assertEqual(stored(), recomputed())
+        # The per-team rows are the sums of the seller rows.
+        by_team = {}
+        for row in SellerMonthResult.objects.all():
+            key = (row.team_id, row.month)
+            by_team[key] = by_team.get(key, 0) + row.won_count + row.lost_count + row.open_count
+        teams = {(r.team_id, r.month): r.won_count + r.lost_count + r.open_count for r in TeamMonthResult.objects.all()}
+        self.assertEqual(teams, by_team)
 
     def test_rows_stay_current_after_saves_through_the_service(self):
         w = self.world
