@@ -94,7 +94,7 @@ ROUTES = {
     "home": Route(checks=[Check("get", SIGNED_IN, 302)]),
     "login": Route(checks=[Check("get", frozenset(), 200, denied=302, anonymous=200)]),
     "logout": Route(checks=[Check("post", SIGNED_IN, 302, data={})]),
-    "org:my_team": Route(checks=[Check("get", MANAGERS, 200)]),
+    "kpis:my_team": Route(checks=[Check("get", MANAGERS, 200)]),
     "org:person_list": page_list("person_a", DIRECTORY),
     "org:person_detail": Route(args=("person_a",), checks=[Check("get", DIRECTORY, 200)]),
     "pipeline:account_list": page_list("account_a", ALICE_CIRCLE),

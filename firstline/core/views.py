@@ -7,17 +7,6 @@ from django_filters.views import FilterView
 
 from firstline.core.pagination import CappedPaginator
 from firstline.core.scoping import OutOfScope, scoped_save
-from firstline.org.scoping import viewer
-
-
-def home(request):
-    """Send each person to the page that answers "how are we doing?" for them."""
-    who = viewer(request.user)
-    if who.managed_paths or who.is_admin:
-        return redirect("org:my_team")
-    if who.person_id is not None:
-        return redirect("org:person_detail", pk=who.person_id)
-    return redirect("org:person_list")
 
 
 def sortable_headers(request, columns: list[tuple[str, str, bool]], default: str):

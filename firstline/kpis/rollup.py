@@ -171,9 +171,8 @@ def _save(rows, funnel) -> None:
 
 
 def _teams_of(person_ids) -> set:
-    return set(
-        SellerMonthResult.objects.filter(person_id__in=person_ids).values_list("team_id", flat=True).distinct()
-    )
+    rows = SellerMonthResult.objects.filter(person_id__in=person_ids)
+    return set(rows.values_list("team_id", flat=True).distinct())
 
 
 def _roll_up_teams(team_ids: set | None) -> None:

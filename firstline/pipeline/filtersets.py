@@ -1,12 +1,17 @@
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef, Q
 
-from firstline.org.models import Person
+from firstline.org.models import Membership, Person, Team
 from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, Segment
 
 
 def visible_people(request):
     return Person.objects.visible_to(request.user) if request else Person.objects.none()
+
+
+def visible_teams(request):
+    return Team.objects.visible_to(request.user) if request else Team.objects.none()
 
 
 class AccountFilterSet(django_filters.FilterSet):
@@ -35,6 +40,13 @@ class OpportunityFilterSet(django_filters.FilterSet):
     )
     stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all(), empty_label="Any")
     owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
+    team = django_filters.ModelChoiceFilter(
+        queryset=visible_teams,
+        method="filter_team",
+        label="Team (on the close date)",
+        empty_label="Any",
+        widget=forms.HiddenInput,
+    )
     account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
     close_after = django_filters.DateFilter(
         field_name="close_date",
@@ -57,4 +69,27 @@ class OpportunityFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Opportunity
-        fields = ["q", "outcome", "stage", "owner", "account", "close_after", "close_before", "min_amount"]
+        fields = [
+            "q",
+            "outcome",
+            "stage",
+            "owner",
+            "team",
+            "account",
+            "close_after",
+            "close_before",
+            "min_amount",
+        ]
+
+    def filter_team(self, queryset, name, team):
+        """Deals whose owner was in the team's subtree on the deal's close date: the records behind a
+        team's figure on a dashboard (results count where the seller was when they happened)."""
+        if team.parent_id is None:
+            return queryset
+        members = Membership.objects.filter(
+            Q(end__isnull=True) | Q(end__gte=OuterRef("close_date")),
+            team__path__startswith=team.path,
+            person_id=OuterRef("owner_id"),
+            start__lte=OuterRef("close_date"),
+        )
+        return queryset.filter(Exists(members))

@@ -279,7 +279,10 @@ class PreAggregateTests(TestCase):
         for row in SellerMonthResult.objects.all():
             key = (row.team_id, row.month)
             by_team[key] = by_team.get(key, 0) + row.won_count + row.lost_count + row.open_count
-        teams = {(r.team_id, r.month): r.won_count + r.lost_count + r.open_count for r in TeamMonthResult.objects.all()}
+        teams = {
+            (r.team_id, r.month): r.won_count + r.lost_count + r.open_count
+            for r in TeamMonthResult.objects.all()
+        }
         self.assertEqual(teams, by_team)
 
     def test_rows_stay_current_after_saves_through_the_service(self):

@@ -1,8 +1,8 @@
 """`firstline kpis`: the KPI set of a team or a seller for a period, as a table, JSON or CSV.
 
-    firstline kpis --team "East" --period 2025Q3
-    firstline kpis --seller "Alice Archer" --period 2025YTD --format json
-    firstline kpis --rebuild            # recompute the pre-aggregated results from the deals
+firstline kpis --team "East" --period 2025Q3
+firstline kpis --seller "Alice Archer" --period 2025YTD --format json
+firstline kpis --rebuild            # recompute the pre-aggregated results from the deals
 """
 
 import csv
@@ -85,7 +85,8 @@ class Command(BaseCommand):
         writer.writerow(["figure", "value", "period", "population"])
         for name, _label in TABLE_FIGURES:
             value = figures[name]
-            writer.writerow([name, "" if value is None else value, figures["period"]["label"], figures["population"]["name"]])
+            shown = "" if value is None else value
+            writer.writerow([name, shown, figures["period"]["label"], figures["population"]["name"]])
 
     def _write_table(self, figures):
         self.stdout.write(f"{figures['population']['description']} · {figures['period']['label']}")
@@ -94,4 +95,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<34}{'no data' if value is None else value:>20}")
         unknown = {key: count for key, count in figures["unknown"].items() if count}
         if unknown:
-            self.stdout.write("  Not counted above: " + ", ".join(f"{count} {key}" for key, count in unknown.items()))
+            listed = ", ".join(f"{count} {key}" for key, count in unknown.items())
+            self.stdout.write(f"  Not counted above: {listed}")
