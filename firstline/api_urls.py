@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from firstline.core.api import TokenView
+from firstline.kpis.api import KpiView
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
 from firstline.targets.api import TargetViewSet
@@ -39,5 +40,6 @@ urlpatterns = [
         name="docs",
     ),
     path("token/", TokenView.as_view(), name="token"),
+    path("kpis/", KpiView.as_view(), name="kpis"),
     *router.urls,
 ]

@@ -124,6 +124,9 @@ ROUTES = {
     "api:api-root": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:schema": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:docs": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
+    # Everyone signed in has figures of their own (their team's, or their own); out-of-scope teams
+    # and sellers are 404, checked in tests/kpis/test_api.py.
+    "api:kpis": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:token": Route(checks=[Check("get", frozenset(), 0, denied=405, anonymous=405)]),
     "api:person-list": api_list(
         "person_a",

@@ -19,6 +19,8 @@ from firstline.core.periods import Period
 from firstline.kpis import metrics
 from firstline.kpis.models import (
     ZERO,
+    CompanyMonthFunnel,
+    CompanyMonthResult,
     FunnelReach,
     SellerMonthResult,
     TeamMonthFunnel,
@@ -57,11 +59,15 @@ class Population:
         """The pre-aggregated rows to sum: per team for teams and the company, per seller for one."""
         if self.kind == "seller":
             return SellerMonthResult.objects.filter(person_id=self.person_id)
+        if self.kind == "company":
+            return CompanyMonthResult.objects.all()
         return TeamMonthResult.objects.filter(self.results_q())
 
     def funnel(self):
         if self.kind == "seller":
             return FunnelReach.objects.filter(person_id=self.person_id)
+        if self.kind == "company":
+            return CompanyMonthFunnel.objects.all()
         return TeamMonthFunnel.objects.filter(self.results_q())
 
     def deals_q(self, day_field: str) -> Q:
@@ -85,13 +91,15 @@ class Population:
             return Q(person_id=self.person_id)
         if self.kind == "company":
             return Q(person__isnull=False)
-        members = Membership.objects.filter(
+        members = Membership.objects.filter(team_id__in=self.team_ids)
+        on_start = members.filter(
             Q(end__isnull=True) | Q(end__gte=OuterRef("start")),
-            team_id__in=self.team_ids,
             start__lte=OuterRef("start"),
             person_id=OuterRef("person_id"),
         )
-        return Q(Exists(members))
+        # The plain IN lets the database start from the few members' targets (person index)
+        # rather than test every target of the period.
+        return Q(person_id__in=members.values("person_id")) & Q(Exists(on_start))
 
 
 def company_population(name: str = "Company") -> Population:

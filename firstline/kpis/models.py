@@ -127,3 +127,28 @@ class TeamMonthFunnel(models.Model):
 
     def __str__(self) -> str:
         return f"team {self.team_id} {self.month} {self.stage_id}: {self.deals}"
+
+
+class CompanyMonthResult(Measures):
+    """Every team's rows of one month summed: the whole company's year is twelve rows."""
+
+    month = models.DateField(null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"company {self.month}"
+
+
+class CompanyMonthFunnel(models.Model):
+    month = models.DateField()
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    deals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["month", "stage"]
+        indexes = [models.Index(fields=["month", "stage"], name="company_funnel_month_stage")]
+
+    def __str__(self) -> str:
+        return f"company {self.month} {self.stage_id}: {self.deals}"

@@ -20,6 +20,8 @@ from django.db.models import Max, Q, Sum
 
 from firstline.kpis.models import (
     ZERO,
+    CompanyMonthFunnel,
+    CompanyMonthResult,
     FunnelReach,
     SellerMonthResult,
     TeamMonthFunnel,
@@ -208,6 +210,32 @@ def _roll_up_teams(team_ids: set | None) -> None:
     )
 
 
+def _roll_up_company(months: set | None) -> None:
+    """Recompute the company rows of these months (None: all) from the team rows."""
+    rows, funnels = CompanyMonthResult.objects.all(), CompanyMonthFunnel.objects.all()
+    teams, reach = TeamMonthResult.objects.order_by(), TeamMonthFunnel.objects.order_by()
+    if months is not None:
+        chosen = Q(month__in=[month for month in months if month is not None])
+        if None in months:
+            chosen |= Q(month__isnull=True)
+        rows, funnels, teams, reach = (qs.filter(chosen) for qs in (rows, funnels, teams, reach))
+    rows.delete()
+    funnels.delete()
+    summed = teams.values("month").annotate(**{f"sum_{m}": Sum(m) for m in MEASURES})
+    CompanyMonthResult.objects.bulk_create(
+        CompanyMonthResult(month=row["month"], **{m: row[f"sum_{m}"] for m in MEASURES}) for row in summed
+    )
+    stages = reach.values_list("month", "stage_id").annotate(total=Sum("deals"))
+    CompanyMonthFunnel.objects.bulk_create(
+        CompanyMonthFunnel(month=month, stage_id=stage, deals=total) for month, stage, total in stages
+    )
+
+
+def _months_of(person_ids) -> set:
+    rows = SellerMonthResult.objects.filter(person_id__in=person_ids)
+    return set(rows.values_list("month", flat=True).distinct())
+
+
 @transaction.atomic
 def results_rebuild() -> int:
     """Recompute every row from the deals; returns the number of seller rows."""
@@ -216,6 +244,7 @@ def results_rebuild() -> int:
     FunnelReach.objects.all().delete()
     _save(rows, funnel)
     _roll_up_teams(None)
+    _roll_up_company(None)
     return len(rows)
 
 
@@ -227,7 +256,9 @@ def results_refresh(*, person_ids: Iterable[int]) -> None:
         return
     rows, funnel = compute(person_ids)
     teams = _teams_of(person_ids) | {team for _person, team, _month in rows}
+    months = _months_of(person_ids) | {month for _person, _team, month in rows}
     SellerMonthResult.objects.filter(person_id__in=person_ids).delete()
     FunnelReach.objects.filter(person_id__in=person_ids).delete()
     _save(rows, funnel)
     _roll_up_teams(teams)
+    _roll_up_company(months)

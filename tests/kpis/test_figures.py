@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from firstline.core.periods import FiscalCalendar
 from firstline.kpis.figures import kpi_set, seller_population, team_population
-from firstline.kpis.models import FunnelReach, SellerMonthResult, TeamMonthResult
+from firstline.kpis.models import CompanyMonthResult, FunnelReach, SellerMonthResult, TeamMonthResult
 from firstline.kpis.rollup import compute, results_rebuild
 from firstline.org.models import Membership, Person, Team, TeamKind
 from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, StageChange
@@ -284,6 +284,11 @@ class PreAggregateTests(TestCase):
             for r in TeamMonthResult.objects.all()
         }
         self.assertEqual(teams, by_team)
+        by_month = {}
+        for (_team, month), deals in by_team.items():
+            by_month[month] = by_month.get(month, 0) + deals
+        company = {r.month: r.won_count + r.lost_count + r.open_count for r in CompanyMonthResult.objects.all()}
+        self.assertEqual(company, by_month)
 
     def test_rows_stay_current_after_saves_through_the_service(self):
         w = self.world
