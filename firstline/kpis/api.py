@@ -29,7 +29,7 @@ class KpiView(APIView):
         parameters=[
             OpenApiParameter("team", int, description="A team's id: the team and every team below it."),
             OpenApiParameter("seller", int, description="A person's id."),
-            OpenApiParameter("period", str, description="2025, 2025Q3, 2025-07 or 2025YTD; default: this quarter."),
+            OpenApiParameter("period", str, description="2025, 2025Q3, 2025-07 or 2025YTD (default: now)."),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )

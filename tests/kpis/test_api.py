@@ -91,7 +91,8 @@ class KpiApiTests(TestCase):
 
     def test_the_cli_writes_csv_with_no_data_as_empty(self):
         out = StringIO()
-        call_command("kpis", "--seller", "Bob Baker", "--period", self.quarter.label, "--format", "csv", stdout=out)
+        arguments = ["--seller", "Bob Baker", "--period", self.quarter.label, "--format", "csv"]
+        call_command("kpis", *arguments, stdout=out)
         lines = out.getvalue().splitlines()
         assert lines[0] == "figure,value,period,population"
         assert f"percent_to_plan,,{self.quarter.label},Bob Baker" in lines

@@ -287,7 +287,9 @@ class PreAggregateTests(TestCase):
         by_month = {}
         for (_team, month), deals in by_team.items():
             by_month[month] = by_month.get(month, 0) + deals
-        company = {r.month: r.won_count + r.lost_count + r.open_count for r in CompanyMonthResult.objects.all()}
+        company = {
+            r.month: r.won_count + r.lost_count + r.open_count for r in CompanyMonthResult.objects.all()
+        }
         self.assertEqual(company, by_month)
 
     def test_rows_stay_current_after_saves_through_the_service(self):
