@@ -37,7 +37,7 @@ def pages(people, team_ids):
         ("My team (dashboard)", "/team/", None),
         ("Opportunities", "/opportunities/", [first_page, capped_count]),
         ("Opportunities, open", "/opportunities/?outcome=open", [open_page]),
-        ("Opportunities, last page", "/opportunities/?page=200", [first_page.replace("LIMIT 50", "LIMIT 50 OFFSET 9950")]),
+        ("Opportunities, last page", "/opportunities/?page=last", [first_page.replace("LIMIT 50", "LIMIT 50 OFFSET 9950")]),
         ("Accounts", "/accounts/", None),
         ("People", "/people/", None),
         ("Targets", "/targets/", None),

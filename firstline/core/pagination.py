@@ -25,6 +25,17 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         return self.count > COUNT_CAP
 
+    def page(self, number):
+        """The page's ids first (read from an index, skipping rows cheaply), then only those rows
+        with their related objects: OFFSET no longer joins every row it skips."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if not hasattr(self.object_list, "query"):
+            return super().page(number)
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = list(self.object_list.filter(pk__in=ids)) if ids else []
+        return self._get_page(rows, number, self)
+
 
 class KeysetPagination(CursorPagination):
     """Keyset pages for the API: `next` and `previous` links carry an opaque cursor.

@@ -65,6 +65,9 @@ SORT_KEYS = {
     "coverage": lambda row: _ratio_key(row.coverage),
 }
 TEAM_COLUMNS = [("team", "Team", False), *SELLER_COLUMNS[1:]]
+# A region or the company has hundreds of sellers: the table shows the first ones in the chosen
+# order (the leaderboard still ranks everyone), and each team's own dashboard lists all of its own.
+SELLER_TABLE_ROWS = 50
 
 
 def _dashboard_team(request, who) -> Team:
@@ -123,7 +126,8 @@ def my_team(request):
             "year_before": year_before(period),
             "figures": figures,
             "deltas": _deltas(figures, previous),
-            "rows": rows,
+            "rows": rows[:SELLER_TABLE_ROWS],
+            "seller_count": len(rows),
             "headers": headers,
             "teams": teams,
             "team_headers": team_headers,

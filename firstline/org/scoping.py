@@ -11,9 +11,20 @@ from dataclasses import dataclass
 from functools import cached_property, reduce
 from operator import or_
 
-from django.db.models import Q
+from django.db.models import F, Func, IntegerField, Q
+from django.db.models.lookups import In
 
 from firstline.core.scoping import NOTHING, Action
+
+UNINDEXED_IN_FROM = 40
+
+
+class Unindexed(Func):
+    """`+column`: the same value, but not something an index on the column can serve (SQLite's
+    documented way to steer its planner; harmless on PostgreSQL)."""
+
+    template = "+%(expressions)s"
+    output_field = IntegerField()
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,14 @@ class PersonScope:
         ids = set(who.team_person_ids) - {who.person_id}
         if own_too:
             ids.add(who.person_id)
-        return Q(**{f"{prefix}pk__in": sorted(ids)}) if ids else NOTHING
+        if not ids:
+            return NOTHING
+        if len(ids) > UNINDEXED_IN_FROM:
+            # A large part of the company: reading a list in its own order (close date, name…) and
+            # keeping the rows of these people beats fetching all their rows by person and sorting.
+            # A unary plus keeps the database from choosing the per-person index.
+            return Q(In(Unindexed(F(f"{prefix}pk")), sorted(ids)))
+        return Q(**{f"{prefix}pk__in": sorted(ids)})
 
 
 @dataclass(frozen=True)

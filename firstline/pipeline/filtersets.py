@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
+from firstline.core.widgets import LongSelect
 from firstline.org.models import Membership, Person, Team
 from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, Segment
 
@@ -21,7 +22,9 @@ class AccountFilterSet(django_filters.FilterSet):
     segment = django_filters.ChoiceFilter(choices=Segment.choices, empty_label="Any")
     industry = django_filters.CharFilter(lookup_expr="iexact")
     country = django_filters.CharFilter(lookup_expr="iexact")
-    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=visible_people, empty_label="Anyone", widget=LongSelect
+    )
     min_potential = django_filters.NumberFilter(
         field_name="market_potential", lookup_expr="gte", label="Potential at least"
     )
@@ -36,10 +39,12 @@ class OpportunityFilterSet(django_filters.FilterSet):
         field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
     )
     outcome = django_filters.ChoiceFilter(
-        field_name="stage__outcome", choices=Outcome.choices, label="Status", empty_label="Any"
+        method="filter_outcome", choices=Outcome.choices, label="Status", empty_label="Any"
     )
     stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all(), empty_label="Any")
-    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=visible_people, empty_label="Anyone", widget=LongSelect
+    )
     team = django_filters.ModelChoiceFilter(
         queryset=visible_teams,
         method="filter_team",
@@ -80,6 +85,9 @@ class OpportunityFilterSet(django_filters.FilterSet):
             "close_before",
             "min_amount",
         ]
+
+    def filter_outcome(self, queryset, name, outcome):
+        return queryset.with_outcome(outcome)
 
     def filter_team(self, queryset, name, team):
         """Deals whose owner was in the team's subtree on the deal's close date: the records behind a

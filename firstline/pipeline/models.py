@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from auditlog.registry import auditlog
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -66,6 +67,7 @@ class Account(models.Model):
                 condition=Q(market_potential__gte=0), name="account_potential_not_negative"
             ),
         ]
+        indexes = [models.Index(fields=["name", "id"], name="account_name_id")]
 
     def __str__(self) -> str:
         return self.name
@@ -121,7 +123,12 @@ class SalesStage(models.Model):
 
 class OpportunityQuerySet(ScopedQuerySet):
     def open(self):
-        return self.filter(stage__outcome=Outcome.OPEN)
+        # An open deal has no closed_on (Opportunity.clean, opportunity_save): saying so lets the
+        # database read open deals in close-date order from a small partial index.
+        return self.filter(stage__outcome=Outcome.OPEN, closed_on__isnull=True)
+
+    def with_outcome(self, outcome: str):
+        return self.open() if outcome == Outcome.OPEN else self.filter(stage__outcome=outcome)
 
     def won(self):
         return self.filter(stage__outcome=Outcome.WON)
@@ -169,10 +176,15 @@ class Opportunity(models.Model):
             models.Index(fields=["owner", "close_date"], name="opportunity_owner_close"),
             models.Index(fields=["owner", "closed_on"], name="opportunity_owner_closed"),
             # The list's order and its sort columns, so a page is read from an index, not sorted.
-            models.Index(fields=["close_date", "id"], name="opportunity_close_id"),
+            # close date, id, then the columns lists filter on: pages are read from the index alone.
+            models.Index(fields=["close_date", "id", "owner", "stage"], name="opportunity_close_id"),
             models.Index(fields=["amount", "id"], name="opportunity_amount_id"),
             models.Index(fields=["closed_on"], name="opportunity_closed_on"),
-            models.Index(fields=["stage", "close_date"], name="opportunity_stage_close"),
+            models.Index(
+                fields=["close_date", "id", "owner", "stage"],
+                condition=Q(closed_on__isnull=True),
+                name="opportunity_open_close",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -180,6 +192,10 @@ class Opportunity(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pipeline:opportunity_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.closed_on and self.stage_id and self.stage.outcome == Outcome.OPEN:
+            raise ValidationError({"closed_on": "An open opportunity has not closed yet: leave the date empty."})
 
 
 class StageChange(models.Model):

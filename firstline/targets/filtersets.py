@@ -1,6 +1,7 @@
 import django_filters
 
 from firstline.core.forms import PeriodField
+from firstline.core.widgets import LongSelect
 from firstline.pipeline.filtersets import visible_people
 from firstline.targets.models import Metric, Target
 
@@ -10,7 +11,9 @@ class PeriodFilter(django_filters.Filter):
 
 
 class TargetFilterSet(django_filters.FilterSet):
-    person = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
+    person = django_filters.ModelChoiceFilter(
+        queryset=visible_people, empty_label="Anyone", widget=LongSelect
+    )
     metric = django_filters.ChoiceFilter(choices=Metric.choices, empty_label="Any")
     within = PeriodFilter(method="filter_within", label="Within period")
 

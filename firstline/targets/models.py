@@ -82,6 +82,7 @@ class Target(models.Model):
         ]
         indexes = [
             models.Index(fields=["person", "start", "end"], name="target_person_dates"),
+            models.Index(fields=["start", "person", "team"], name="target_list_order"),
             # Covers the KPI sums of a period (no table reads for the company's year).
             models.Index(
                 fields=["start", "end", "metric", "stretch", "person", "amount"], name="target_period_sums"
