@@ -75,18 +75,26 @@ def _sums(rows, key: str, period: Period, previous: Period) -> dict:
     }
 
 
+def _current_sellers(population: Population):
+    current = Membership.objects.current().filter(person__role=Role.SELLER)
+    if population.kind == "team":
+        current = current.filter(team_id__in=population.team_ids)
+    elif population.kind == "seller":
+        current = current.filter(person_id=population.person_id)
+    return current
+
+
+def seller_count(population: Population) -> int:
+    return _current_sellers(population).count()
+
+
 def seller_rows(population: Population, period: Period) -> list[Row]:
     """Each seller's contribution to the population in the period (their time in it), with their
     plan target; current sellers of the team appear even before their first result. Four queries."""
     previous = previous_period(period)
     results = SellerMonthResult.objects.filter(population.results_q())
     figures = _sums(results, "person_id", period, previous)
-    current = Membership.objects.current().filter(person__role=Role.SELLER)
-    if population.kind == "team":
-        current = current.filter(team_id__in=population.team_ids)
-    elif population.kind == "seller":
-        current = current.filter(person_id=population.person_id)
-    ids = set(figures) | set(current.values_list("person_id", flat=True))
+    ids = set(figures) | set(_current_sellers(population).values_list("person_id", flat=True))
     targets = dict(
         Target.objects.plan()
         .within(period)

@@ -10,7 +10,13 @@ from firstline.core.periods import PeriodError, fiscal_calendar
 from firstline.core.views import sortable_headers
 from firstline.kpis import metrics
 from firstline.kpis.figures import kpi_set, seller_population, team_population, year_before
-from firstline.kpis.selectors import previous_period, quarter_trend, seller_rows, team_rows
+from firstline.kpis.selectors import (
+    previous_period,
+    quarter_trend,
+    seller_count,
+    seller_rows,
+    team_rows,
+)
 from firstline.org.models import Team
 from firstline.org.scoping import viewer
 
@@ -68,6 +74,9 @@ TEAM_COLUMNS = [("team", "Team", False), *SELLER_COLUMNS[1:]]
 # A region or the company has hundreds of sellers: the table shows the first ones in the chosen
 # order (the leaderboard still ranks everyone), and each team's own dashboard lists all of its own.
 SELLER_TABLE_ROWS = 50
+# Above this many sellers (a VP's whole company) the page compares teams instead: a ranking of two
+# thousand people motivates nobody, and each team's dashboard has its own table and leaderboard.
+SELLER_DETAIL_UP_TO = 400
 
 
 def _dashboard_team(request, who) -> Team:
@@ -108,7 +117,8 @@ def my_team(request):
     population = team_population(team)
     figures = kpi_set(population, period)
     previous = kpi_set(population, previous_period(period), funnel=False)
-    rows = seller_rows(population, period)
+    sellers_in_team = seller_count(population)
+    rows = seller_rows(population, period) if sellers_in_team <= SELLER_DETAIL_UP_TO else []
     sort, descending, headers = sortable_headers(request, SELLER_COLUMNS, default="-to_plan")
     rows.sort(key=SORT_KEYS[sort], reverse=descending)
     teams = team_rows(team, period)
@@ -127,7 +137,8 @@ def my_team(request):
             "figures": figures,
             "deltas": _deltas(figures, previous),
             "rows": rows[:SELLER_TABLE_ROWS],
-            "seller_count": len(rows),
+            "seller_count": len(rows) or sellers_in_team,
+            "sellers_shown": bool(rows),
             "headers": headers,
             "teams": teams,
             "team_headers": team_headers,

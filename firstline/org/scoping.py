@@ -11,20 +11,12 @@ from dataclasses import dataclass
 from functools import cached_property, reduce
 from operator import or_
 
-from django.db.models import F, Func, IntegerField, Q
+from django.db.models import F, Q
 from django.db.models.lookups import In
 
-from firstline.core.scoping import NOTHING, Action
+from firstline.core.scoping import NOTHING, Action, Unindexed
 
 UNINDEXED_IN_FROM = 40
-
-
-class Unindexed(Func):
-    """`+column`: the same value, but not something an index on the column can serve (SQLite's
-    documented way to steer its planner; harmless on PostgreSQL)."""
-
-    template = "+%(expressions)s"
-    output_field = IntegerField()
 
 
 @dataclass(frozen=True)

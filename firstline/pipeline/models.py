@@ -5,10 +5,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.lookups import In
 from django.urls import reverse
 
-from firstline.core.scoping import ScopedQuerySet
+from firstline.core.scoping import ScopedQuerySet, Unindexed
 from firstline.org.models import Person
 from firstline.org.scoping import PersonScope, SharedScope
 
@@ -67,7 +68,8 @@ class Account(models.Model):
                 condition=Q(market_potential__gte=0), name="account_potential_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["name", "id"], name="account_name_id")]
+        # Name order with the owner, so a scoped page and its count read this index alone.
+        indexes = [models.Index(fields=["name", "id", "owner"], name="account_name_id")]
 
     def __str__(self) -> str:
         return self.name
@@ -124,8 +126,10 @@ class SalesStage(models.Model):
 class OpportunityQuerySet(ScopedQuerySet):
     def open(self):
         # An open deal has no closed_on (Opportunity.clean, opportunity_save): saying so lets the
-        # database read open deals in close-date order from a small partial index.
-        return self.filter(stage__outcome=Outcome.OPEN, closed_on__isnull=True)
+        # database read open deals in close-date order from a small partial index, which also holds
+        # the stage, so the few open stages are checked there rather than joined and sorted.
+        open_stages = SalesStage.objects.filter(outcome=Outcome.OPEN).values("pk")
+        return self.filter(In(Unindexed(F("stage_id")), open_stages), closed_on__isnull=True)
 
     def with_outcome(self, outcome: str):
         return self.open() if outcome == Outcome.OPEN else self.filter(stage__outcome=outcome)
@@ -179,7 +183,11 @@ class Opportunity(models.Model):
             # close date, id, then the columns lists filter on: pages are read from the index alone.
             models.Index(fields=["close_date", "id", "owner", "stage"], name="opportunity_close_id"),
             models.Index(fields=["amount", "id"], name="opportunity_amount_id"),
-            models.Index(fields=["closed_on"], name="opportunity_closed_on"),
+            # Closed deals only: an index that also held the open deals' empty dates would tempt
+            # the database to fetch every open deal through it and sort them.
+            models.Index(
+                fields=["closed_on"], condition=Q(closed_on__isnull=False), name="opportunity_closed_on"
+            ),
             models.Index(
                 fields=["close_date", "id", "owner", "stage"],
                 condition=Q(closed_on__isnull=True),
@@ -195,7 +203,7 @@ class Opportunity(models.Model):
 
     def clean(self) -> None:
         if self.closed_on and self.stage_id and self.stage.outcome == Outcome.OPEN:
-            raise ValidationError({"closed_on": "An open opportunity has not closed yet: leave the date empty."})
+            raise ValidationError({"closed_on": "An open opportunity has not closed yet: leave it empty."})
 
 
 class StageChange(models.Model):
