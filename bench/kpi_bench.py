@@ -47,7 +47,7 @@ def reference_sql(team_ids: tuple[int, ...] | None, dates: dict, days: str) -> l
         ids = ",".join(map(str, team_ids))
         join = (
             f" JOIN org_membership m ON m.person_id = o.owner_id AND m.start <= o.{day}"
-            f" AND (m.\"end\" IS NULL OR m.\"end\" >= o.{day})"
+            f' AND (m."end" IS NULL OR m."end" >= o.{day})'
         )
         return join, f" AND m.team_id IN ({ids})"
 
@@ -73,12 +73,14 @@ def reference_sql(team_ids: tuple[int, ...] | None, dates: dict, days: str) -> l
         f" WHERE s.outcome = 'open' AND o.close_date BETWEEN '{d['start']}' AND '{d['end']}'{where}"
     )
     join, where = attributed("created")
-    created = f"SELECT count(*) FROM {table} o{join} WHERE o.created BETWEEN '{d['start']}' AND '{d['end']}'{where}"
+    created = (
+        f"SELECT count(*) FROM {table} o{join} WHERE o.created BETWEEN '{d['start']}' AND '{d['end']}'{where}"
+    )
     targets = (
         "SELECT sum(t.amount) FROM targets_target t"
         + (
             " JOIN org_membership m ON m.person_id = t.person_id AND m.start <= t.start"
-            " AND (m.\"end\" IS NULL OR m.\"end\" >= t.start)"
+            ' AND (m."end" IS NULL OR m."end" >= t.start)'
             if team_ids is not None
             else ""
         )
@@ -141,7 +143,10 @@ EXPORTED = {
         " close_date DATE, closed_on DATE",
     ),
     "pipeline_salesstage": ("id, outcome", "id BIGINT, outcome VARCHAR"),
-    "org_membership": ('person_id, team_id, start, "end"', 'person_id BIGINT, team_id BIGINT, start DATE, "end" DATE'),
+    "org_membership": (
+        'person_id, team_id, start, "end"',
+        'person_id BIGINT, team_id BIGINT, start DATE, "end" DATE',
+    ),
     "targets_target": (
         'person_id, metric, stretch, start, "end", amount',
         'person_id BIGINT, metric VARCHAR, stretch BOOLEAN, start DATE, "end" DATE, amount DECIMAL(18,2)',
@@ -202,21 +207,32 @@ def main() -> int:
     duck = duckdb_copy(database)
     lite = sqlite3.connect(database)
 
-    print(f"\n{'population':<34}{'period':<8}{'engine':<16}{'median ms':>10}{'max ms':>9}{'÷ duckdb':>10}  same")
+    print(
+        f"\n{'population':<34}{'period':<8}{'engine':<16}{'median ms':>10}{'max ms':>9}{'÷ duckdb':>10}  same"
+    )
     ok = True
     for team in (first_line, region, root):
         population = team_population(team)
         ids = None if population.kind == "company" else population.team_ids
         for period in (quarter, year):
             prior = year_before(period)
-            dates = {"start": period.start, "end": period.end, "prior_start": prior.start, "prior_end": prior.end}
+            dates = {
+                "start": period.start,
+                "end": period.end,
+                "prior_start": prior.start,
+                "prior_end": prior.end,
+            }
             in_duck = reference_sql(ids, dates, "(o.closed_on - o.created)")
             in_lite = reference_sql(ids, dates, "(julianday(o.closed_on) - julianday(o.created))")
             d_med, d_max, d_fig = timed(
                 lambda s=in_duck: run_reference(lambda q: duck.execute(q).fetchone(), s), arguments.repeat
             )
-            s_med, s_max, s_fig = timed(lambda s=in_lite: run_reference(lambda q: lite.execute(q).fetchone(), s), 3)
-            f_med, f_max, f_set = timed(lambda p=population, q=period: kpi_set(p, q, funnel=False), arguments.repeat)
+            s_med, s_max, s_fig = timed(
+                lambda s=in_lite: run_reference(lambda q: lite.execute(q).fetchone(), s), 3
+            )
+            f_med, f_max, f_set = timed(
+                lambda p=population, q=period: kpi_set(p, q, funnel=False), arguments.repeat
+            )
             w_med, w_max, _ = timed(lambda p=population, q=period: kpi_set(p, q), arguments.repeat)
             f_fig = {name: getattr(f_set, name) for name in FIGURES}
             f_fig["target"] = f_set.sellers_target
@@ -230,7 +246,9 @@ def main() -> int:
                 ("firstline+funnel", w_med, w_max),
             ):
                 mark = ("yes" if agree else "NO") if engine == "firstline" else ""
-                print(f"{label:<34}{period.label:<8}{engine:<16}{med:>10.1f}{worst:>9.1f}{med / d_med:>9.2f}×  {mark}")
+                print(
+                    f"{label:<34}{period.label:<8}{engine:<16}{med:>10.1f}{worst:>9.1f}{med / d_med:>9.2f}×  {mark}"
+                )
             if not agree:
                 print("  firstline", f_fig, "\n  duckdb   ", d_fig, "\n  sqlite   ", s_fig)
     print("\nall three engines agree on every figure" if ok else "\nTHE ENGINES DISAGREE (see above)")

@@ -33,12 +33,18 @@ def pages(people, team_ids):
         f" JOIN pipeline_salesstage s ON s.id = o.stage_id WHERE 1=1{scope} ORDER BY o.close_date, o.id LIMIT 50"
     )
     open_page = first_page.replace("WHERE 1=1", "WHERE s.outcome = 'open'")
-    capped_count = f"SELECT count(*) FROM (SELECT 1 FROM pipeline_opportunity WHERE 1=1{open_scope} LIMIT 10001)"
+    capped_count = (
+        f"SELECT count(*) FROM (SELECT 1 FROM pipeline_opportunity WHERE 1=1{open_scope} LIMIT 10001)"
+    )
     return [
         ("My team (dashboard)", "/team/", None),
         ("Opportunities", "/opportunities/", [first_page, capped_count]),
         ("Opportunities, open", "/opportunities/?outcome=open", [open_page]),
-        ("Opportunities, last page", "/opportunities/?page=last", [first_page.replace("LIMIT 50", "LIMIT 50 OFFSET 9950")]),
+        (
+            "Opportunities, last page",
+            "/opportunities/?page=last",
+            [first_page.replace("LIMIT 50", "LIMIT 50 OFFSET 9950")],
+        ),
         ("Accounts", "/accounts/", None),
         ("People", "/people/", None),
         ("Targets", "/targets/", None),

@@ -16,7 +16,7 @@ class LongSelect(forms.Select):
         attributes = forms.utils.flatatt(self.build_attrs(self.attrs, attrs))
         options = format_html_join(
             "",
-            "<option value=\"{}\"{}>{}</option>",
+            '<option value="{}"{}>{}</option>',
             (
                 (option_value, " selected" if str(option_value) in chosen else "", label)
                 for option_value, label in self._plain_choices()

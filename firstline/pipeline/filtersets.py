@@ -22,9 +22,7 @@ class AccountFilterSet(django_filters.FilterSet):
     segment = django_filters.ChoiceFilter(choices=Segment.choices, empty_label="Any")
     industry = django_filters.CharFilter(lookup_expr="iexact")
     country = django_filters.CharFilter(lookup_expr="iexact")
-    owner = django_filters.ModelChoiceFilter(
-        queryset=visible_people, empty_label="Anyone", widget=LongSelect
-    )
+    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone", widget=LongSelect)
     min_potential = django_filters.NumberFilter(
         field_name="market_potential", lookup_expr="gte", label="Potential at least"
     )
@@ -42,9 +40,7 @@ class OpportunityFilterSet(django_filters.FilterSet):
         method="filter_outcome", choices=Outcome.choices, label="Status", empty_label="Any"
     )
     stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all(), empty_label="Any")
-    owner = django_filters.ModelChoiceFilter(
-        queryset=visible_people, empty_label="Anyone", widget=LongSelect
-    )
+    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone", widget=LongSelect)
     team = django_filters.ModelChoiceFilter(
         queryset=visible_teams,
         method="filter_team",
