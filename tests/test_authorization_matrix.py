@@ -12,6 +12,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from firstline.core.periods import fiscal_calendar
 from tests.world import PERSONAS, build_world
 
 SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
@@ -121,6 +122,21 @@ ROUTES = {
         ],
     ),
     "targets:target_list": page_list("target_a", ALICE_CIRCLE),
+    "targets:target_detail": Route(args=("target_a",), checks=[Check("get", ALICE_CIRCLE, 200)]),
+    # Outside their scope the seller or team is not a valid choice: the form answers with an error.
+    "targets:target_create": Route(
+        checks=[Check("get", SIGNED_IN, 200), Check("post", ALICE_MANAGERS, 302, denied=200, data="target_create")]
+    ),
+    "targets:target_update": Route(
+        args=("target_a",),
+        checks=[
+            Check("get", ALICE_MANAGERS, 200),
+            Check("post", ALICE_MANAGERS, 302, data="target_form"),
+        ],
+    ),
+    "targets:target_raise": Route(
+        checks=[Check("get", SIGNED_IN, 200), Check("post", ALICE_MANAGERS, 302, denied=200, data="target_raise")]
+    ),
     "api:api-root": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:schema": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:docs": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
@@ -210,6 +226,14 @@ class AuthorizationMatrixTests(TestCase):
         self.assertEqual(set(ROUTES) - routes, set(), "expectations for routes that do not exist")
 
     def _data(self, data):
+        quarter = fiscal_calendar().quarter_of(timezone.localdate()).label
+        person = self.world.people["seller_a"].pk
+        if data == "target_create":
+            return {"person": person, "metric": "revenue", "period": "2031Q1", "amount": "1000"}
+        if data == "target_form":
+            return {"person": person, "metric": "revenue", "period": quarter, "amount": "330000"}
+        if data == "target_raise":
+            return {"team": self.world.east.pk, "period": quarter, "metric": "revenue", "percent": "10"}
         if data == "opportunity_create":
             return opportunity_create_data(self.world)
         if data == "opportunity_form":

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from firstline.core.periods import PERIOD_HELP, PeriodError, fiscal_calendar
 from firstline.core.scoping import ScopedQuerySet
@@ -96,6 +97,9 @@ class Target(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.clean()  # start and end always follow the period label
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("targets:target_detail", args=[self.pk])
 
     def clean(self) -> None:
         if (self.person_id is None) == (self.team_id is None):
