@@ -125,7 +125,10 @@ ROUTES = {
     "targets:target_detail": Route(args=("target_a",), checks=[Check("get", ALICE_CIRCLE, 200)]),
     # Outside their scope the seller or team is not a valid choice: the form answers with an error.
     "targets:target_create": Route(
-        checks=[Check("get", SIGNED_IN, 200), Check("post", ALICE_MANAGERS, 302, denied=200, data="target_create")]
+        checks=[
+            Check("get", SIGNED_IN, 200),
+            Check("post", ALICE_MANAGERS, 302, denied=200, data="target_create"),
+        ]
     ),
     "targets:target_update": Route(
         args=("target_a",),
@@ -135,7 +138,10 @@ ROUTES = {
         ],
     ),
     "targets:target_raise": Route(
-        checks=[Check("get", SIGNED_IN, 200), Check("post", ALICE_MANAGERS, 302, denied=200, data="target_raise")]
+        checks=[
+            Check("get", SIGNED_IN, 200),
+            Check("post", ALICE_MANAGERS, 302, denied=200, data="target_raise"),
+        ]
     ),
     "api:api-root": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:schema": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),

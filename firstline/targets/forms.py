@@ -4,10 +4,10 @@ from firstline.core.forms import PeriodField
 from firstline.core.widgets import LongSelect
 from firstline.org.models import Person, Team
 from firstline.org.scoping import PersonScope, viewer
+from firstline.targets.models import Metric, Target
 
 # The rule of Target.scope for people, applied to the people themselves: whose targets one may set.
 TARGET_PEOPLE = PersonScope("", owner_may_change=False)
-from firstline.targets.models import Metric, Target
 
 
 def changeable_teams(user):

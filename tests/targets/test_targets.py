@@ -15,7 +15,8 @@ class RaiseTheBarTests(TestCase):
     def setUpTestData(cls):
         cls.world = w = build_world()
         cls.quarter = fiscal_calendar().quarter_of(timezone.localdate())
-        cls.team_target = Target.objects.create(team=w.east, period=cls.quarter.label, amount=Decimal(500_000))
+        quarter = cls.quarter.label
+        cls.team_target = Target.objects.create(team=w.east, period=quarter, amount=Decimal(500_000))
         cls.params = {"team": w.east.pk, "period": cls.quarter.label, "metric": "revenue", "percent": "10"}
 
     def login(self, persona):
@@ -24,7 +25,8 @@ class RaiseTheBarTests(TestCase):
     def test_the_preview_shows_every_target_before_and_after_and_changes_nothing(self):
         self.login("manager_1")
         response = self.client.get(reverse("targets:target_raise"), self.params)
-        preview = {str(change.target): (change.before, change.after) for change in response.context["preview"]}
+        changes = response.context["preview"]
+        preview = {str(change.target): (change.before, change.after) for change in changes}
         assert preview == {
             f"Alice Archer Closed-won revenue {self.quarter.label}": (Decimal(300_000), Decimal(330_000)),
             f"East Closed-won revenue {self.quarter.label}": (Decimal(500_000), Decimal(550_000)),
@@ -43,7 +45,8 @@ class RaiseTheBarTests(TestCase):
         self.world.target_a.refresh_from_db()
         self.team_target.refresh_from_db()
         assert (self.world.target_a.amount, self.team_target.amount) == (Decimal(330_000), Decimal(550_000))
-        entry = LogEntry.objects.get_for_object(self.world.target_a).filter(action=LogEntry.Action.UPDATE).get()
+        entries = LogEntry.objects.get_for_object(self.world.target_a)
+        entry = entries.filter(action=LogEntry.Action.UPDATE).get()
         assert entry.actor == self.world.users["manager_1"]
         assert entry.changes_dict["amount"] == ["300000.00", "330000.00"]
         history = self.client.get(self.world.target_a.get_absolute_url())
@@ -59,7 +62,8 @@ class RaiseTheBarTests(TestCase):
 
     def test_a_seller_cannot_set_their_own_target(self):
         self.login("seller_a")
-        data = {"person": self.world.people["seller_a"].pk, "metric": "revenue", "period": "2031Q1", "amount": "1"}
+        alice = self.world.people["seller_a"].pk
+        data = {"person": alice, "metric": "revenue", "period": "2031Q1", "amount": "1"}
         response = self.client.post(reverse("targets:target_create"), data)
         assert response.status_code == 200
         assert not Target.objects.filter(period="2031Q1").exists()
