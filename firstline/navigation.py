@@ -19,7 +19,11 @@ def navigation(request) -> dict:
             ([("My team", "kpis:my_team")] if who.managed_paths or who.is_admin else [])
             + [("People", "org:person_list")],
         ),
-        ("Raise the bar", [("Targets", "targets:target_list")] if deals else []),
+        (
+            "Raise the bar",
+            ([("Targets", "targets:target_list")] if deals else [])
+            + ([("Nudges", "kpis:nudge_list")] if who.person_id is not None else []),
+        ),
         ("Guide opportunities", [("Opportunities", "pipeline:opportunity_list")] if deals else []),
     ]
     current = request.path

@@ -96,6 +96,12 @@ ROUTES = {
     "login": Route(checks=[Check("get", frozenset(), 200, denied=302, anonymous=200)]),
     "logout": Route(checks=[Check("post", SIGNED_IN, 302, data={})]),
     "kpis:my_team": Route(checks=[Check("get", MANAGERS, 200)]),
+    # Everyone's own nudges (admins see all); marking them read touches only one's own.
+    "kpis:nudge_list": Route(checks=[Check("get", SIGNED_IN, 200), Check("post", SIGNED_IN, 302, data={})]),
+    # Kudos for Alice: only the people above her may give them.
+    "targets:kudos_give": Route(
+        args=("person_a",), checks=[Check("post", ALICE_MANAGERS, 302, data={"message": "Great close!"})]
+    ),
     "org:person_list": page_list("person_a", DIRECTORY),
     "org:person_detail": Route(args=("person_a",), checks=[Check("get", DIRECTORY, 200)]),
     "pipeline:account_list": page_list("account_a", ALICE_CIRCLE),

@@ -152,3 +152,50 @@ class CompanyMonthFunnel(models.Model):
 
     def __str__(self) -> str:
         return f"company {self.month} {self.stage_id}: {self.deals}"
+
+
+class NudgeKind(models.TextChoices):
+    REACHED = "reached", "Reached a share of the target"
+    BEHIND = "behind", "Behind the period's pace"
+
+
+class NudgeScope:
+    """A nudge is for its recipient alone (admins see all)."""
+
+    def q(self, user, action):
+        from django.db.models import Q
+
+        from firstline.core.scoping import NOTHING
+        from firstline.org.scoping import viewer
+
+        who = viewer(user)
+        if who.is_admin:
+            return Q()
+        return Q(recipient_id=who.person_id) if who.person_id else NOTHING
+
+
+class Nudge(models.Model):
+    """An in-app notification (also sent by e-mail) when a target's attainment crosses 50, 90 or
+    100 %, or falls behind the period's pace. One per target, kind, threshold and recipient."""
+
+    recipient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="nudges")
+    target = models.ForeignKey("targets.Target", on_delete=models.CASCADE, related_name="nudges")
+    kind = models.CharField(max_length=10, choices=NudgeKind)
+    threshold = models.PositiveSmallIntegerField(default=0, help_text="Percent of the target crossed.")
+    message = models.CharField(max_length=300)
+    created = models.DateTimeField(auto_now_add=True)
+    read = models.BooleanField(default=False)
+
+    objects = ScopedQuerySet.as_manager()
+    scope = NudgeScope()
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "target", "kind", "threshold"], name="nudge_once_per_threshold"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message

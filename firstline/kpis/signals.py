@@ -29,6 +29,11 @@ def _opportunity_saved(sender, instance, raw=False, **kwargs):
         return
     previous = getattr(instance, "_kpis_previous_owner_id", None)
     results_refresh(person_ids={instance.owner_id, previous})
+    # A won deal may carry the seller or the team over a threshold: tell them now, not tomorrow.
+    if instance.closed_on is not None:
+        from firstline.kpis.nudges import nudges_check
+
+        nudges_check(person_ids=[instance.owner_id])
 
 
 @receiver(post_delete, sender=Opportunity, dispatch_uid="kpis_opportunity_deleted")

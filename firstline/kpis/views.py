@@ -206,3 +206,14 @@ def seller_dashboard_context(*, person, period) -> dict:
         "trend": trend,
         "trend_chart": _trend_chart(trend),
     }
+
+
+def nudge_list(request):
+    """The signed-in person's nudges, newest first; POST marks them all as read."""
+    from firstline.kpis.models import Nudge
+
+    nudges = Nudge.objects.visible_to(request.user).select_related("target")
+    if request.method == "POST":
+        nudges.filter(read=False).update(read=True)
+        return redirect("kpis:nudge_list")
+    return render(request, "kpis/nudge_list.html", {"nudges": nudges[:100]})

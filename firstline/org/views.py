@@ -7,7 +7,8 @@ from firstline.org.filtersets import PersonFilterSet
 from firstline.org.models import Person
 from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity
-from firstline.targets.models import Target
+from firstline.targets.forms import TARGET_PEOPLE, KudosForm
+from firstline.targets.models import Kudos, Target
 
 
 def person_detail(request, pk: int):
@@ -16,6 +17,8 @@ def person_detail(request, pk: int):
     person = get_visible_or_404(Person.objects, request.user, pk=pk)
     period = requested_period(request)
     opportunities = Opportunity.objects.visible_to(request.user).filter(owner=person)
+    kudos = Kudos.objects.visible_to(request.user).filter(receiver=person).select_related("giver")
+    may_give_kudos = Person.objects.filter(TARGET_PEOPLE.q(request.user, "change"), pk=person.pk).exists()
     return render(
         request,
         "org/person_detail.html",
@@ -30,6 +33,8 @@ def person_detail(request, pk: int):
             "targets": Target.objects.visible_to(request.user).filter(person=person).order_by("-start")[:8],
             "memberships": person.memberships.select_related("team").order_by("-start"),
             "is_self": person.pk == viewer(request.user).person_id,
+            "kudos": kudos[:10],
+            "kudos_form": KudosForm() if may_give_kudos else None,
         },
     )
 

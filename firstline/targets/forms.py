@@ -60,3 +60,7 @@ class TargetRaiseForm(forms.Form):
         if period is not None and period.label.endswith("YTD"):
             raise forms.ValidationError("Targets are set for a year, quarter or month, not year to date.")
         return period
+
+
+class KudosForm(forms.Form):
+    message = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label="Kudos")

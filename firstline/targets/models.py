@@ -115,4 +115,31 @@ class Target(models.Model):
         self.period, self.start, self.end = period.label, period.start, period.end
 
 
+class Kudos(models.Model):
+    """Recognition a manager gives a seller, shown on the seller's page: praise in public."""
+
+    giver = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="kudos_given")
+    receiver = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="kudos_received")
+    message = models.CharField(max_length=500)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # The receiver and everyone above them see it; managers give it to the people below them.
+    scope = PersonScope("receiver", owner_may_change=False)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name_plural = "kudos"
+        constraints = [
+            models.CheckConstraint(condition=~Q(giver=models.F("receiver")), name="kudos_not_to_oneself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.giver} → {self.receiver}: {self.message[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:person_detail", args=[self.receiver_id])
+
+
 auditlog.register(Target)
+auditlog.register(Kudos)

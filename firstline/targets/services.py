@@ -8,8 +8,9 @@ from django.db.models import Exists, OuterRef, Q
 
 from firstline.core.periods import Period
 from firstline.core.scoping import OutOfScope, scoped_save
-from firstline.org.models import Membership, Team
-from firstline.targets.models import Metric, Target
+from firstline.org.models import Membership, Person, Team
+from firstline.org.scoping import viewer
+from firstline.targets.models import Kudos, Metric, Target
 
 CENT = Decimal("0.01")
 
@@ -71,3 +72,12 @@ def target_raise(
         change.target.amount = change.after
         target_save(actor=actor, instance=change.target)
     return changes
+
+
+def kudos_give(*, actor, receiver: Person, message: str) -> Kudos:
+    """Recognise one of the actor's people; kept only if the actor may (their manager, not self)."""
+    giver = viewer(actor).person_id
+    if giver is None:
+        raise OutOfScope("Only people in the organisation give kudos.")
+    kudos = Kudos(giver_id=giver, receiver=receiver, message=message.strip())
+    return scoped_save(actor=actor, instance=kudos)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("targets/raise/", views.target_raise_view, name="target_raise"),
     path("targets/<int:pk>/", views.TargetDetailView.as_view(), name="target_detail"),
     path("targets/<int:pk>/edit/", views.TargetUpdateView.as_view(), name="target_update"),
+    path("people/<int:pk>/kudos/", views.kudos_give_view, name="kudos_give"),
 ]

@@ -1,15 +1,17 @@
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import CreateView
 
 from firstline.core.scoping import OutOfScope
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedUpdateView
+from firstline.org.models import Person
 from firstline.targets.filtersets import TargetFilterSet
-from firstline.targets.forms import TargetForm, TargetRaiseForm
+from firstline.targets.forms import TARGET_PEOPLE, KudosForm, TargetForm, TargetRaiseForm
 from firstline.targets.models import Target
-from firstline.targets.services import target_raise, target_raise_preview, target_save
+from firstline.targets.services import kudos_give, target_raise, target_raise_preview, target_save
 
 
 class TargetListView(ScopedListView):
@@ -102,3 +104,21 @@ def _totals(preview) -> dict:
         "sellers_after": sum((c.after for c in sellers), 0),
         "gap": (sum((c.after for c in team), 0) - sum((c.after for c in sellers), 0)) if team else None,
     }
+
+
+def kudos_give_view(request, pk: int):
+    """A manager's kudos for one of their people (POST only); shown on the person's page."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    receiver = get_object_or_404(Person.objects.filter(TARGET_PEOPLE.q(request.user, "change")), pk=pk)
+    form = KudosForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a few words to go with the kudos.")
+        return redirect(receiver.get_absolute_url())
+    try:
+        kudos_give(actor=request.user, receiver=receiver, message=form.cleaned_data["message"])
+    except (ValidationError, OutOfScope) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, f"Kudos sent to {receiver}.")
+    return redirect(receiver.get_absolute_url())
