@@ -69,7 +69,7 @@
     var source = document.getElementById(canvas.dataset.chart);
     if (!source || !window.Chart) return;
     var spec = JSON.parse(source.textContent);
-    canvas.parentElement.classList.add("chart-ready");
+    (canvas.closest("figure") || canvas.parentElement).classList.add("chart-ready");
     new window.Chart(canvas, config(spec));
   }
 
