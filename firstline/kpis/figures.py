@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
 
 from firstline.core.periods import Period
 from firstline.kpis import metrics
@@ -254,13 +255,18 @@ class KpiSet:
         }
 
 
-def year_before(period: Period) -> Period:
+def year_before(period: Period, today: date | None = None) -> Period:
+    """The same period a year before; for a period still running, only up to the same day, so an
+    unfinished quarter is compared with the same weeks of last year rather than a whole quarter."""
+
     def back(day: date) -> date:
         try:
             return day.replace(year=day.year - 1)
         except ValueError:  # 29 February
             return day.replace(year=day.year - 1, day=28)
 
+    if today is not None and period.start <= today < period.end:
+        return Period(f"{period.label} to {today:%d %b} a year before", back(period.start), back(today))
     return Period(f"{period.label} a year before", back(period.start), back(period.end))
 
 
@@ -384,7 +390,7 @@ def _funnel(population: Population, period: Period) -> list[FunnelStep]:
 
 def kpi_set(population: Population, period: Period, *, funnel: bool = True) -> KpiSet:
     """Every KPI for `population` in `period`; 3–5 queries whatever the size of the population."""
-    prior = year_before(period)
+    prior = year_before(period, timezone.localdate())
     totals = _sums(population, period, prior)
     figures = KpiSet(period=period, population=population)
     for name in (*MEASURES, "won_amount_year_before"):

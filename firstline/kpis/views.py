@@ -133,7 +133,8 @@ def my_team(request):
             "ancestors": _ancestors(team, who),
             "period": period,
             "previous": previous,
-            "year_before": year_before(period),
+            "year_before": year_before(period, timezone.localdate()),
+            "elapsed": _elapsed_share(period),
             "figures": figures,
             "deltas": _deltas(figures, previous),
             "rows": rows[:SELLER_TABLE_ROWS],
@@ -148,6 +149,14 @@ def my_team(request):
             "leaderboard": leaderboard(rows),
         },
     )
+
+
+def _elapsed_share(period):
+    """Share of a running period gone by today; None for a period that is over or not begun."""
+    today = timezone.localdate()
+    if not period.start <= today < period.end:
+        return None
+    return metrics.ratio((today - period.start).days + 1, period.days)
 
 
 def _ancestors(team: Team, who) -> list[Team]:
