@@ -4,11 +4,14 @@ Counting every row a VP may see costs as much as reading them, and a page deep i
 database skip all the rows before it. Pages therefore count at most COUNT_CAP rows ("10,000+" is
 all a person needs to know to narrow the filter) and so never go deeper than COUNT_CAP rows; the API
 pages by keyset (a cursor on the ordering), which costs the same on the first page and the last.
+
+A module of its own: DRF imports it while loading its settings.
 """
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 COUNT_CAP = 10_000
 
@@ -46,6 +49,12 @@ class KeysetPagination(CursorPagination):
     ordering = ("pk",)
     sortable: frozenset[str] = frozenset()
 
+    def paginate_queryset(self, queryset, request, view=None):
+        if "page" in request.query_params:
+            # Say so rather than quietly serve the first page to a client counting pages.
+            raise ValidationError({"page": ["This list is paged by cursor: follow the `next` link."]})
+        return super().paginate_queryset(queryset, request, view)
+
     def get_ordering(self, request, queryset, view):
         asked = request.query_params.get("ordering", "")
         if asked.removeprefix("-") in self.sortable:
@@ -57,3 +66,14 @@ def keyset_pagination(*fields: str, sortable: tuple[str, ...] = ()) -> type[Keys
     """A keyset pagination ordered by `fields` (a unique last field keeps the order total)."""
     attributes = {"ordering": fields, "sortable": frozenset(sortable)}
     return type("KeysetPagination", (KeysetPagination,), attributes)
+
+
+class Pagination(PageNumberPagination):
+    """Page numbers as the schema says: a `page` that is not a whole number from 1 is refused (404,
+    like a page past the last) instead of silently meaning the first page."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page = request.query_params.get(self.page_query_param)
+        if page is not None and not (page.isascii() and page.isdigit() and int(page) >= 1):
+            raise NotFound("Invalid page.")
+        return super().paginate_queryset(queryset, request, view)

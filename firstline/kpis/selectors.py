@@ -202,4 +202,68 @@ def quarter_trend(population: Population, last: Period, quarters: int = 8) -> li
     return trend
 
 
-__all__ = ["MEASURES", "Row", "TrendPoint", "previous_period", "quarter_trend", "seller_rows", "team_rows"]
+@dataclass(frozen=True)
+class SellerFigures:
+    """One seller's headline figures for a period (all their results, whichever team they were in)."""
+
+    person: Person
+    won: Decimal
+    open_pipeline: Decimal
+    target: Decimal
+
+    @property
+    def percent_to_plan(self) -> Decimal | None:
+        return metrics.percent_to_plan(self.won, self.target)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        return metrics.pipeline_coverage(self.open_pipeline, self.target, self.won)
+
+
+def seller_figures(*, user, people, period: Period) -> list[SellerFigures]:
+    """Won, open pipeline closing in the period and plan revenue target per person, from the
+    monthly results: two grouped queries whatever the number of people. People whose figures the
+    user may not see (kpis.permissions) get zeros. Whole months: for a year to date the current
+    month counts whole (use kpi_set for day-exact figures)."""
+    from firstline.kpis.permissions import kpi_people
+
+    people = list(people)
+    allowed = kpi_people(user).filter(pk__in=[person.pk for person in people]).values("pk")
+    sums = (
+        SellerMonthResult.objects.filter(person_id__in=allowed)
+        .filter(_month_range(period))
+        .order_by()
+        .values_list("person_id")
+        .annotate(won=Sum("won_amount"), pipeline=Sum("open_amount"))
+    )
+    figures = {person_id: (won, pipeline) for person_id, won, pipeline in sums}
+    targets = dict(
+        Target.objects.plan()
+        .within(period)
+        .filter(metric=Metric.REVENUE, person_id__in=allowed)
+        .order_by()
+        .values_list("person_id")
+        .annotate(total=Sum("amount"))
+    )
+    return [
+        SellerFigures(
+            person=person,
+            won=figures.get(person.pk, (ZERO, ZERO))[0] or ZERO,
+            open_pipeline=figures.get(person.pk, (ZERO, ZERO))[1] or ZERO,
+            target=targets.get(person.pk) or ZERO,
+        )
+        for person in people
+    ]
+
+
+__all__ = [
+    "MEASURES",
+    "Row",
+    "SellerFigures",
+    "TrendPoint",
+    "previous_period",
+    "quarter_trend",
+    "seller_figures",
+    "seller_rows",
+    "team_rows",
+]

@@ -7,8 +7,8 @@
 - a user with no person record: nothing.
 """
 
-from dataclasses import dataclass
-from functools import cached_property, reduce
+from dataclasses import dataclass, field
+from functools import reduce
 from operator import or_
 
 from django.db.models import F, Q
@@ -17,6 +17,8 @@ from django.db.models.lookups import In
 from firstline.core.scoping import NOTHING, Action, Unindexed
 
 UNINDEXED_IN_FROM = 40
+# Bumped by org.signals whenever a membership is saved or deleted: cached member lists are then stale.
+MEMBERSHIPS_CHANGED = [0]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Viewer:
     role: str | None
     is_admin: bool
     managed_paths: tuple[str, ...]
+    _people: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_enablement(self) -> bool:
@@ -41,9 +44,21 @@ class Viewer:
             return NOTHING
         return reduce(or_, (Q(**{f"{team_path}__startswith": path}) for path in self.managed_paths))
 
-    @cached_property
+    def team_people_q(self, prefix: str) -> Q:
+        """People currently in the subtree of the teams this viewer manages, as one `IN`; for the
+        company's leader, everyone (a condition that is always true, never an empty Q(), which an OR
+        would silently drop)."""
+        if not self.managed_paths:
+            return NOTHING
+        if self.leads_root:
+            return Q(**{f"{prefix}pk__isnull": False})
+        ids = self.team_person_ids
+        return Q(**{f"{prefix}pk__in": ids}) if ids else NOTHING
+
+    @property
     def team_person_ids(self) -> tuple[int, ...]:
-        """People currently in the subtree of the teams this viewer manages (one query, once).
+        """People currently in the subtree of the teams this viewer manages: one query, repeated
+        only after a membership changed in this process (a request builds its viewer afresh).
 
         Scopes filter on this list as one `IN`: SQLite plans `owner IN (…)` with the owner and date
         indexes, where `owner = me OR owner IN (subquery)` made it read every row."""
@@ -51,8 +66,12 @@ class Viewer:
 
         if not self.managed_paths:
             return ()
-        members = Membership.objects.current().filter(self.subtree_q("team__path"))
-        return tuple(sorted(set(members.values_list("person_id", flat=True))))
+        version = MEMBERSHIPS_CHANGED[0]
+        if version not in self._people:
+            members = Membership.objects.current().filter(self.subtree_q("team__path"))
+            self._people.clear()
+            self._people[version] = tuple(sorted(set(members.values_list("person_id", flat=True))))
+        return self._people[version]
 
 
 def viewer(user) -> Viewer:

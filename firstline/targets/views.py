@@ -3,8 +3,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.generic import CreateView
 
+from firstline.core.periods import fiscal_calendar
 from firstline.core.scoping import OutOfScope
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedUpdateView
 from firstline.org.models import Person
@@ -20,6 +22,9 @@ class TargetListView(ScopedListView):
     select_related = ("person", "team")
     template_name = "targets/target_list.html"
     partial_template_name = "targets/_target_table.html"
+
+    def default_filters(self):
+        return {"period": fiscal_calendar().quarter_of(timezone.localdate()).label}
 
 
 class TargetDetailView(ScopedDetailView):

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('org', '0001_initial'),
-        ('pipeline', '0002_opportunity_list_indexes'),
+        ('pipeline', '0003_opportunity_list_indexes'),
     ]
 
     operations = [

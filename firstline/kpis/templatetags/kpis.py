@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import template
 
+from firstline.core import formatting
+
 register = template.Library()
 
 UNKNOWN_LABELS = {
@@ -21,9 +23,9 @@ def signed_percent(value) -> str:
     """+12 % / −3 %: a change, with its sign; "no data" when there is nothing to compare with."""
     if value is None:
         return "no data"
-    number = Decimal(value) * 100
-    sign = "+" if number > 0 else "−" if number < 0 else "±"
-    return f"{sign}{abs(number):.0f} %"
+    share = Decimal(value)
+    sign = "+" if share > 0 else "−" if share < 0 else "±"
+    return f"{sign}{formatting.percent(abs(share))}"
 
 
 @register.filter
