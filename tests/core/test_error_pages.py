@@ -58,7 +58,15 @@ class ErrorPageTests(TestCase):
             for item in section["items"]
         ]
         # Her own coaching and pulses, never the team's (see context_processors.team_building_items).
-        assert labels == ["Accounts", "My coaching", "Competencies", "Pulses", "Targets", "Opportunities"]
+        assert labels == [
+            "Accounts",
+            "My coaching",
+            "Competencies",
+            "Pulses",
+            "Targets",
+            "Nudges",
+            "Opportunities",
+        ]
         self.client.force_login(self.world.users["manager_1"])
         labels = [
             item["label"]
@@ -75,5 +83,6 @@ class ErrorPageTests(TestCase):
             "Engagement",
             "Pulses",
             "Targets",
+            "Nudges",
             "Opportunities",
         ]

@@ -300,6 +300,7 @@ class PreAggregateTests(TestCase):
         assert SellerMonthResult.objects.filter(person=w.people["seller_a"], won_count=1).exists()
         self.assert_current()
         deal.stage = w.stages["lost"]
+        deal.loss_reason = "Budget moved to next year"
         opportunity_save(actor=w.users["seller_a"], instance=deal)
         self.assert_current()
 
