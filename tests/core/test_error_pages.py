@@ -66,6 +66,8 @@ class ErrorPageTests(TestCase):
             "Targets",
             "Nudges",
             "Opportunities",
+            "Forecast",
+            "Sales process",
         ]
         self.client.force_login(self.world.users["manager_1"])
         labels = [
@@ -85,4 +87,7 @@ class ErrorPageTests(TestCase):
             "Targets",
             "Nudges",
             "Opportunities",
+            "Deal reviews",
+            "Forecast",
+            "Sales process",
         ]
