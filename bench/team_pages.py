@@ -30,7 +30,7 @@ PAGES = [
     ("api:coachingsession-list", ()),
     ("api:pulse-list", ()),
 ]
-BASELINE = "org:my_team"
+BASELINE = "kpis:my_team"
 
 
 def main() -> int:

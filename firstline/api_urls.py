@@ -17,6 +17,7 @@ from firstline.coaching.api import (
 )
 from firstline.core.api import TokenView
 from firstline.deals import api as deals_api
+from firstline.kpis.api import KpiView
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
 from firstline.relationships import api as relationships_api
@@ -73,6 +74,7 @@ urlpatterns = [
         name="docs",
     ),
     path("token/", TokenView.as_view(), name="token"),
+    path("kpis/", KpiView.as_view(), name="kpis"),
     path("forecast/", deals_api.ForecastView.as_view(), name="forecast"),
     *router.urls,
 ]

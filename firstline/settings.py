@@ -172,7 +172,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "firstline.core.context_processors.navigation",
+                "firstline.navigation.navigation",
             ],
         },
     },

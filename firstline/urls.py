@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from firstline.core.views import home
+from firstline.kpis.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("firstline.kpis.urls")),
     path("", include("firstline.org.urls")),
     path("", include("firstline.pipeline.urls")),
     path("", include("firstline.targets.urls")),

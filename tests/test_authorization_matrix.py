@@ -12,6 +12,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from firstline.core.periods import fiscal_calendar
 from tests.deals.world import build_deal_objects
 from tests.team_matrix import api_routes, page_routes, team_objects
 from tests.world import PERSONAS, build_world
@@ -99,7 +100,13 @@ ROUTES = {
     "home": Route(checks=[Check("get", SIGNED_IN, 302)]),
     "login": Route(checks=[Check("get", frozenset(), 200, denied=302, anonymous=200)]),
     "logout": Route(checks=[Check("post", SIGNED_IN, 302, data={})]),
-    "org:my_team": Route(checks=[Check("get", MANAGERS, 200)]),
+    "kpis:my_team": Route(checks=[Check("get", MANAGERS, 200)]),
+    # Everyone's own nudges (admins see all); marking them read touches only one's own.
+    "kpis:nudge_list": Route(checks=[Check("get", SIGNED_IN, 200), Check("post", SIGNED_IN, 302, data={})]),
+    # Kudos for Alice: only the people above her may give them.
+    "targets:kudos_give": Route(
+        args=("person_a",), checks=[Check("post", ALICE_MANAGERS, 302, data={"message": "Great close!"})]
+    ),
     "org:person_list": page_list("person_a", DIRECTORY),
     "org:person_detail": Route(args=("person_a",), checks=[Check("get", DIRECTORY, 200)]),
     "pipeline:account_list": page_list("account_a", ALICE_CIRCLE),
@@ -126,9 +133,33 @@ ROUTES = {
         ],
     ),
     "targets:target_list": page_list("target_a", ALICE_CIRCLE),
+    "targets:target_detail": Route(args=("target_a",), checks=[Check("get", ALICE_CIRCLE, 200)]),
+    # Outside their scope the seller or team is not a valid choice: the form answers with an error.
+    "targets:target_create": Route(
+        checks=[
+            Check("get", SIGNED_IN, 200),
+            Check("post", ALICE_MANAGERS, 302, denied=200, data="target_create"),
+        ]
+    ),
+    "targets:target_update": Route(
+        args=("target_a",),
+        checks=[
+            Check("get", ALICE_MANAGERS, 200),
+            Check("post", ALICE_MANAGERS, 302, data="target_form"),
+        ],
+    ),
+    "targets:target_raise": Route(
+        checks=[
+            Check("get", SIGNED_IN, 200),
+            Check("post", ALICE_MANAGERS, 302, denied=200, data="target_raise"),
+        ]
+    ),
     "api:api-root": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:schema": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:docs": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
+    # Everyone signed in has figures of their own (their team's, or their own); out-of-scope teams
+    # and sellers are 404, checked in tests/kpis/test_api.py.
+    "api:kpis": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:token": Route(checks=[Check("get", frozenset(), 0, denied=405, anonymous=405)]),
     "api:person-list": api_list(
         "person_a",
@@ -222,6 +253,14 @@ class AuthorizationMatrixTests(TestCase):
         self.assertEqual(set(ROUTES) - routes, set(), "expectations for routes that do not exist")
 
     def _data(self, data):
+        quarter = fiscal_calendar().quarter_of(timezone.localdate()).label
+        person = self.world.people["seller_a"].pk
+        if data == "target_create":
+            return {"person": person, "metric": "revenue", "period": "2031Q1", "amount": "1000"}
+        if data == "target_form":
+            return {"person": person, "metric": "revenue", "period": quarter, "amount": "330000"}
+        if data == "target_raise":
+            return {"team": self.world.east.pk, "period": quarter, "metric": "revenue", "percent": "10"}
         if callable(data):
             return data(self.world, self.objects)
         if data == "opportunity_create":

@@ -11,12 +11,21 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal, Protocol
 
 from django.db import models, transaction
-from django.db.models import Q, UniqueConstraint
+from django.db.models import Func, IntegerField, Q, UniqueConstraint
 from django.db.models.functions import Lower
 from django.http import Http404
 
 Action = Literal["view", "change"]
 NOTHING = Q(pk__in=[])
+
+
+class Unindexed(Func):
+    """`+column`: the same value, but not something an index on the column can serve (SQLite's
+    documented way to steer its planner; harmless on PostgreSQL). Used where reading a list in its
+    own order and keeping the matching rows beats fetching the matches and sorting them all."""
+
+    template = "+%(expressions)s"
+    output_field = IntegerField()
 
 
 class Scope(Protocol):

@@ -7,18 +7,8 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
 
+from firstline.core.pagination import CappedPaginator
 from firstline.core.scoping import OutOfScope, scoped_save
-from firstline.org.scoping import viewer
-
-
-def home(request):
-    """Send each person to the page that answers "how are we doing?" for them."""
-    who = viewer(request.user)
-    if who.managed_paths or who.is_admin:
-        return redirect("org:my_team")
-    if who.person_id is not None:
-        return redirect("org:person_detail", pk=who.person_id)
-    return redirect("org:person_list")
 
 
 def sortable_headers(request, columns: list[tuple[str, str, bool]], default: str):
@@ -56,6 +46,7 @@ class ScopedListView(FilterView):
     """A filtered, paginated list of what the user may see. htmx requests get only the results."""
 
     paginate_by = 50
+    paginator_class = CappedPaginator
     select_related: tuple[str, ...] = ()
     partial_template_name: str = ""
 

@@ -74,6 +74,7 @@ class SellerProfile:
     win_skill: float
     size_skill: float
     quota_factor: float
+    improving: bool = False  # in the team whose win rate climbs over the three years
 
 
 class Hire(Protocol):
@@ -296,6 +297,9 @@ def _seller_profiles(*, rng: Random, plan: OrgPlan, person_ids: list[int]) -> li
                 win_skill=win_skill,
                 size_skill=min(max(rng.lognormvariate(0, 0.15), 0.7), 1.5),
                 quota_factor=(1.1 if senior else 1.0) * rng.uniform(0.92, 1.08),
+                # The demo manager's team (that of the first seller) gets better, quarter by quarter,
+                # so the dashboards have a team that improves to show.
+                improving=team_index == plan.seller_teams[0],
             )
         )
     return profiles

@@ -20,6 +20,7 @@ from firstline.demo.opportunities import build_opportunities
 from firstline.demo.talent import build_talent
 from firstline.demo.targets import build_targets
 from firstline.demo.timeline import timeline as build_timeline
+from firstline.kpis.rollup import results_rebuild
 from firstline.org.models import Person, Role, TeamKind
 
 DEFAULT_SELLERS = 60
@@ -102,6 +103,8 @@ def generate_demo(
         progress=progress,
     )
     guidance = build_deal_guidance(rng=Random(seeds.getrandbits(64)), today=timeline.today)
+    # Deals went in with bulk_create, which sends no signals: the KPI results are built once here.
+    results_rebuild()
     counts = {
         **company.counts,
         "accounts": accounts,

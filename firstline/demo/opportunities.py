@@ -41,6 +41,7 @@ from firstline.pipeline.models import Opportunity, StageChange
 BATCH_SIZE = 5_000
 ROWS_PER_INSERT = 500  # SQLite parses one huge INSERT more slowly than several moderate ones
 BASE_WIN_RATE = 0.30
+IMPROVING_FROM, IMPROVING_TO = 0.75, 1.35  # the improving team's win rate, first day to today
 YEARLY_GROWTH = 1.10
 QUARTER_END_PULL = 0.2  # share of deals that slip to the last days of their quarter, as deals do
 SLIPPED_SHARE = 0.12  # open deals whose close date has passed without anyone updating it
@@ -196,6 +197,9 @@ def _draw_deal(rng: Random, context: _Context) -> Deal:
             close = max(close, min(quarter_end - rng.randint(0, 9), today))
         break
     win_rate = BASE_WIN_RATE * seller.win_skill * WIN_FACTOR[segment]
+    if seller.improving:
+        progress = (close - context.start) / max(1, today - context.start)
+        win_rate *= IMPROVING_FROM + (IMPROVING_TO - IMPROVING_FROM) * min(1.0, max(0.0, progress))
     if close > today:
         path = _open_path(rng, today, created, close, win_rate)
         return Deal(seller, account, segment, created, close, None, path)

@@ -7,13 +7,18 @@
 - a user with no person record: nothing.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.lookups import In
 
-from firstline.core.scoping import NOTHING, Action
+from firstline.core.scoping import NOTHING, Action, Unindexed
+
+UNINDEXED_IN_FROM = 40
+# Bumped by org.signals whenever a membership is saved or deleted: cached member lists are then stale.
+MEMBERSHIPS_CHANGED = [0]
 
 
 @dataclass(frozen=True)
@@ -23,10 +28,16 @@ class Viewer:
     role: str | None
     is_admin: bool
     managed_paths: tuple[str, ...]
+    _people: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_enablement(self) -> bool:
         return self.role == "enablement"
+
+    @property
+    def leads_root(self) -> bool:
+        """Leads a team at the root of the org tree (the company): their subtree is everyone."""
+        return any(path.count("/") == 2 for path in self.managed_paths)
 
     def subtree_q(self, team_path: str = "path") -> Q:
         if not self.managed_paths:
@@ -34,13 +45,33 @@ class Viewer:
         return reduce(or_, (Q(**{f"{team_path}__startswith": path}) for path in self.managed_paths))
 
     def team_people_q(self, prefix: str) -> Q:
-        """People currently in the subtree of the teams this viewer manages."""
+        """People currently in the subtree of the teams this viewer manages, as one `IN`; for the
+        company's leader, everyone (a condition that is always true, never an empty Q(), which an OR
+        would silently drop)."""
+        if not self.managed_paths:
+            return NOTHING
+        if self.leads_root:
+            return Q(**{f"{prefix}pk__isnull": False})
+        ids = self.team_person_ids
+        return Q(**{f"{prefix}pk__in": ids}) if ids else NOTHING
+
+    @property
+    def team_person_ids(self) -> tuple[int, ...]:
+        """People currently in the subtree of the teams this viewer manages: one query, repeated
+        only after a membership changed in this process (a request builds its viewer afresh).
+
+        Scopes filter on this list as one `IN`: SQLite plans `owner IN (…)` with the owner and date
+        indexes, where `owner = me OR owner IN (subquery)` made it read every row."""
         from firstline.org.models import Membership
 
         if not self.managed_paths:
-            return NOTHING
-        members = Membership.objects.current().filter(self.subtree_q("team__path")).values("person_id")
-        return Q(**{f"{prefix}pk__in": members})
+            return ()
+        version = MEMBERSHIPS_CHANGED[0]
+        if version not in self._people:
+            members = Membership.objects.current().filter(self.subtree_q("team__path"))
+            self._people.clear()
+            self._people[version] = tuple(sorted(set(members.values_list("person_id", flat=True))))
+        return self._people[version]
 
 
 def viewer(user) -> Viewer:
@@ -80,13 +111,23 @@ class PersonScope:
         if action == "view" and self.directory and who.is_enablement:
             return Q()
         prefix = f"{self.path}__" if self.path else ""
-        own = Q(**{f"{prefix}pk": who.person_id})
-        people = who.team_people_q(prefix)
         if action == "change" and self.directory:
             return NOTHING  # people, memberships: only admins change them
-        if action == "change" and not self.owner_may_change:
-            return people & ~own
-        return own | people
+        own_too = action == "view" or self.owner_may_change
+        if who.leads_root:
+            # The company's leader sees everything: no filter at all, so no index is defeated.
+            return Q() if own_too else ~Q(**{f"{prefix}pk": who.person_id})
+        ids = set(who.team_person_ids) - {who.person_id}
+        if own_too:
+            ids.add(who.person_id)
+        if not ids:
+            return NOTHING
+        if len(ids) > UNINDEXED_IN_FROM:
+            # A large part of the company: reading a list in its own order (close date, name…) and
+            # keeping the rows of these people beats fetching all their rows by person and sorting.
+            # A unary plus keeps the database from choosing the per-person index.
+            return Q(In(Unindexed(F(f"{prefix}pk")), sorted(ids)))
+        return Q(**{f"{prefix}pk__in": sorted(ids)})
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from firstline.org import views
 
 app_name = "org"
 urlpatterns = [
-    path("team/", views.my_team, name="my_team"),
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
 ]

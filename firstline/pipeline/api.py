@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
+from firstline.core.pagination import keyset_pagination
 from firstline.org.api import CurrentPersonDefault
 from firstline.org.models import Person
 from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
@@ -73,6 +74,7 @@ class OpportunitySerializer(ScopedModelSerializer):
 class AccountViewSet(ScopedViewSet):
     serializer_class = AccountSerializer
     filterset_class = AccountFilterSet
+    pagination_class = keyset_pagination("name", "id")
 
 
 class ProductViewSet(ScopedViewSet):
@@ -88,5 +90,7 @@ class SalesStageViewSet(ScopedViewSet):
 class OpportunityViewSet(ScopedViewSet):
     serializer_class = OpportunitySerializer
     filterset_class = OpportunityFilterSet
+    # Keyset pages in the model's order: a deep page costs what the first one does.
+    pagination_class = keyset_pagination("close_date", "id", sortable=("close_date", "amount", "name"))
     select_related = ("stage",)
     service = staticmethod(opportunity_save)

@@ -1,8 +1,10 @@
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef, Q
 
 from firstline.core.filtersets import ScopedFilterSet
-from firstline.org.models import Person
+from firstline.core.widgets import LongSelect
+from firstline.org.models import Membership, Person, Team
 from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, Segment
 
 
@@ -13,7 +15,9 @@ class AccountFilterSet(ScopedFilterSet):
     segment = django_filters.ChoiceFilter(choices=Segment.choices, empty_label="Any")
     industry = django_filters.CharFilter(lookup_expr="iexact")
     country = django_filters.CharFilter(lookup_expr="iexact")
-    owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), empty_label="Anyone")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.all(), empty_label="Anyone", widget=LongSelect
+    )
     min_potential = django_filters.NumberFilter(
         field_name="market_potential", lookup_expr="gte", label="Potential at least"
     )
@@ -42,10 +46,19 @@ class OpportunityFilterSet(ScopedFilterSet):
     )
     # The list page opens on open deals (its default); "All" is the empty choice.
     outcome = django_filters.ChoiceFilter(
-        field_name="stage__outcome", choices=Outcome.choices, label="Status", empty_label="All"
+        method="filter_outcome", choices=Outcome.choices, label="Status", empty_label="All"
     )
     stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all(), empty_label="Any")
-    owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), empty_label="Anyone")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.all(), empty_label="Anyone", widget=LongSelect
+    )
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(),
+        method="filter_team",
+        label="Team (on the close date)",
+        empty_label="Any",
+        widget=forms.HiddenInput,
+    )
     account = django_filters.ModelChoiceFilter(queryset=Account.objects.all(), widget=forms.HiddenInput)
     close_after = django_filters.DateFilter(
         field_name="close_date",
@@ -75,4 +88,30 @@ class OpportunityFilterSet(ScopedFilterSet):
 
     class Meta:
         model = Opportunity
-        fields = ["q", "outcome", "stage", "owner", "account", "close_after", "close_before", "min_amount"]
+        fields = [
+            "q",
+            "outcome",
+            "stage",
+            "owner",
+            "team",
+            "account",
+            "close_after",
+            "close_before",
+            "min_amount",
+        ]
+
+    def filter_outcome(self, queryset, name, outcome):
+        return queryset.with_outcome(outcome)
+
+    def filter_team(self, queryset, name, team):
+        """Deals whose owner was in the team's subtree on the deal's close date: the records behind a
+        team's figure on a dashboard (results count where the seller was when they happened)."""
+        if team.parent_id is None:
+            return queryset
+        members = Membership.objects.filter(
+            Q(end__isnull=True) | Q(end__gte=OuterRef("close_date")),
+            team__path__startswith=team.path,
+            person_id=OuterRef("owner_id"),
+            start__lte=OuterRef("close_date"),
+        )
+        return queryset.filter(Exists(members))

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from firstline.core.filtersets import ScopedFilterSet
 from firstline.core.forms import PERIOD_SCHEMA, PeriodField
+from firstline.core.widgets import LongSelect
 from firstline.org.models import Person
 from firstline.targets.models import Metric, Target
 
@@ -13,7 +14,9 @@ class PeriodFilter(django_filters.Filter):
 
 
 class TargetFilterSet(ScopedFilterSet):
-    person = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), empty_label="Anyone")
+    person = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.all(), empty_label="Anyone", widget=LongSelect
+    )
     metric = django_filters.ChoiceFilter(choices=Metric.choices, empty_label="Any")
     # `period` as on every page: the targets set for that period or for periods inside it.
     period = PeriodFilter(method="filter_period", label="Period")

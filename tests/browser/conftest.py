@@ -54,7 +54,7 @@ def world(transactional_db):
     """The test company, in a database the live server thread can see; the two personas the
     journeys sign in as get a password (world.py leaves everyone's unusable)."""
     world = build_world()
-    for key in ("manager_1", "seller_a"):
+    for key in ("manager_1", "seller_a", "executive"):
         user = world.users[key]
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])

@@ -39,8 +39,9 @@ def test_a_manager_signs_in_and_drills_from_the_team_to_a_seller_to_a_deal(
         closed_on=quarter.start,
     )
     acme_expansion = world.opportunity_a
-    open_amount = acme_expansion.amount if acme_expansion.close_date in quarter else 0
+    open_amount = acme_expansion.amount if acme_expansion.close_date in quarter else Decimal(0)
     open_this_quarter = formatting.money_compact(open_amount)
+    coverage = formatting.ratio(open_amount / Decimal(210_000))  # of the 210 K still to win
 
     page.goto("/login/")
     check_page()
@@ -50,18 +51,22 @@ def test_a_manager_signs_in_and_drills_from_the_team_to_a_seller_to_a_deal(
     page.get_by_role("button", name="Sign in").click()
 
     expect(page).to_have_url(re.compile(r"/team/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("My team")
+    expect(page.get_by_role("heading", level=1)).to_have_text("East")
     expect(page.get_by_role("link", name="My team")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("heading", name="Sellers (2)")).to_be_visible()
     alice = page.locator("tbody tr", has=page.get_by_role("link", name="Alice Archer"))
     bob = page.locator("tbody tr", has=page.get_by_role("link", name="Bob Baker"))
-    # Team, closed won, target, to plan, attainment (a bar), open pipeline closing in the quarter.
-    expect(alice.locator("td")).to_have_text(["East", "$90K", "$300K", "30%", "", open_this_quarter])
-    expect(bob.locator("td")).to_have_text(["East", "$0", "—", "no data", "no target set", "$0"])
+    # Closed won, target, to plan, attainment (a bar), close ratio, open pipeline, coverage.
+    expect(alice.locator("td")).to_have_text(
+        ["$90K", "$300K", "30%", "", "100%", open_this_quarter, coverage]
+    )
+    expect(bob.locator("td")).to_have_text(
+        ["$0", "—", "no data", "no target set", "no data", "$0", "no data"]
+    )
     check_page()
     screenshot("01-my-team")
 
-    page.get_by_role("link", name="Alice Archer").click()
+    alice.get_by_role("link", name="Alice Archer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Alice Archer")
     deal = page.locator("tbody tr", has=page.get_by_role("link", name="Acme expansion"))
     expect(deal.locator("td")).to_have_text(
@@ -239,11 +244,70 @@ def test_the_demo_manager_sees_a_believable_team_and_the_readme_shows_it(
     page.get_by_label("Username").fill(manager.username)
     page.get_by_label("Password").fill(manager.password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("My team")
-    rows = page.locator("tbody tr")
+    expect(page.get_by_role("link", name="My team")).to_have_attribute("aria-current", "page")
+    rows = page.locator("section[aria-labelledby=members-heading] tbody tr")
     expect(rows.first).to_be_visible()
     # Real numbers: every seller has a target and a percent to plan, not "no data".
     assert rows.count() >= 5
     expect(page.get_by_text("no target set")).to_have_count(0)
     check_page()
     publish_screenshot(screenshot("10-demo-my-team"), "my-team.png")
+
+
+def test_a_manager_drills_from_a_dashboard_number_to_the_deals_behind_it(
+    page, world, sign_in, check_page, screenshot
+):
+    quarter = fiscal_calendar().quarter_of(timezone.localdate())
+    for name, owner, amount in (("Acme pilot", "seller_a", 90_000), ("Cobalt upsell", "seller_c", 70_000)):
+        Opportunity.objects.create(
+            name=name,
+            account=world.account_a if owner == "seller_a" else world.account_c,
+            owner=world.people[owner],
+            amount=Decimal(amount),
+            stage=world.stages["won"],
+            created=quarter.start - timedelta(days=30),
+            close_date=quarter.start,
+            closed_on=quarter.start,
+        )
+    sign_in("manager_1")
+    cards = page.get_by_role("region", name=f"Team figures for {quarter.label}")
+    expect(cards.get_by_role("link", name="90.0 k")).to_be_visible()
+    # The trend chart is drawn (a canvas with a text alternative) and the numbers sit beside it.
+    expect(page.locator("figure.chart-ready canvas[data-chart=trend-data]")).to_be_visible()
+    expect(page.get_by_text("The numbers behind the chart")).to_be_visible()
+    check_page()
+    screenshot("11-manager-dashboard")
+
+    cards.get_by_role("link", name="90.0 k").click()
+    expect(page).to_have_url(re.compile(r"/opportunities/\?team=\d+&outcome=won"))
+    expect(page.locator("#results tbody th")).to_have_text(["Acme pilot"])
+    check_page()
+
+
+def test_an_executive_compares_teams_and_drills_down_to_one(page, world, sign_in, check_page, screenshot):
+    quarter = fiscal_calendar().quarter_of(timezone.localdate())
+    Opportunity.objects.create(
+        name="Cobalt upsell",
+        account=world.account_c,
+        owner=world.people["seller_c"],
+        amount=Decimal(70_000),
+        stage=world.stages["won"],
+        created=quarter.start - timedelta(days=30),
+        close_date=quarter.start,
+        closed_on=quarter.start,
+    )
+    sign_in("executive")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Northwind")
+    teams = page.locator("section[aria-labelledby=teams-heading] tbody tr")
+    expect(teams.locator("th")).to_have_text(["East", "West"])
+    west = teams.filter(has=page.get_by_role("link", name="West"))
+    expect(west.locator("td").first).to_have_text("70.0 k")
+    check_page()
+    screenshot("12-executive-dashboard")
+
+    page.get_by_role("link", name="West", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("West")
+    expect(page.get_by_role("link", name="Carol Cole").first).to_be_visible()
+    page.locator("section[aria-labelledby=members-heading]").get_by_role("link", name="70.0 k").click()
+    expect(page.locator("#results tbody th")).to_have_text(["Cobalt upsell"])
+    check_page()

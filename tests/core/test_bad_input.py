@@ -20,7 +20,7 @@ class BadInputTests(TestCase):
 
     def test_impossible_years_in_periods_are_explained_on_pages(self):
         for label in BAD_PERIODS:
-            for url in (reverse("org:my_team"), self.world.people["seller_a"].get_absolute_url()):
+            for url in (reverse("kpis:my_team"), self.world.people["seller_a"].get_absolute_url()):
                 with self.subTest(label=label, url=url):
                     response = self.client.get(url, {"period": label})
                     assert response.status_code == 200

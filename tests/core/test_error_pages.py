@@ -22,7 +22,7 @@ class ErrorPageTests(TestCase):
     @override_settings(DEBUG=True)
     def test_a_seller_opening_my_team_gets_the_designed_404_even_in_development(self):
         self.client.force_login(self.world.users["seller_a"])
-        response = self.client.get(reverse("org:my_team"))
+        response = self.client.get(reverse("kpis:my_team"))
         self.assert_designed(response, 404)
         self.assertNotContains(response, "technical_404", status_code=404)
         self.assertNotContains(response, "Django tried these URL patterns", status_code=404)
@@ -64,6 +64,7 @@ class ErrorPageTests(TestCase):
             "Competencies",
             "Pulses",
             "Targets",
+            "Nudges",
             "Opportunities",
             "Forecast",
             "Sales process",
@@ -84,6 +85,7 @@ class ErrorPageTests(TestCase):
             "Engagement",
             "Pulses",
             "Targets",
+            "Nudges",
             "Opportunities",
             "Deal reviews",
             "Forecast",

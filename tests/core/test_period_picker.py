@@ -32,7 +32,7 @@ class PeriodPickerTests(TestCase):
 
     def test_every_page_with_a_period_offers_the_same_choices_under_the_same_name(self):
         for url in (
-            reverse("org:my_team"),
+            reverse("kpis:my_team"),
             reverse("targets:target_list"),
             self.world.people["seller_a"].get_absolute_url(),
         ):
@@ -44,7 +44,7 @@ class PeriodPickerTests(TestCase):
                 self.assertContains(response, 'list="')
 
     def test_a_typed_label_still_works_everywhere(self):
-        response = self.client.get(reverse("org:my_team"), {"period": "2025-07"})
+        response = self.client.get(reverse("kpis:my_team"), {"period": "2025-07"})
         assert response.context["period"].label == "2025-07"
         response = self.client.get(reverse("api:target-list"), {"period": self.world.target_a.period})
         assert [row["id"] for row in response.json()["results"]] == [self.world.target_a.pk]

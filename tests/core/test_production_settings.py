@@ -84,7 +84,7 @@ class CachingHeaderTests(TestCase):
 
     def test_signed_in_pages_and_api_answers_are_private_and_not_stored(self):
         self.client.force_login(self.world.users["manager_1"])
-        for url in (reverse("org:my_team"), reverse("api:opportunity-list")):
+        for url in (reverse("kpis:my_team"), reverse("api:opportunity-list")):
             response = self.client.get(url)
             assert response.status_code == 200
             directives = {part.strip() for part in response.headers["Cache-Control"].split(",")}

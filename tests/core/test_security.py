@@ -72,7 +72,7 @@ class SecurityHeaderTests(TestCase):
 
     def test_pages_carry_a_strict_content_security_policy(self):
         self.client.force_login(self.world.users["manager_1"])
-        response = self.client.get(reverse("org:my_team"))
+        response = self.client.get(reverse("kpis:my_team"))
         policy = response.headers["Content-Security-Policy"]
         assert "default-src 'self'" in policy
         assert "script-src 'self'" in policy

@@ -24,7 +24,8 @@ def team_building_items(who) -> list[tuple[str, str]]:
 
 def navigation(request) -> dict:
     """The navigation, organised by the five responsibilities and showing only what exists and
-    what this user has something to see in."""
+    what this user has something to see in. It lives in the project package, not in core, because it
+    knows every app (core imports none of them)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -36,11 +37,15 @@ def navigation(request) -> dict:
         ("Set territory strategy", [("Accounts", "pipeline:account_list")] if deals else []),
         (
             "Build the team",
-            ([("My team", "org:my_team")] if who.managed_paths or who.is_admin else [])
+            ([("My team", "kpis:my_team")] if who.managed_paths or who.is_admin else [])
             + ([("People", "org:person_list")] if directory else [])
             + team_building_items(who),
         ),
-        ("Raise the bar", [("Targets", "targets:target_list")] if deals else []),
+        (
+            "Raise the bar",
+            ([("Targets", "targets:target_list")] if deals else [])
+            + ([("Nudges", "kpis:nudge_list")] if who.person_id is not None else []),
+        ),
         (
             "Guide opportunities",
             [

@@ -1,0 +1,264 @@
+"""Keep the pre-aggregated results (kpis.models) equal to a from-scratch computation.
+
+`results_rebuild()` recomputes everything (after the demo, a restore, or a change to the sales
+process); `results_refresh(person_ids=...)` recomputes the rows of a few sellers and is what the
+signal receivers (kpis.signals) and bulk writers such as imports call. Both run the same code over
+the deals, so a refreshed seller's rows are exactly what a rebuild would give.
+
+The aggregation runs in Python over one streamed pass of the deals: the same on SQLite and
+PostgreSQL, and a seller has a few hundred deals, so refreshing one after a write costs milliseconds.
+"""
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Max, Q, Sum
+
+from firstline.kpis.models import (
+    ZERO,
+    CompanyMonthFunnel,
+    CompanyMonthResult,
+    FunnelReach,
+    SellerMonthResult,
+    TeamMonthFunnel,
+    TeamMonthResult,
+)
+from firstline.org.models import Membership
+from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
+
+CHUNK = 20_000
+MEASURES = (
+    "won_count",
+    "won_amount",
+    "won_unknown_amount",
+    "cycle_days",
+    "cycle_count",
+    "lost_count",
+    "lost_amount",
+    "lost_unknown_amount",
+    "open_count",
+    "open_amount",
+    "open_unknown_amount",
+    "created_count",
+)
+
+
+def month_of(day: date | None) -> date | None:
+    return day.replace(day=1) if day else None
+
+
+class Teams:
+    """Which team each seller was in on a given day, from the membership history."""
+
+    def __init__(self, person_ids: Iterable[int] | None = None):
+        memberships = Membership.objects.order_by("person_id", "start")
+        if person_ids is not None:
+            memberships = memberships.filter(person_id__in=list(person_ids))
+        self._spans: dict[int, tuple[list[date], list[tuple[date | None, int]]]] = {}
+        for person_id, start, end, team_id in memberships.values_list("person_id", "start", "end", "team_id"):
+            starts, rest = self._spans.setdefault(person_id, ([], []))
+            starts.append(start)
+            rest.append((end, team_id))
+
+    def on(self, person_id: int, day: date | None) -> int | None:
+        """The team on `day`; for an unknown day, the team the seller is in most recently."""
+        spans = self._spans.get(person_id)
+        if not spans:
+            return None
+        starts, rest = spans
+        if day is None:
+            return rest[-1][1]
+        index = bisect_right(starts, day) - 1
+        if index < 0:
+            return None
+        end, team_id = rest[index]
+        return team_id if end is None or day <= end else None
+
+
+@dataclass
+class _Row:
+    won_count: int = 0
+    won_amount: object = ZERO
+    won_unknown_amount: int = 0
+    cycle_days: int = 0
+    cycle_count: int = 0
+    lost_count: int = 0
+    lost_amount: object = ZERO
+    lost_unknown_amount: int = 0
+    open_count: int = 0
+    open_amount: object = ZERO
+    open_unknown_amount: int = 0
+    created_count: int = 0
+
+
+def _funnel_positions(deals) -> tuple[dict[int, int], int | None, int | None]:
+    """Lost deal id → the open stage id it got furthest to; plus the first open stage and the won stage."""
+    stages = list(SalesStage.objects.order_by("order").values_list("id", "order", "outcome"))
+    open_by_order = {order: pk for pk, order, outcome in stages if outcome == Outcome.OPEN}
+    first_open = open_by_order[min(open_by_order)] if open_by_order else None
+    won_stage = next((pk for pk, _order, outcome in stages if outcome == Outcome.WON), None)
+    furthest = (
+        StageChange.objects.filter(opportunity__in=deals.filter(stage__outcome=Outcome.LOST))
+        .filter(stage__outcome=Outcome.OPEN)
+        .order_by()
+        .values_list("opportunity_id")
+        .annotate(furthest=Max("stage__order"))
+    )
+    return {pk: open_by_order[order] for pk, order in furthest.iterator(CHUNK)}, first_open, won_stage
+
+
+def compute(person_ids: Iterable[int] | None = None):
+    """The results rows and funnel counts, from the deals themselves (for some sellers or all)."""
+    deals = Opportunity.objects.all()
+    if person_ids is not None:
+        person_ids = list(person_ids)
+        deals = deals.filter(owner_id__in=person_ids)
+    teams = Teams(person_ids)
+    furthest, first_open, won_stage = _funnel_positions(deals)
+    rows: defaultdict[tuple, _Row] = defaultdict(_Row)
+    funnel: defaultdict[tuple, int] = defaultdict(int)
+    columns = ("id", "owner_id", "amount", "stage__outcome", "created", "close_date", "closed_on")
+    for pk, owner, amount, outcome, created, close_date, closed_on in (
+        deals.order_by().values_list(*columns).iterator(CHUNK)
+    ):
+        if created is not None:
+            rows[owner, teams.on(owner, created), month_of(created)].created_count += 1
+        if outcome == Outcome.OPEN:
+            row = rows[owner, teams.on(owner, close_date), month_of(close_date)]
+            _add(row, "open", amount)
+            continue
+        team, month = teams.on(owner, closed_on), month_of(closed_on)
+        row = rows[owner, team, month]
+        if outcome == Outcome.WON:
+            _add(row, "won", amount)
+            if created is not None and closed_on is not None:
+                row.cycle_days += max(0, (closed_on - created).days)
+                row.cycle_count += 1
+            stage = won_stage
+        else:
+            _add(row, "lost", amount)
+            stage = furthest.get(pk, first_open)
+        if month is not None and stage is not None:
+            funnel[owner, team, month, stage] += 1
+    return rows, funnel
+
+
+def _add(row: _Row, prefix: str, amount) -> None:
+    setattr(row, f"{prefix}_count", getattr(row, f"{prefix}_count") + 1)
+    if amount is None:
+        setattr(row, f"{prefix}_unknown_amount", getattr(row, f"{prefix}_unknown_amount") + 1)
+    else:
+        setattr(row, f"{prefix}_amount", getattr(row, f"{prefix}_amount") + amount)
+
+
+def _save(rows, funnel) -> None:
+    SellerMonthResult.objects.bulk_create(
+        (
+            SellerMonthResult(person_id=person, team_id=team, month=month, **vars(row))
+            for (person, team, month), row in rows.items()
+        ),
+        batch_size=2_000,
+    )
+    FunnelReach.objects.bulk_create(
+        (
+            FunnelReach(person_id=person, team_id=team, month=month, stage_id=stage, deals=deals)
+            for (person, team, month, stage), deals in funnel.items()
+        ),
+        batch_size=2_000,
+    )
+
+
+def _teams_of(person_ids) -> set:
+    rows = SellerMonthResult.objects.filter(person_id__in=person_ids)
+    return set(rows.values_list("team_id", flat=True).distinct())
+
+
+def _roll_up_teams(team_ids: set | None) -> None:
+    """Recompute the per-team rows of these teams (None: all) from the seller rows."""
+    teams = TeamMonthResult.objects.all()
+    funnels = TeamMonthFunnel.objects.all()
+    sellers = SellerMonthResult.objects.order_by()
+    reach = FunnelReach.objects.order_by()
+    if team_ids is not None:
+        chosen = Q(team_id__in=[pk for pk in team_ids if pk is not None])
+        if None in team_ids:
+            chosen |= Q(team__isnull=True)
+        teams, funnels, sellers, reach = (qs.filter(chosen) for qs in (teams, funnels, sellers, reach))
+    teams.delete()
+    funnels.delete()
+    summed = sellers.values("team_id", "month").annotate(**{f"sum_{m}": Sum(m) for m in MEASURES})
+    TeamMonthResult.objects.bulk_create(
+        (
+            TeamMonthResult(
+                team_id=row["team_id"], month=row["month"], **{m: row[f"sum_{m}"] for m in MEASURES}
+            )
+            for row in summed
+        ),
+        batch_size=2_000,
+    )
+    stages = reach.values_list("team_id", "month", "stage_id").annotate(total=Sum("deals"))
+    TeamMonthFunnel.objects.bulk_create(
+        (
+            TeamMonthFunnel(team_id=team, month=month, stage_id=stage, deals=total)
+            for team, month, stage, total in stages
+        ),
+        batch_size=2_000,
+    )
+
+
+def _roll_up_company(months: set | None) -> None:
+    """Recompute the company rows of these months (None: all) from the team rows."""
+    rows, funnels = CompanyMonthResult.objects.all(), CompanyMonthFunnel.objects.all()
+    teams, reach = TeamMonthResult.objects.order_by(), TeamMonthFunnel.objects.order_by()
+    if months is not None:
+        chosen = Q(month__in=[month for month in months if month is not None])
+        if None in months:
+            chosen |= Q(month__isnull=True)
+        rows, funnels, teams, reach = (qs.filter(chosen) for qs in (rows, funnels, teams, reach))
+    rows.delete()
+    funnels.delete()
+    summed = teams.values("month").annotate(**{f"sum_{m}": Sum(m) for m in MEASURES})
+    CompanyMonthResult.objects.bulk_create(
+        CompanyMonthResult(month=row["month"], **{m: row[f"sum_{m}"] for m in MEASURES}) for row in summed
+    )
+    stages = reach.values_list("month", "stage_id").annotate(total=Sum("deals"))
+    CompanyMonthFunnel.objects.bulk_create(
+        CompanyMonthFunnel(month=month, stage_id=stage, deals=total) for month, stage, total in stages
+    )
+
+
+def _months_of(person_ids) -> set:
+    rows = SellerMonthResult.objects.filter(person_id__in=person_ids)
+    return set(rows.values_list("month", flat=True).distinct())
+
+
+@transaction.atomic
+def results_rebuild() -> int:
+    """Recompute every row from the deals; returns the number of seller rows."""
+    rows, funnel = compute()
+    SellerMonthResult.objects.all().delete()
+    FunnelReach.objects.all().delete()
+    _save(rows, funnel)
+    _roll_up_teams(None)
+    _roll_up_company(None)
+    return len(rows)
+
+
+@transaction.atomic
+def results_refresh(*, person_ids: Iterable[int]) -> None:
+    """Recompute the rows of these sellers (after their deals, stage history or teams changed)."""
+    person_ids = sorted({pk for pk in person_ids if pk is not None})
+    if not person_ids:
+        return
+    rows, funnel = compute(person_ids)
+    teams = _teams_of(person_ids) | {team for _person, team, _month in rows}
+    months = _months_of(person_ids) | {month for _person, _team, month in rows}
+    SellerMonthResult.objects.filter(person_id__in=person_ids).delete()
+    FunnelReach.objects.filter(person_id__in=person_ids).delete()
+    _save(rows, funnel)
+    _roll_up_teams(teams)
+    _roll_up_company(months)

@@ -1,0 +1,86 @@
+/* Firstline charts: one small initializer for every chart on a page.
+ *
+ * A chart is a <canvas data-chart="ID"> next to <script type="application/json" id="ID"> (Django's
+ * json_script), holding {type: "trend" | "funnel" | "bars", labels: [...], series: [{label, values}]}.
+ * No inline script is needed, so the Content-Security-Policy stays strict. Series differ by line
+ * style and point shape as well as colour, and every chart has a table or summary next to it, so
+ * nothing depends on colour alone. Reusable by any page: include chart.umd.min.js, then this file.
+ */
+(function () {
+  "use strict";
+
+  var STYLES = [
+    { color: "#1f5fbf", dash: [], point: "circle" },
+    { color: "#6b7280", dash: [6, 4], point: "rect" },
+    { color: "#b45309", dash: [2, 3], point: "triangle" },
+    { color: "#047857", dash: [10, 3, 2, 3], point: "rectRot" },
+  ];
+
+  function compact(value) {
+    var abs = Math.abs(value);
+    if (abs >= 1e9) return (value / 1e9).toFixed(1) + " B";
+    if (abs >= 1e6) return (value / 1e6).toFixed(1) + " M";
+    if (abs >= 1e3) return (value / 1e3).toFixed(1) + " k";
+    return String(Math.round(value));
+  }
+
+  function datasets(spec, kind) {
+    return spec.series.map(function (series, index) {
+      var style = STYLES[index % STYLES.length];
+      return {
+        label: series.label,
+        data: series.values,
+        borderColor: style.color,
+        backgroundColor: kind === "line" ? style.color : style.color + "cc",
+        borderDash: style.dash,
+        pointStyle: style.point,
+        pointRadius: 4,
+        borderWidth: 2,
+      };
+    });
+  }
+
+  function config(spec) {
+    var kind = spec.type === "trend" ? "line" : "bar";
+    return {
+      type: kind,
+      data: { labels: spec.labels, datasets: datasets(spec, kind) },
+      options: {
+        indexAxis: spec.type === "funnel" ? "y" : "x",
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: {
+          legend: { labels: { usePointStyle: true } },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                return item.dataset.label + ": " + compact(item.parsed[spec.type === "funnel" ? "x" : "y"]);
+              },
+            },
+          },
+        },
+        scales: spec.type === "funnel" ? {} : { y: { ticks: { callback: compact }, beginAtZero: true } },
+      },
+    };
+  }
+
+  function draw(canvas) {
+    var source = document.getElementById(canvas.dataset.chart);
+    if (!source || !window.Chart) return;
+    var spec = JSON.parse(source.textContent);
+    (canvas.closest("figure") || canvas.parentElement).classList.add("chart-ready");
+    new window.Chart(canvas, config(spec));
+  }
+
+  function start() {
+    document.querySelectorAll("canvas[data-chart]").forEach(draw);
+  }
+
+  window.FirstlineCharts = { draw: draw, compact: compact };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
