@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "firstline.org",
     "firstline.pipeline",
     "firstline.targets",
+    "firstline.territories",
     "firstline.kpis",
     "firstline.demo",
 ]
