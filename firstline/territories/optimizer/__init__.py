@@ -12,6 +12,7 @@ import numpy as np
 from . import metrics
 from .diameter import polish_diameter
 from .graph import build_graph
+from .iterate import iterate
 from .model import LARGE_UNIT_SHARE, Infeasible, Objective, Problem, Progress, Solution, check_feasible
 from .search import Search, State
 from .start import initial_labels
@@ -38,9 +39,14 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     search.run("Balancing", hard=False)
     report(70, 100, "Improving compactness")
     search.run("Compacting", hard=True)
-    if problem.objective == "diameter":
-        report(85, 100, "Shrinking the largest territory diameter")
-        polish_diameter(state, deadline)
+
+    def polish() -> None:
+        if problem.objective == "diameter":
+            polish_diameter(state, deadline)
+
+    polish()
+    report(80, 100, "Trying variations")
+    iterate(search, deadline, polish)
     solution = evaluate(problem, state.labels, graph=graph, warnings=warnings)
     solution.start = how
     solution.seconds = time.monotonic() - started

@@ -59,6 +59,11 @@ class State:
             deadline,
         )
 
+    def reset(self, labels: np.ndarray) -> None:
+        fresh = State.build(self.problem, self.graph, labels.copy(), self.deadline)
+        for name in ("labels", "sums", "wxy", "wsum", "counts", "moved"):
+            setattr(self, name, getattr(fresh, name))
+
     def centres(self) -> np.ndarray:
         return self.wxy / np.maximum(self.wsum, 1e-12)[:, None]
 
@@ -80,7 +85,7 @@ class State:
         self.counts[a] -= 1
         self.counts[b] += 1
         if p.current[u] >= 0:
-            self.moved += (b != p.current[u]) - (a != p.current[u])
+            self.moved += int(b != p.current[u]) - int(a != p.current[u])
 
 
 def penalty(dev: np.ndarray, tol: np.ndarray, pull: float = MEAN_PULL) -> np.ndarray:
@@ -184,8 +189,10 @@ class Search:
         return float(np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0).max(initial=0.0))
 
     def run(self, phase: str, hard: bool, max_rounds: int = 10_000) -> int:
+        from .exchange import Exchange  # one module each; they use each other
+
         total = 0
-        swaps = SwapSearch(self)
+        swaps = Exchange(self)
         for r in range(max_rounds):
             if time.monotonic() > self.s.deadline:
                 break
@@ -198,86 +205,3 @@ class Search:
             if done == 0:
                 break
         return total
-
-
-class SwapSearch:
-    """Exchanges of two units across a shared border: the only way to fix a territory that is short on
-    one measure and long on another, which single moves (that shift every measure the same way) cannot."""
-
-    def __init__(self, search: Search):
-        self.search = search
-        self.s = search.s
-
-    def round(self, hard: bool) -> int:
-        found = self.search.candidates()
-        if found is None:
-            return 0
-        u, a, b = found
-        k = self.s.problem.k
-        key = a * k + b
-        order = np.argsort(key, kind="stable")
-        u, a, b, key = u[order], a[order], b[order], key[order]
-        pairs = np.unique(key[a < b])
-        centres = self.s.centres()
-        touched = np.zeros(k, dtype=bool)
-        done = 0
-        for pair in pairs:
-            ta, tb = int(pair // k), int(pair % k)
-            if touched[ta] or touched[tb]:
-                continue
-            lo, hi = np.searchsorted(key, [pair, pair + 1])
-            back = tb * k + ta
-            blo, bhi = np.searchsorted(key, [back, back + 1])
-            if lo == hi or blo == bhi:
-                continue
-            if self._best_swap(u[lo:hi], u[blo:bhi], ta, tb, centres, hard):
-                touched[ta] = touched[tb] = True
-                done += 1
-            if done % 64 == 0 and time.monotonic() > self.s.deadline:
-                break
-        return done
-
-    def _best_swap(self, us, vs, ta, tb, centres, hard) -> bool:
-        s, srch = self.s, self.search
-        net = s.scaled[us][:, None, :] - s.scaled[vs][None, :, :]  # what a gives b, per (u, v)
-        ea, eb = s.sums[ta] - 1.0, s.sums[tb] - 1.0
-        na, nb = ea - net, eb + net
-        if hard:
-            ok = (np.abs(na) <= np.maximum(srch.tol, np.abs(ea)) + EPS).all(-1) & (
-                np.abs(nb) <= np.maximum(srch.tol, np.abs(eb)) + EPS
-            ).all(-1)
-            bal = np.where(ok, 1e-3 * srch.balance_delta(ea, eb, na, nb), np.inf)
-        else:
-            bal = srch.balance_delta(ea, eb, na, nb)
-        fa = np.full(len(us), ta)
-        fb = np.full(len(us), tb)
-        ga, gb = np.full(len(vs), ta), np.full(len(vs), tb)
-        d = (
-            bal
-            + (srch.compact_delta(us, fa, fb, centres) + srch.disrupt_delta(us, fa, fb))[:, None]
-            + (srch.compact_delta(vs, gb, ga, centres) + srch.disrupt_delta(vs, gb, ga))[None, :]
-        )
-        flat = np.argsort(d, axis=None)[:SWAP_TRIES]
-        for idx in flat:
-            if d.flat[idx] >= -EPS:
-                return False
-            i, j = divmod(int(idx), len(vs))
-            if self._try(int(us[i]), int(vs[j]), ta, tb):
-                return True
-        return False
-
-    def _try(self, u: int, v: int, ta: int, tb: int) -> bool:
-        s = self.s
-        if s.counts[ta] <= 1 or s.counts[tb] <= 1 or not s.touches(u, tb):
-            return False
-        if not stays_connected_without(s.graph, s.labels, u):
-            return False
-        s.apply(u, ta, tb)
-        # v must still touch territory a, and b must survive losing v now that it holds u.
-        if s.touches(v, ta) and stays_connected_without(s.graph, s.labels, v):
-            s.apply(v, tb, ta)
-            if s.touches(u, tb):
-                return True
-            s.apply(v, ta, tb)
-        s.apply(u, tb, ta)
-        return False
