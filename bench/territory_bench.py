@@ -211,7 +211,7 @@ def rebalance(n, k, tol=0.02, seed=1):
 
 
 def mip_gap(n=500, k=10, tol=0.02, seed=1, rounds=3):
-    problem, ours, graph, reference = compare(n, k, tol, seed=seed)
+    problem, ours, graph, _reference = compare(n, k, tol, seed=seed)
     c = centres(ours.labels, problem.coords, problem.weights, k)
     best, best_labels, t = np.inf, None, time.perf_counter()
     for _ in range(rounds):
@@ -225,7 +225,8 @@ def mip_gap(n=500, k=10, tol=0.02, seed=1, rounds=3):
     seconds = time.perf_counter() - t
     connected = evaluate(problem, best_labels, graph=graph).connected.sum() if best_labels is not None else 0
     print(f"MIP (HiGHS, balanced allocation to centres re-centred {rounds}×, contiguity relaxed): "
-          f"{best:,.1f} in {seconds:.1f} s, {connected}/{k} territories connected; ours {ours.weighted_distance:,.1f}: "
+          f"{best:,.1f} in {seconds:.1f} s, {connected}/{k} territories connected; "
+          f"ours {ours.weighted_distance:,.1f}: "
           f"gap {ours.weighted_distance / best - 1:+.2%} (goal ≤ 2 %)")  # fmt: skip
 
 

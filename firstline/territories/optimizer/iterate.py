@@ -36,7 +36,7 @@ def iterate(search: Search, deadline: float, polish, patience: int = 6) -> int:
         search.run("Compacting", hard=True)
         polish()
         now = score(search)
-        if now < best and now[1] < best[1] - 1e-9 or now[0] < best[0]:
+        if (now < best and now[1] < best[1] - 1e-9) or now[0] < best[0]:
             best, best_labels, stale = now, search.s.labels.copy(), 0
         else:
             stale += 1
