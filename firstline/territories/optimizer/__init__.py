@@ -26,7 +26,7 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     Raises Infeasible with a clear message when balance cannot be had.
     """
     started = time.monotonic()
-    report = progress or (lambda done, total, message: None)
+    report = _monotone(progress)
     report(0, 100, "Building the adjacency graph")
     graph = build_graph(problem.coords, problem.edges)
     n_components, _ = graph.components()
@@ -35,7 +35,7 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     labels, how = initial_labels(problem, graph)
     deadline = started + problem.time_limit
     state = State.build(problem, graph, labels, deadline)
-    search = Search(state, lambda d, t, msg: report(10 + min(60, d), 100, msg))
+    search = Search(state, lambda d, t, msg: report(10 + min(55, d), 100, msg))
     search.run("Balancing", hard=False)
     report(70, 100, "Improving compactness")
     search.run("Compacting", hard=True)
@@ -59,6 +59,18 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
         )
     report(100, 100, "Done")
     return solution
+
+
+def _monotone(progress: Progress | None) -> Progress:
+    """Progress that never goes backwards, whatever phase restarts its own count."""
+    reached = [0]
+
+    def report(done: int, total: int, message: str) -> None:
+        reached[0] = max(reached[0], round(100 * done / max(total, 1)))
+        if progress:
+            progress(reached[0], 100, message)
+
+    return report
 
 
 def evaluate(problem: Problem, labels: np.ndarray, *, graph=None, warnings=None) -> Solution:

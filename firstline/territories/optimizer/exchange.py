@@ -95,6 +95,7 @@ class Exchange:
         for u, origin, dest in moves:
             if (
                 s.counts[origin] <= 1
+                or self.search.over_budget(u, origin, dest)
                 or not s.touches(u, dest)
                 or not stays_connected_without(s.graph, s.labels, u)
             ):
