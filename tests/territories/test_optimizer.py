@@ -153,3 +153,12 @@ def _pieces(graph, labels, territory, exclude):
                     seen.add(w)
                     stack.append(w)
     return count
+
+
+def test_a_half_time_seller_gets_half_a_share():
+    problem = small(k=4, tolerance=0.05, capacity=np.array([1.0, 1.0, 1.0, 0.5]))
+    solution = solve(problem)
+    share = solution.sums[:, 0] / solution.sums[:, 0].sum()
+    assert solution.balanced
+    assert share[3] == pytest.approx(0.5 / 3.5, rel=0.05)
+    assert share[0] == pytest.approx(1 / 3.5, rel=0.05)

@@ -77,7 +77,7 @@ def evaluate(problem: Problem, labels: np.ndarray, *, graph=None, warnings=None)
     """Every reported figure of a partition, recomputed from scratch (no running totals trusted)."""
     graph = graph or build_graph(problem.coords, problem.edges)
     k = problem.k
-    dev = metrics.deviations(labels, problem.measures, k)
+    dev = metrics.deviations(labels, problem.measures, k, problem.targets())
     max_dev = np.abs(dev).max(axis=0)
     moved = np.flatnonzero((problem.current >= 0) & (labels != problem.current))
     totals = problem.measures.sum(axis=0)

@@ -44,7 +44,8 @@ def _shrink_one(state, graph, members, diam, a, tol, blocked) -> bool:
         for b in {int(state.labels[v]) for v in graph.neighbours(u)} - {a}:
             if (u, b) in blocked:
                 continue
-            new_a, new_b = state.sums[a] - state.scaled[u] - 1.0, state.sums[b] + state.scaled[u] - 1.0
+            new_a = state.sums[a] - state.scaled[u] * state.ratio[a] - 1.0
+            new_b = state.sums[b] + state.scaled[u] * state.ratio[b] - 1.0
             if (np.abs(new_a) > tol + EPS).any() or (np.abs(new_b) > tol + EPS).any():
                 continue
             reach = cdist(p.coords[u : u + 1], p.coords[members[b]]).max(initial=0.0)

@@ -70,7 +70,7 @@ class Exchange:
         take, tvec, tcost, tpair = self._groups(vs, tb, ta, centres)
         net = gvec[:, None, :] - tvec[None, :, :]
         ea, eb = s.sums[ta] - 1.0, s.sums[tb] - 1.0
-        na, nb = ea - net, eb + net
+        na, nb = ea - net * s.ratio[ta], eb + net * s.ratio[tb]
         if hard:
             ok = (np.abs(na) <= np.maximum(srch.tol, np.abs(ea)) + EPS).all(-1) & (
                 np.abs(nb) <= np.maximum(srch.tol, np.abs(eb)) + EPS

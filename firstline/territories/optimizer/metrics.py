@@ -13,10 +13,12 @@ def territory_sums(labels: np.ndarray, measures: np.ndarray, k: int) -> np.ndarr
     return np.stack([np.bincount(labels, measures[:, j], k) for j in range(measures.shape[1])], axis=1)
 
 
-def deviations(labels: np.ndarray, measures: np.ndarray, k: int) -> np.ndarray:
-    """(k, m) relative deviation of each territory from each measure's mean."""
+def deviations(
+    labels: np.ndarray, measures: np.ndarray, k: int, targets: np.ndarray | None = None
+) -> np.ndarray:
+    """(k, m) relative deviation of each territory from its target (by default each measure's mean)."""
     sums = territory_sums(labels, measures, k)
-    mean = measures.sum(axis=0) / k
+    mean = measures.sum(axis=0) / k if targets is None else targets
     return np.where(mean > 0, sums / np.where(mean > 0, mean, 1.0) - 1.0, 0.0)
 
 

@@ -48,6 +48,11 @@ class Problem:
     seed: int = 0
     measure_names: list[str] = field(default_factory=list)
     unit_ids: list[str] | None = None
+    capacity: np.ndarray | None = None  # (k,) relative capacity: a 0.5 territory gets half the share
+
+    def targets(self) -> np.ndarray:
+        """(k, m) what each territory should hold of each measure: the total split by capacity."""
+        return np.outer(self.capacity / self.capacity.sum(), self.measures.sum(axis=0))
 
     def __post_init__(self) -> None:
         self.coords = np.asarray(self.coords, dtype=float).reshape(-1, 2)
@@ -64,6 +69,10 @@ class Problem:
             shares = self.measures / np.where(totals > 0, totals, 1.0)
             self.weights = shares.mean(axis=1) * n
         self.weights = np.asarray(self.weights, dtype=float)
+        capacity = np.ones(self.k) if self.capacity is None else np.asarray(self.capacity, dtype=float)
+        if capacity.shape != (self.k,) or not (capacity > 0).all():
+            raise Infeasible(f"Capacity needs one positive number per territory ({self.k}).")
+        self.capacity = capacity
 
     @property
     def n(self) -> int:
@@ -126,7 +135,8 @@ def check_feasible(problem: Problem, n_components: int) -> list[str]:
             f"The adjacency splits the units into {n_components} separate groups but there are only {k} "
             "territories, so some territory would have to be disconnected. Add edges or territories."
         )
-    mean = problem.measures.sum(axis=0) / k
+    # Feasibility is judged against the smallest territory's share, the tightest one.
+    mean = problem.targets().min(axis=0)
     warnings: list[str] = []
     for j in range(m):
         if mean[j] <= 0:

@@ -29,6 +29,7 @@ class State:
     graph: Graph
     labels: np.ndarray
     scaled: np.ndarray  # measures / mean per territory, so deviations are relative
+    ratio: np.ndarray  # (k,) mean / this territory's target: 1 unless capacities differ
     sums: np.ndarray  # (k, m) in units of the mean: 1.0 is perfectly balanced
     wxy: np.ndarray
     wsum: np.ndarray
@@ -41,7 +42,9 @@ class State:
         k = problem.k
         mean = problem.measures.sum(axis=0) / k
         scaled = problem.measures / np.where(mean > 0, mean, 1.0)
+        ratio = problem.capacity.mean() / problem.capacity
         sums = np.stack([np.bincount(labels, scaled[:, j], k) for j in range(problem.m)], axis=1)
+        sums *= ratio[:, None]
         sums[:, mean <= 0] = 1.0  # a measure that is zero everywhere is balanced by definition
         w = problem.weights
         wxy = np.stack([np.bincount(labels, w * problem.coords[:, i], k) for i in range(2)], axis=1)
@@ -51,6 +54,7 @@ class State:
             graph,
             labels,
             scaled,
+            ratio,
             sums,
             wxy,
             np.bincount(labels, w, k),
@@ -75,8 +79,8 @@ class State:
     def apply(self, u: int, a: int, b: int) -> None:
         p = self.problem
         self.labels[u] = b
-        self.sums[a] -= self.scaled[u]
-        self.sums[b] += self.scaled[u]
+        self.sums[a] -= self.scaled[u] * self.ratio[a]
+        self.sums[b] += self.scaled[u] * self.ratio[b]
         w = p.weights[u]
         self.wxy[a] -= w * p.coords[u]
         self.wxy[b] += w * p.coords[u]
@@ -138,7 +142,7 @@ class Search:
         s = self.s
         vals = s.scaled[u]
         ea, eb = s.sums[a] - 1.0, s.sums[b] - 1.0
-        na, nb = ea - vals, eb + vals
+        na, nb = ea - vals * s.ratio[a][..., None], eb + vals * s.ratio[b][..., None]
         if hard:
             # Balance is a limit: a move may not push a territory past tolerance (or further past).
             ok_a = (np.abs(na) <= np.maximum(self.tol, np.abs(ea)) + EPS).all(axis=-1)
