@@ -78,11 +78,17 @@ def row(name, problem, labels, seconds, reference_distance, graph):
     sol = evaluate(problem, labels, graph=graph)
     moved = len(sol.moved) if (problem.current >= 0).any() else None
     return {
-        "method": name, "seconds": seconds, "dev": sol.max_deviation, "cv": sol.cv,
-        "price": sol.weighted_distance / reference_distance - 1, "disconnected": int((~sol.connected).sum()),
-        "moved": moved, "moved_potential": sol.moved_share[0] if moved is not None else None,
-        "diameter": sol.max_diameter, "distance": sol.weighted_distance,
-    }  # fmt: skip
+        "method": name,
+        "seconds": seconds,
+        "dev": sol.max_deviation,
+        "cv": sol.cv,
+        "price": sol.weighted_distance / reference_distance - 1,
+        "disconnected": int((~sol.connected).sum()),
+        "moved": moved,
+        "moved_potential": sol.moved_share[0] if moved is not None else None,
+        "diameter": sol.max_diameter,
+        "distance": sol.weighted_distance,
+    }
 
 
 def print_rows(title, rows, measures=("potential", "workload")):
@@ -104,8 +110,9 @@ def print_rows(title, rows, measures=("potential", "workload")):
 def compare(n, k, tol, *, seed=1, run_kmc=True, measures=2, objective="distance", time_limit=60.0):
     coords, values = clustered(n, seed=seed, measures=measures)
     names = ["potential", "workload", "third"][:measures]
-    problem = Problem(coords, values, k, tolerance=tol, objective=objective, time_limit=time_limit,
-                      measure_names=names)  # fmt: skip
+    problem = Problem(
+        coords, values, k, tolerance=tol, objective=objective, time_limit=time_limit, measure_names=names
+    )
     graph = build_graph(coords)
     t = time.perf_counter()
     wk = weighted_kmeans(coords, problem.weights, k, seed=seed)
@@ -206,8 +213,10 @@ def rebalance(n, k, tol=0.02, seed=1):
     bound = disruption_lp_bound(problem, tol)
     lp_seconds = time.perf_counter() - t
     print_rows(f"Rebalancing {n:,} × {k} from a plan {off:.0%} out of balance to ±{tol:.0%}", rows)
-    print(f"Minimum-disruption LP bound (contiguity relaxed): {bound:.1f} accounts ({lp_seconds:.1f} s); "
-          f"ours moved {len(again.moved)}, ratio {len(again.moved) / bound:.2f} (goal ≤ 2)")  # fmt: skip
+    print(
+        f"Minimum-disruption LP bound (contiguity relaxed): {bound:.1f} accounts ({lp_seconds:.1f} s); "
+        f"ours moved {len(again.moved)}, ratio {len(again.moved) / bound:.2f} (goal ≤ 2)"
+    )
 
 
 def mip_gap(n=500, k=10, tol=0.02, seed=1, rounds=3):
@@ -224,10 +233,12 @@ def mip_gap(n=500, k=10, tol=0.02, seed=1, rounds=3):
         c = centres(labels, problem.coords, problem.weights, k)
     seconds = time.perf_counter() - t
     connected = evaluate(problem, best_labels, graph=graph).connected.sum() if best_labels is not None else 0
-    print(f"MIP (HiGHS, balanced allocation to centres re-centred {rounds}×, contiguity relaxed): "
-          f"{best:,.1f} in {seconds:.1f} s, {connected}/{k} territories connected; "
-          f"ours {ours.weighted_distance:,.1f}: "
-          f"gap {ours.weighted_distance / best - 1:+.2%} (goal ≤ 2 %)")  # fmt: skip
+    print(
+        f"MIP (HiGHS, balanced allocation to centres re-centred {rounds}×, contiguity relaxed): "
+        f"{best:,.1f} in {seconds:.1f} s, {connected}/{k} territories connected; "
+        f"ours {ours.weighted_distance:,.1f}: "
+        f"gap {ours.weighted_distance / best - 1:+.2%} (goal ≤ 2 %)"
+    )
 
 
 def balanced_allocation_mip(problem, c, tol):
@@ -242,8 +253,13 @@ def balanced_allocation_mip(problem, c, tol):
         rows.append(csr_matrix((np.repeat(problem.measures[:, j], k), (col % k, col)), shape=(k, n * k)))
         lo.append(np.full(k, mean[j] * (1 - tol)))
         hi.append(np.full(k, mean[j] * (1 + tol)))
-    res = milp(cost, constraints=LinearConstraint(vstack(rows), np.concatenate(lo), np.concatenate(hi)),
-               integrality=np.ones(n * k), bounds=Bounds(0, 1), options={"time_limit": 60})  # fmt: skip
+    res = milp(
+        cost,
+        constraints=LinearConstraint(vstack(rows), np.concatenate(lo), np.concatenate(hi)),
+        integrality=np.ones(n * k),
+        bounds=Bounds(0, 1),
+        options={"time_limit": 60},
+    )
     if res.x is None:
         return None
     return res.x.reshape(n, k).argmax(1)

@@ -11,6 +11,7 @@ from firstline.core.api import TokenView
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
 from firstline.targets.api import TargetViewSet
+from firstline.territories import api as territories_api
 
 
 class Router(DefaultRouter):
@@ -26,6 +27,13 @@ router.register("products", ProductViewSet, basename="product")
 router.register("stages", SalesStageViewSet, basename="salesstage")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("targets", TargetViewSet, basename="target")
+router.register("territories", territories_api.TerritoryViewSet, basename="territory")
+router.register("territory-assignments", territories_api.AssignmentViewSet, basename="territoryassignment")
+router.register("territory-plans", territories_api.PlanViewSet, basename="territoryplan")
+router.register("territory-plan-reviews", territories_api.ReviewViewSet, basename="planreview")
+router.register("territory-scenarios", territories_api.ScenarioViewSet, basename="scenario")
+router.register("quota-allocations", territories_api.QuotaAllocationViewSet, basename="quotaallocation")
+router.register("quota-lines", territories_api.QuotaLineViewSet, basename="quotaline")
 
 app_name = "api"
 urlpatterns = [

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("firstline.org.urls")),
     path("", include("firstline.pipeline.urls")),
     path("", include("firstline.targets.urls")),
+    path("", include("firstline.territories.urls")),
     path("api/", include("firstline.api_urls")),
 ]

@@ -2,6 +2,15 @@ from django.urls import reverse
 
 from firstline.org.scoping import viewer
 
+TERRITORY_PAGES = [
+    ("Territories", "territories:territory_list"),
+    ("Territory plans", "territories:plan_list"),
+]
+MANAGER_TERRITORY_PAGES = [
+    ("Territory design", "territories:scenario_list"),
+    ("Quotas", "territories:quota_list"),
+]
+
 
 def navigation(request) -> dict:
     """The navigation, organised by the five responsibilities and showing only what exists and
@@ -12,7 +21,14 @@ def navigation(request) -> dict:
     who = viewer(user)
     deals = who.is_admin or (who.person_id is not None and not who.is_enablement)
     sections = [
-        ("Set territory strategy", [("Accounts", "pipeline:account_list")] if deals else []),
+        (
+            "Set territory strategy",
+            [("Accounts", "pipeline:account_list")]
+            + TERRITORY_PAGES
+            + (MANAGER_TERRITORY_PAGES if who.managed_paths or who.is_admin else [])
+            if deals
+            else [],
+        ),
         (
             "Build the team",
             ([("My team", "org:my_team")] if who.managed_paths or who.is_admin else [])

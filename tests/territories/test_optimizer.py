@@ -99,8 +99,12 @@ def test_a_given_edge_list_replaces_the_delaunay_graph():
     xs, ys = np.meshgrid(np.arange(6), np.arange(6))
     coords = np.column_stack([xs.ravel(), ys.ravel()]).astype(float)
     index = np.arange(36).reshape(6, 6)
-    edges = np.concatenate([np.column_stack([index[:, :-1].ravel(), index[:, 1:].ravel()]),
-                            np.column_stack([index[:-1, :].ravel(), index[1:, :].ravel()])])  # fmt: skip
+    edges = np.concatenate(
+        [
+            np.column_stack([index[:, :-1].ravel(), index[:, 1:].ravel()]),
+            np.column_stack([index[:-1, :].ravel(), index[1:, :].ravel()]),
+        ]
+    )
     problem = Problem(coords, np.ones((36, 1)), 4, tolerance=0.0, edges=edges)
     solution = solve(problem)
     assert solution.balanced and (np.bincount(solution.labels) == 9).all()

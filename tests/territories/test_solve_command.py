@@ -13,8 +13,15 @@ def write_units(path, n=200, geographic=False, big=None):
     coords, measures = clustered(n, seed=8)
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["id", "longitude" if geographic else "x", "latitude" if geographic else "y",
-                         "potential", "workload"])  # fmt: skip
+        writer.writerow(
+            [
+                "id",
+                "longitude" if geographic else "x",
+                "latitude" if geographic else "y",
+                "potential",
+                "workload",
+            ]
+        )
         for i, ((x, y), (p, w)) in enumerate(zip(coords, measures, strict=True)):
             if geographic:
                 x, y = 5 + x / 20, 45 + y / 20
@@ -29,8 +36,16 @@ def run(*args):
 
 def test_it_writes_one_territory_per_unit_and_prints_the_figures(tmp_path):
     write_units(tmp_path / "units.csv", geographic=True)
-    out, _err = run("solve", str(tmp_path / "units.csv"), "--territories", "4", "--tolerance", "0.05",
-                    "--out", str(tmp_path / "assignment.csv"))  # fmt: skip
+    out, _err = run(
+        "solve",
+        str(tmp_path / "units.csv"),
+        "--territories",
+        "4",
+        "--tolerance",
+        "0.05",
+        "--out",
+        str(tmp_path / "assignment.csv"),
+    )
     with open(tmp_path / "assignment.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["id"] for r in rows] == [f"U{i}" for i in range(200)]
@@ -43,9 +58,20 @@ def test_an_edges_file_and_the_diameter_objective(tmp_path):
     write_units(tmp_path / "units.csv", n=9)
     with open(tmp_path / "edges.csv", "w") as handle:
         handle.write("from,to\n" + "".join(f"U{i},U{i + 1}\n" for i in range(8)))
-    out, _err = run("solve", str(tmp_path / "units.csv"), "--territories", "3", "--tolerance", "0.9",
-                    "--edges", str(tmp_path / "edges.csv"), "--objective", "diameter",
-                    "--out", str(tmp_path / "a.csv"))  # fmt: skip
+    out, _err = run(
+        "solve",
+        str(tmp_path / "units.csv"),
+        "--territories",
+        "3",
+        "--tolerance",
+        "0.9",
+        "--edges",
+        str(tmp_path / "edges.csv"),
+        "--objective",
+        "diameter",
+        "--out",
+        str(tmp_path / "a.csv"),
+    )
     assert "largest territory diameter" in out
 
 

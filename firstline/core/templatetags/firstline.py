@@ -34,6 +34,23 @@ def percent(value) -> str:
 
 
 @register.filter
+def percent_precise(value) -> str:
+    """A share where a tenth of a percent matters (balance, tolerance): 1.9 %."""
+    if value is None or value == "":
+        return "no data"
+    return f"{Decimal(str(value)) * 100:.1f} %"
+
+
+@register.filter
+def signed_percent(value) -> str:
+    """A deviation from a mean, with its sign: +3.2 %, −0.4 %."""
+    if value is None or value == "":
+        return "no data"
+    scaled = Decimal(str(value)) * 100
+    return f"{'−' if scaled < 0 else '+'}{abs(scaled):.1f} %"
+
+
+@register.filter
 def bar_width(value) -> int:
     """Width of a progress bar in percent, capped at 100 so over-achievers fill it."""
     if value is None:

@@ -40,9 +40,14 @@ def read_units(path: Path, **options) -> Problem:
     if geographic and len(xy):
         xy = project(xy[:, 0], xy[:, 1])
     return Problem(
-        coords=xy, measures=np.array(values, dtype=float), current=np.array(current), locked=np.array(locked),
-        measure_names=measures, unit_ids=ids, **options,
-    )  # fmt: skip
+        coords=xy,
+        measures=np.array(values, dtype=float),
+        current=np.array(current),
+        locked=np.array(locked),
+        measure_names=measures,
+        unit_ids=ids,
+        **options,
+    )
 
 
 def project(longitude: np.ndarray, latitude: np.ndarray) -> np.ndarray:

@@ -37,9 +37,13 @@ class Command(BaseCommand):
     def solve_file(self, options) -> None:
         try:
             problem = read_units(
-                options["units"], k=options["territories"], tolerance=options["tolerance"],
-                objective=options["objective"], time_limit=options["time_limit"], seed=options["seed"],
-            )  # fmt: skip
+                options["units"],
+                k=options["territories"],
+                tolerance=options["tolerance"],
+                objective=options["objective"],
+                time_limit=options["time_limit"],
+                seed=options["seed"],
+            )
             if options["edges"]:
                 problem.edges = read_edges(options["edges"], problem.unit_ids)
             solution = self.run_with_bar(problem)
