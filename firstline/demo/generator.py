@@ -16,6 +16,7 @@ from firstline.demo.catalog import DEMO_PASSWORD, EMAIL_DOMAIN
 from firstline.demo.company import TEAM_SIZE, build_company
 from firstline.demo.opportunities import build_opportunities
 from firstline.demo.targets import build_targets
+from firstline.demo.territories import build_territories
 from firstline.demo.timeline import timeline as build_timeline
 from firstline.org.models import Person, Role, TeamKind
 
@@ -97,6 +98,7 @@ def generate_demo(
         timeline=timeline,
         progress=progress,
     )
+    territory_counts = build_territories(rng=Random(seeds.getrandbits(64)), today=timeline.today)
     counts = {
         **company.counts,
         "accounts": accounts,
@@ -104,6 +106,7 @@ def generate_demo(
         "sales stages": len(process.open_stage_ids) + 2,
         **totals.counts(),
         "targets": targets,
+        **territory_counts,
     }
     return DemoResult(counts=counts, logins=demo_logins())
 

@@ -11,7 +11,7 @@ from itertools import combinations
 import numpy as np
 
 from .graph import stays_connected_without
-from .search import EPS, Search
+from .search import BALANCE_DISRUPTION_SHARE, EPS, Search
 
 SIDE = 10  # boundary units considered per side of a border
 TRIES = 8  # best exchanges tried per border before giving up on it
@@ -21,8 +21,10 @@ class Exchange:
     def __init__(self, search: Search):
         self.search = search
         self.s = search.s
+        self.hard = False
 
     def round(self, hard: bool) -> int:
+        self.hard = hard
         found = self.search.candidates()
         if found is None:
             return 0
@@ -55,7 +57,10 @@ class Exchange:
         """Singles and pairs of `units`, each with its measure vector and its compactness+disruption cost."""
         srch = self.search
         cost = srch.compact_delta(units, np.full(len(units), origin), np.full(len(units), dest), centres)
-        cost = cost + srch.disrupt_delta(units, np.full(len(units), origin), np.full(len(units), dest))
+        share = 1.0 if self.hard else BALANCE_DISRUPTION_SHARE
+        cost = cost + share * srch.disrupt_delta(
+            units, np.full(len(units), origin), np.full(len(units), dest)
+        )
         members = [(i,) for i in range(len(units))] + list(combinations(range(len(units)), 2))
         index = np.array([m if len(m) == 2 else (m[0], -1) for m in members])
         vec = self.s.scaled[units[index[:, 0]]] + np.where(

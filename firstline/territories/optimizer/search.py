@@ -21,6 +21,7 @@ VIOLATION_WEIGHT = 100.0
 MEAN_PULL = 10.0
 EPS = 1e-12
 SWAP_TRIES = 8
+BALANCE_DISRUPTION_SHARE = 0.05
 
 
 @dataclass
@@ -151,7 +152,9 @@ class Search:
             bal = bal + 1e-3 * self.balance_delta(ea, eb, na, nb)
         else:
             bal = self.balance_delta(ea, eb, na, nb)
-        return bal + self.compact_delta(u, a, b, centres) + self.disrupt_delta(u, a, b)
+        # While out of balance, disruption only breaks ties: it must never keep a territory over tolerance.
+        disrupt = self.disrupt_delta(u, a, b) * (1.0 if hard else BALANCE_DISRUPTION_SHARE)
+        return bal + self.compact_delta(u, a, b, centres) + disrupt
 
     def over_budget(self, u: int, a: int, b: int) -> bool:
         p = self.s.problem

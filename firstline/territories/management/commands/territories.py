@@ -26,13 +26,18 @@ class Command(BaseCommand):
         files.add_argument("--time-limit", type=float, default=30.0)
         files.add_argument("--seed", type=int, default=0)
         files.add_argument("--out", type=Path, required=True)
-        if hasattr(self, "add_optimize_arguments"):
-            self.add_optimize_arguments(sub)
+        team = sub.add_parser("optimize", help="Propose balanced territories for a team (a scenario).")
+        team.add_argument("--team", required=True, help="the team's name")
+        team.add_argument("--balance", default="potential,workload", help="measures, comma-separated")
+        team.add_argument("--tolerance", type=float, default=0.02)
+        team.add_argument("--max-moves", type=int)
+        team.add_argument("--format", choices=["text", "json"], default="text")
+        team.add_argument("--as", dest="username", help="run as this user (default: the team's manager)")
 
     def handle(self, *args, **options):
         if options["action"] == "solve":
             return self.solve_file(options)
-        return self.optimize_team(options)  # pragma: no cover - defined once the app side lands
+        return self.optimize_team(options)
 
     def solve_file(self, options) -> None:
         try:
@@ -86,6 +91,68 @@ class Command(BaseCommand):
         )
         for warning in solution.warnings:
             self.stderr.write(f"Warning: {warning}")
+
+    def optimize_team(self, options) -> None:
+        from firstline.core.scoping import OutOfScope
+        from firstline.territories.design import scenario_create, scenario_run
+
+        team, actor = self.team_and_actor(options)
+        try:
+            scenario = scenario_create(
+                actor=actor,
+                team=team,
+                balance=[m.strip() for m in options["balance"].split(",") if m.strip()],
+                tolerance=options["tolerance"],
+                max_moves=options["max_moves"],
+            )
+        except (OutOfScope, ValueError) as error:
+            raise CommandError(str(error)) from None
+        scenario = scenario_run(scenario)
+        if scenario.status != "ready":
+            raise CommandError(scenario.message)
+        result = scenario.result
+        summary = {
+            "scenario": scenario.pk,
+            "team": team.name,
+            "max_deviation": result["max_deviation"],
+            "moves": len(result["moves"]),
+            "moved_potential_share": round(result["moved_potential_share"], 4),
+            "connected": f"{result['connected']}/{result['territories']}",
+            "seconds": result["seconds"],
+            "sellers": result["sellers"],
+            "warnings": result["warnings"],
+        }
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(summary, indent=2))
+            return
+        for name, dev in result["max_deviation"].items():
+            self.stdout.write(
+                f"{name}: largest gap from a fair share {dev['before']:.1%} -> {dev['after']:.1%}"
+            )
+        self.stdout.write(
+            f"Accounts moved: {summary['moves']} ({summary['moved_potential_share']:.1%} of potential)"
+        )
+        self.stdout.write(f"Connected territories: {summary['connected']}; {summary['seconds']} s")
+        self.stdout.write(
+            f"Scenario {scenario.pk} is ready; a manager applies it on the territory design page."
+        )
+
+    def team_and_actor(self, options):
+        from django.contrib.auth import get_user_model
+
+        from firstline.org.models import Team
+
+        teams = list(Team.objects.filter(name=options["team"]).select_related("manager__user"))
+        if len(teams) != 1:
+            raise CommandError(f"{len(teams)} teams are named {options['team']!r}; name exactly one.")
+        team = teams[0]
+        if options["username"]:
+            actor = get_user_model().objects.filter(username=options["username"]).first()
+        else:
+            actor = team.manager.user if team.manager and team.manager.user else None
+        if actor is None:
+            raise CommandError("No user to run as: pass --as USERNAME.")
+        return team, actor
 
 
 def summarize(names: list[str], solution: Solution) -> dict:
