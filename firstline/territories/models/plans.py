@@ -144,7 +144,7 @@ class PlanReview(models.Model):
     snapshot = models.JSONField(help_text="Won, pipeline and percent to plan on the review date.")
     what_changed = models.TextField(blank=True)
     adjustment = models.TextField(blank=True)
-    version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="+")
 
     objects = ScopedQuerySet.as_manager()
     scope = PersonScope("plan__seller", owner_may_change=False)
