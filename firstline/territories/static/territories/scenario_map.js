@@ -41,7 +41,7 @@
     data: { datasets: datasets("after") },
     options: {
       animation: false,
-      parsing: false,
+      maintainAspectRatio: false,
       scales: { x: { title: { display: true, text: "Longitude" } }, y: { title: { display: true, text: "Latitude" } } },
       plugins: { legend: { position: "right", labels: { usePointStyle: true } } },
     },
