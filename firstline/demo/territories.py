@@ -1,7 +1,7 @@
 """Demo territories: every seller owns one territory of the accounts around one side of the team's
 region (a pie slice cut at equal shares of potential, so territories are compact and connected); a
 territory plan per seller for the last fiscal year and this one, reviewed monthly; a few locked key
-accounts. One team, the first, is visibly out of balance — its first seller carries about twice the
+accounts. One team, the first, is visibly out of balance — its first seller carries two to four times the
 potential of the last — so the territory optimizer has something to fix.
 
 Reads the org and accounts the earlier phases wrote; everything is bulk-created.
@@ -37,7 +37,7 @@ from firstline.territories.models import (
 
 # Shares of potential for the unbalanced team, largest first: the first seller carries about twice
 # the potential of the last, as happens when territories are never redrawn after people leave.
-UNBALANCED = (1.6, 1.35, 1.15, 1.0, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5)
+UNBALANCED = (2.0, 1.5, 1.2, 1.0, 0.8, 0.7, 0.65, 0.6, 0.55, 0.5, 0.5, 0.5)
 CHANGES = (
     "A competitor cut prices in the region",
     "Two key accounts started a tender",
