@@ -21,6 +21,7 @@ import time
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, linprog, milp
 from scipy.sparse import csr_matrix, vstack
+from scipy.spatial import cKDTree
 
 from firstline.territories.optimizer import Problem, evaluate, solve
 from firstline.territories.optimizer.graph import build_graph, stays_connected_without
@@ -48,12 +49,8 @@ def weighted_kmeans(coords, weights, k, seed=0, iterations=50):
     return labels
 
 
-def nearest(coords, c, chunk=20000):
-    out = np.empty(len(coords), dtype=np.int64)
-    for s in range(0, len(coords), chunk):
-        d = ((coords[s : s + chunk, None, :] - c[None, :, :]) ** 2).sum(-1)
-        out[s : s + chunk] = d.argmin(1)
-    return out
+def nearest(coords, c):
+    return cKDTree(c).query(coords)[1].astype(np.int64)
 
 
 def kmeans_constrained(coords, k, seed=0):

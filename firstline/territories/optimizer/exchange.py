@@ -37,7 +37,9 @@ class Exchange:
         centres = self.s.centres()
         touched = np.zeros(k, dtype=bool)
         done = 0
-        for pair in pairs:
+        for step, pair in enumerate(pairs):
+            if step % 64 == 63 and time.monotonic() > self.s.deadline:
+                break
             ta, tb = int(pair // k), int(pair % k)
             if touched[ta] or touched[tb]:
                 continue
@@ -49,8 +51,6 @@ class Exchange:
             if self._best(u[lo:hi][:SIDE], u[blo:bhi][:SIDE], ta, tb, centres, hard):
                 touched[ta] = touched[tb] = True
                 done += 1
-                if done % 32 == 0 and time.monotonic() > self.s.deadline:
-                    break
         return done
 
     def _groups(self, units, origin, dest, centres):

@@ -188,7 +188,7 @@ class Search:
             s.apply(uu, aa, bb)
             touched[aa] = touched[bb] = True
             done += 1
-            if done % 256 == 0 and time.monotonic() > s.deadline:
+            if done % 64 == 0 and time.monotonic() > s.deadline:
                 break
         return done
 
