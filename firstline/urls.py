@@ -13,3 +13,7 @@ urlpatterns = [
     path("", include("firstline.territories.urls")),
     path("api/", include("firstline.api_urls")),
 ]
+
+handler403 = "firstline.core.errors.permission_denied"
+handler404 = "firstline.core.errors.page_not_found"
+handler500 = "firstline.core.errors.server_error"

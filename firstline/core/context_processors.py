@@ -20,6 +20,8 @@ def navigation(request) -> dict:
         return {}
     who = viewer(user)
     deals = who.is_admin or (who.person_id is not None and not who.is_enablement)
+    # A seller's people list would hold only themselves: "My page" is their entry.
+    directory = who.managed_paths or who.is_admin or who.is_enablement
     sections = [
         (
             "Set territory strategy",
@@ -32,7 +34,7 @@ def navigation(request) -> dict:
         (
             "Build the team",
             ([("My team", "org:my_team")] if who.managed_paths or who.is_admin else [])
-            + [("People", "org:person_list")],
+            + ([("People", "org:person_list")] if directory else []),
         ),
         ("Raise the bar", [("Targets", "targets:target_list")] if deals else []),
         ("Guide opportunities", [("Opportunities", "pipeline:opportunity_list")] if deals else []),

@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
 from firstline.core.scoping import OutOfScope
 from firstline.org.models import Person, Team
 from firstline.territories import design, services
@@ -35,19 +35,19 @@ class ScopedReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         return model.objects.visible_to(self.request.user).with_related(self.select_related)
 
 
-class TerritorySerializer(serializers.ModelSerializer):
+class TerritorySerializer(ScopedModelSerializer):
     class Meta:
         model = Territory
         fields = ["id", "name", "team", "owner", "created"]
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ScopedModelSerializer):
     class Meta:
         model = TerritoryAssignment
         fields = ["id", "account", "territory", "start", "end"]
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(ScopedModelSerializer):
     seller = ScopedRelatedField(Person)
 
     class Meta:
@@ -74,7 +74,7 @@ class PlanSerializer(serializers.ModelSerializer):
         read_only_fields = ["start", "end", "status", "approved_by", "approved_at", "version"]
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(ScopedModelSerializer):
     class Meta:
         model = PlanReview
         fields = [
@@ -90,7 +90,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         ]
 
 
-class ScenarioSerializer(serializers.ModelSerializer):
+class ScenarioSerializer(ScopedModelSerializer):
     team = ScopedRelatedField(Team)
     balance = serializers.ListField(
         child=serializers.ChoiceField(design.MEASURES), write_only=True, default=list(design.MEASURES)
@@ -129,7 +129,7 @@ class ScenarioSerializer(serializers.ModelSerializer):
         ]
 
 
-class QuotaLineSerializer(serializers.ModelSerializer):
+class QuotaLineSerializer(ScopedModelSerializer):
     final = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
@@ -148,7 +148,7 @@ class QuotaLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class QuotaAllocationSerializer(serializers.ModelSerializer):
+class QuotaAllocationSerializer(ScopedModelSerializer):
     class Meta:
         model = QuotaAllocation
         fields = [

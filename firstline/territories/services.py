@@ -6,9 +6,9 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from firstline.core.formatting import money_compact as money
 from firstline.core.periods import fiscal_calendar
 from firstline.core.scoping import OutOfScope, save_in_scope
-from firstline.core.templatetags.firstline import money
 from firstline.kpis.selectors import seller_figures
 from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity

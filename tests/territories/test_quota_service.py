@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.test import TestCase
 
+from firstline.core.formatting import money_compact as money
 from firstline.core.scoping import OutOfScope
-from firstline.core.templatetags.firstline import money
 from firstline.territories.quota import over_assignment
 from firstline.territories.services import quota_adjust, quota_allocate
 from tests.territories.world import build_territories
