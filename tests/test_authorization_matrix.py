@@ -107,6 +107,19 @@ TERRITORY_ROUTES = {
     "territories:territory_detail": read_only("territory_a", ALICE_CIRCLE, api=False),
     "territories:plan_list": page_list("plan_a", ALICE_CIRCLE),
     "territories:plan_detail": read_only("plan_a", ALICE_CIRCLE, api=False),
+    # Everyone may open the form; only Alice's circle can name her, others get the form back.
+    "territories:plan_create": Route(
+        checks=[
+            Check("get", SIGNED_IN, 200),
+            Check(
+                "post",
+                ALICE_CIRCLE,
+                302,
+                denied=200,
+                data=lambda o: {"seller": o["person_a"].pk, "period": "2031"},
+            ),
+        ]
+    ),
     "territories:plan_update": Route(
         args=("plan_a",),
         checks=[Check("get", ALICE_CIRCLE, 200), Check("post", ALICE_CIRCLE, 302, data=PLAN_FORM)],

@@ -88,3 +88,21 @@ class QuotaForm(forms.Form):
 
 class AdjustForm(forms.Form):
     adjustment = forms.DecimalField(max_digits=14, decimal_places=2)
+
+
+class PlanCreateForm(forms.ModelForm):
+    class Meta:
+        model = TerritoryPlan
+        fields = ["seller", "period", "objective_amount"]
+
+    def __init__(self, *args, sellers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seller"].queryset = sellers
+        self.fields["objective_amount"].required = False
+        self.fields["objective_amount"].help_text = "Leave empty to start from the seller's revenue targets."
+
+    def clean_objective_amount(self):
+        return self.cleaned_data.get("objective_amount") or 0
+
+    def validate_unique(self):
+        pass  # checked by the scoped write (plan_save), so a clash never tells what exists

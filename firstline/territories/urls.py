@@ -7,6 +7,7 @@ urlpatterns = [
     path("territories/", views.TerritoryListView.as_view(), name="territory_list"),
     path("territories/<int:pk>/", views.TerritoryDetailView.as_view(), name="territory_detail"),
     path("territory-plans/", views.PlanListView.as_view(), name="plan_list"),
+    path("territory-plans/new/", views.plan_create, name="plan_create"),
     path("territory-plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan_detail"),
     path("territory-plans/<int:pk>/edit/", views.plan_update, name="plan_update"),
     path("territory-plans/<int:pk>/approve/", views.plan_approve, name="plan_approve"),

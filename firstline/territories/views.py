@@ -9,11 +9,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from firstline.core.scoping import OutOfScope, get_visible_or_404
 from firstline.core.views import ScopedDetailView, ScopedListView, is_htmx
+from firstline.org.models import Person
 from firstline.org.scoping import viewer
 from firstline.territories import design, services
 from firstline.territories.filtersets import PlanFilterSet, ScenarioFilterSet, TerritoryFilterSet
 from firstline.territories.forms import (
     AdjustForm,
+    PlanCreateForm,
     PlanForm,
     QuotaForm,
     ReviewForm,
@@ -93,6 +95,23 @@ class PlanDetailView(ScopedDetailView):
         context["may_approve"] = may_change and (who.is_admin or who.person_id != plan.seller_id)
         context["review_form"] = ReviewForm()
         return context
+
+
+def plan_create(request):
+    """A seller starts their plan for a period (a manager may start one for a seller they lead)."""
+    who = viewer(request.user)
+    sellers = Person.objects.visible_to(request.user).filter(territories__isnull=False).distinct()
+    form = PlanCreateForm(request.POST or None, sellers=sellers, initial={"seller": who.person_id})
+    if request.method == "POST" and form.is_valid():
+        plan = form.instance
+        try:
+            services.plan_save(actor=request.user, plan=plan)
+        except (ValidationError, OutOfScope) as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Plan created. Fill it in and ask your manager to approve it.")
+            return redirect(plan.get_absolute_url())
+    return render(request, "territories/plan_create.html", {"form": form})
 
 
 def plan_update(request, pk):

@@ -77,3 +77,15 @@ class PageQueryTests(TestCase):
         self.client.force_login(self.world.users["seller_c"])
         response = self.client.get(reverse("territories:plan_list"))
         self.assertContains(response, "No territory plans yet")
+
+    def test_a_seller_starts_her_plan_from_her_targets_and_a_second_one_for_the_period_is_refused(self):
+        self.client.force_login(self.world.users["seller_a"])
+        url = reverse("territories:plan_create")
+        data = {"seller": self.world.people["seller_a"].pk, "period": "2031Q1"}
+        response = self.client.post(url, data)
+        plan = self.world.people["seller_a"].territory_plans.get(period="2031Q1")
+        self.assertRedirects(response, plan.get_absolute_url())
+        assert plan.versions.count() == 1
+        again = self.client.post(url, data)
+        assert again.status_code == 200
+        self.assertContains(again, "already exists")
