@@ -105,6 +105,7 @@ PLAN_FORM = {"period": "2031", "objective_amount": "310000", "resources_budget":
 TERRITORY_ROUTES = {
     "territories:territory_list": page_list("territory_a", ALICE_CIRCLE),
     "territories:territory_detail": read_only("territory_a", ALICE_CIRCLE, api=False),
+    "territories:account_lock": post_on("account_a", ALICE_MANAGERS, data={"locked": "true"}),
     "territories:plan_list": page_list("plan_a", ALICE_CIRCLE),
     "territories:plan_detail": read_only("plan_a", ALICE_CIRCLE, api=False),
     # Everyone may open the form; only Alice's circle can name her, others get the form back.

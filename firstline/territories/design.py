@@ -235,8 +235,12 @@ def _move(actor, scenario: Scenario, expected: str, outcome: str, *, forward: bo
 
 
 def account_lock(*, actor, account: Account, locked: bool) -> AccountSettings:
-    if not Account.objects.editable_by(actor).filter(pk=account.pk).exists():
-        raise OutOfScope("You may not change this account.")
+    """Lock an account in its territory (or free it): a manager's call, not the seller's own."""
+    who = viewer(actor)
+    if not Account.objects.editable_by(actor).filter(pk=account.pk).exists() or (
+        account.owner_id == who.person_id and not who.is_admin
+    ):
+        raise OutOfScope("Only the seller's manager may lock or unlock this account.")
     settings, _ = AccountSettings.objects.get_or_create(account=account)
     settings.locked = locked
     settings.save(update_fields=["locked"])

@@ -6,6 +6,7 @@ app_name = "territories"
 urlpatterns = [
     path("territories/", views.TerritoryListView.as_view(), name="territory_list"),
     path("territories/<int:pk>/", views.TerritoryDetailView.as_view(), name="territory_detail"),
+    path("territory-accounts/<int:pk>/lock/", views.account_lock, name="account_lock"),
     path("territory-plans/", views.PlanListView.as_view(), name="plan_list"),
     path("territory-plans/new/", views.plan_create, name="plan_create"),
     path("territory-plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan_detail"),

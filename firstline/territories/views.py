@@ -11,6 +11,7 @@ from firstline.core.scoping import OutOfScope, get_visible_or_404
 from firstline.core.views import ScopedDetailView, ScopedListView, is_htmx
 from firstline.org.models import Person
 from firstline.org.scoping import viewer
+from firstline.pipeline.models import Account
 from firstline.territories import design, services
 from firstline.territories.filtersets import PlanFilterSet, ScenarioFilterSet, TerritoryFilterSet
 from firstline.territories.forms import (
@@ -64,6 +65,20 @@ class TerritoryDetailView(ScopedDetailView):
         )
         context["history"] = assignments.exclude(end=None).select_related("account").order_by("-end")[:50]
         return context
+
+
+@require_POST
+def account_lock(request, pk):
+    account = get_visible_or_404(Account.objects, request.user, pk=pk)
+    locked = request.POST.get("locked") == "true"
+    try:
+        design.account_lock(actor=request.user, account=account, locked=locked)
+    except OutOfScope:
+        raise Http404("No account you may lock.") from None
+    state = "locked in its territory" if locked else "free to move"
+    messages.success(request, f"{account.name} is {state}.")
+    territory = TerritoryAssignment.objects.current().filter(account=account).values_list("territory_id", flat=True)
+    return redirect("territories:territory_detail", pk=territory[0]) if territory else redirect(account)
 
 
 class PlanListView(ScopedListView):

@@ -153,3 +153,12 @@ class ScenarioTests(TestCase):
         AccountSettings.objects.filter(account=self.locked).update(locked=False)
         scenario = self.run_scenario()
         assert self.locked.pk in {m.account_id for m in scenario.moves.all()}
+
+    def test_a_manager_locks_an_account_and_its_seller_cannot(self):
+        from firstline.territories.design import account_lock
+
+        account = self.accounts[3]
+        with pytest.raises(OutOfScope):
+            account_lock(actor=self.world.users["seller_a"], account=account, locked=True)
+        account_lock(actor=self.manager(), account=account, locked=True)
+        assert AccountSettings.objects.get(account=account).locked
