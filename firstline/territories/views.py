@@ -77,8 +77,9 @@ def account_lock(request, pk):
         raise Http404("No account you may lock.") from None
     state = "locked in its territory" if locked else "free to move"
     messages.success(request, f"{account.name} is {state}.")
-    territory = TerritoryAssignment.objects.current().filter(account=account).values_list("territory_id", flat=True)
-    return redirect("territories:territory_detail", pk=territory[0]) if territory else redirect(account)
+    current = TerritoryAssignment.objects.current().filter(account=account)
+    territory = current.values_list("territory_id", flat=True).first()
+    return redirect("territories:territory_detail", pk=territory) if territory else redirect(account)
 
 
 class PlanListView(ScopedListView):
