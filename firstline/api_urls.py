@@ -7,9 +7,18 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from firstline.coaching.api import (
+    ActionItemViewSet,
+    AssessmentViewSet,
+    CoachingSessionViewSet,
+    CompetencyFrameworkViewSet,
+    CompetencyViewSet,
+    DevelopmentPlanViewSet,
+)
 from firstline.core.api import TokenView
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
+from firstline.talent.api import CandidateViewSet, PositionViewSet, PulseViewSet, ScorecardViewSet
 from firstline.targets.api import TargetViewSet
 from firstline.territories import api as territories_api
 
@@ -34,6 +43,16 @@ router.register("territory-plan-reviews", territories_api.ReviewViewSet, basenam
 router.register("territory-scenarios", territories_api.ScenarioViewSet, basename="scenario")
 router.register("quota-allocations", territories_api.QuotaAllocationViewSet, basename="quotaallocation")
 router.register("quota-lines", territories_api.QuotaLineViewSet, basename="quotaline")
+router.register("competency-frameworks", CompetencyFrameworkViewSet, basename="competencyframework")
+router.register("competencies", CompetencyViewSet, basename="competency")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("coaching-sessions", CoachingSessionViewSet, basename="coachingsession")
+router.register("action-items", ActionItemViewSet, basename="actionitem")
+router.register("development-plans", DevelopmentPlanViewSet, basename="developmentplan")
+router.register("positions", PositionViewSet, basename="position")
+router.register("candidates", CandidateViewSet, basename="candidate")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("pulses", PulseViewSet, basename="pulse")
 
 app_name = "api"
 urlpatterns = [

@@ -119,6 +119,8 @@ INSTALLED_APPS = [
     "firstline.pipeline",
     "firstline.targets",
     "firstline.territories",
+    "firstline.coaching",
+    "firstline.talent",
     "firstline.kpis",
     "firstline.demo",
 ]
@@ -245,15 +247,12 @@ REST_FRAMEWORK = {
     ],
     # DRF views are not covered by LoginRequiredMiddleware, so the default must not be AllowAny.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "firstline.core.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API speaks JSON (the token endpoint also takes a form, for curl -d).
+    "DEFAULT_PARSER_CLASSES": ["firstline.core.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["firstline.core.filtersets.ScopedFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "firstline.core.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "firstline.core.schema.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Firstline API",
@@ -264,6 +263,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "firstline.core.schema.document_errors",
+    ],
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -12,6 +12,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.team_matrix import api_routes, page_routes, team_objects
 from tests.territories.world import build_territories
 from tests.world import PERSONAS, build_world
 
@@ -106,8 +107,8 @@ TERRITORY_ROUTES = {
     "territories:territory_list": page_list("territory_a", ALICE_CIRCLE),
     "territories:territory_detail": read_only("territory_a", ALICE_CIRCLE, api=False),
     "territories:account_lock": post_on("account_a", ALICE_MANAGERS, data={"locked": "true"}),
-    "territories:plan_list": page_list("plan_a", ALICE_CIRCLE),
-    "territories:plan_detail": read_only("plan_a", ALICE_CIRCLE, api=False),
+    "territories:plan_list": page_list("territory_plan_a", ALICE_CIRCLE),
+    "territories:plan_detail": read_only("territory_plan_a", ALICE_CIRCLE, api=False),
     # Everyone may open the form; only Alice's circle can name her, others get the form back.
     "territories:plan_create": Route(
         checks=[
@@ -117,17 +118,17 @@ TERRITORY_ROUTES = {
                 ALICE_CIRCLE,
                 302,
                 denied=200,
-                data=lambda o: {"seller": o["person_a"].pk, "period": "2031"},
+                data=lambda _world, o: {"seller": o["person_a"].pk, "period": "2031"},
             ),
         ]
     ),
     "territories:plan_update": Route(
-        args=("plan_a",),
+        args=("territory_plan_a",),
         checks=[Check("get", ALICE_CIRCLE, 200), Check("post", ALICE_CIRCLE, 302, data=PLAN_FORM)],
     ),
-    "territories:plan_approve": post_on("plan_a", ALICE_MANAGERS),
+    "territories:plan_approve": post_on("territory_plan_a", ALICE_MANAGERS),
     "territories:plan_review": post_on(
-        "plan_a", ALICE_MANAGERS, data={"what_changed": "A", "adjustment": "B"}
+        "territory_plan_a", ALICE_MANAGERS, data={"what_changed": "A", "adjustment": "B"}
     ),
     "territories:scenario_list": Route(
         checks=[
@@ -138,7 +139,7 @@ TERRITORY_ROUTES = {
                 ALICE_MANAGERS,
                 302,
                 denied=200,
-                data=lambda o: {
+                data=lambda _world, o: {
                     "team": o["east"].pk,
                     "balance": ["potential", "workload"],
                     "tolerance": "0.02",
@@ -157,7 +158,7 @@ TERRITORY_ROUTES = {
                 ALICE_MANAGERS,
                 302,
                 denied=200,
-                data=lambda o: {
+                data=lambda _world, o: {
                     "team": o["east"].pk,
                     "period": "2031",
                     "team_target": "900000",
@@ -175,7 +176,7 @@ TERRITORY_ROUTES = {
     "api:territoryassignment-list": api_list("assignment_a", ALICE_CIRCLE),
     "api:territoryassignment-detail": read_only("assignment_a", ALICE_CIRCLE),
     "api:territoryplan-list": api_list(
-        "plan_a",
+        "territory_plan_a",
         ALICE_CIRCLE,
         # Others cannot name Alice as the seller: the reference is invalid to them.
         Check(
@@ -184,12 +185,12 @@ TERRITORY_ROUTES = {
             201,
             denied=400,
             anonymous=401,
-            data=lambda o: {"seller": o["person_a"].pk, "period": "2031"},
+            data=lambda _world, o: {"seller": o["person_a"].pk, "period": "2031"},
             forbidden=frozenset({"enablement"}),  # sees Alice in the directory, may not plan for her
         ),
     ),
     "api:territoryplan-detail": api_detail(
-        "plan_a", ALICE_CIRCLE, ALICE_CIRCLE, {"objectives": "Grow in retail"}
+        "territory_plan_a", ALICE_CIRCLE, ALICE_CIRCLE, {"objectives": "Grow in retail"}
     ),
     "api:planreview-list": api_list("review_a", ALICE_CIRCLE),
     "api:planreview-detail": read_only("review_a", ALICE_CIRCLE),
@@ -203,7 +204,7 @@ TERRITORY_ROUTES = {
             201,
             denied=400,
             anonymous=401,
-            data=lambda o: {"team": o["east"].pk},
+            data=lambda _world, o: {"team": o["east"].pk},
             forbidden=frozenset({"seller_a", "seller_b", "enablement"}),
         ),
     ),
@@ -303,6 +304,10 @@ ROUTES = {
 }
 
 
+ROUTES.update(page_routes(Route, Check))
+ROUTES.update(api_routes(Route, Check))
+
+
 def walk(patterns, prefix=""):
     for entry in patterns:
         if isinstance(entry, URLResolver):
@@ -329,6 +334,7 @@ class AuthorizationMatrixTests(TestCase):
             "stage_prospect": cls.world.stages["prospect"],
         }
         cls.objects.update(build_territories(cls.world))
+        cls.objects.update(team_objects(cls.world))
 
     def test_every_route_has_expectations(self):
         routes = set(walk(get_resolver().url_patterns))
@@ -337,7 +343,7 @@ class AuthorizationMatrixTests(TestCase):
 
     def _data(self, data):
         if callable(data):
-            return data(self.objects)
+            return data(self.world, self.objects)
         if data == "opportunity_create":
             return opportunity_create_data(self.world)
         if data == "opportunity_form":

@@ -17,7 +17,7 @@ UNIQUENESS_VALIDATORS = (UniqueValidator, UniqueTogetherValidator)
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference to another object, which must be one the requesting user may see.
 
-    The id must be a whole number (or its digits as a string): 2.9 or true is refused, not truncated.
+    The id must be a JSON whole number, as the schema says: 2.9, "2" or true is refused, not read as 2.
     """
 
     def __init__(self, model, **kwargs):
@@ -29,7 +29,7 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return self.model.objects.visible_to(request.user if request else None)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
+        if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not is_id(data):
             self.fail("does_not_exist", pk_value=data)

@@ -12,6 +12,25 @@ MANAGER_TERRITORY_PAGES = [
 ]
 
 
+def team_building_items(who) -> list[tuple[str, str]]:
+    """Coaching, development, hiring and engagement: leaders see their team's, sellers their own."""
+    if who.managed_paths or who.is_admin:
+        return [
+            ("Coaching", "coaching:cadence"),
+            ("Competencies", "coaching:framework_list"),
+            ("Hiring", "talent:position_list"),
+            ("Engagement", "talent:engagement"),
+            ("Pulses", "talent:pulse_list"),
+        ]
+    if who.person_id is not None:
+        return [
+            ("My coaching", "coaching:my_coaching"),
+            ("Competencies", "coaching:framework_list"),
+            ("Pulses", "talent:pulse_list"),
+        ]
+    return []
+
+
 def navigation(request) -> dict:
     """The navigation, organised by the five responsibilities and showing only what exists and
     what this user has something to see in."""
@@ -34,7 +53,8 @@ def navigation(request) -> dict:
         (
             "Build the team",
             ([("My team", "org:my_team")] if who.managed_paths or who.is_admin else [])
-            + ([("People", "org:person_list")] if directory else []),
+            + ([("People", "org:person_list")] if directory else [])
+            + team_building_items(who),
         ),
         ("Raise the bar", [("Targets", "targets:target_list")] if deals else []),
         ("Guide opportunities", [("Opportunities", "pipeline:opportunity_list")] if deals else []),

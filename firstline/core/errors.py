@@ -8,12 +8,22 @@ keeps Django's traceback in development (that one is a bug) and the designed pag
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+
+API_DETAIL = {
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    500: "A server error occurred.",
+}
 
 
 def _designed(request, status: int):
-    response = render(request, f"{status}.html", status=status)
+    # The API answers in JSON even where no API view was reached (an id the URL pattern refuses).
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": API_DETAIL[status]}, status=status)
+    else:
+        response = render(request, f"{status}.html", status=status)
     response.designed_error_page = True
     return response
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django_filters import fields as filter_fields
 from django_filters.filters import QuerySetRequestMixin
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
 
 from firstline.core.ids import is_id
 
@@ -59,6 +60,22 @@ class ScopedFilterSet(django_filters.FilterSet):
 
 
 class ScopedFilterBackend(DjangoFilterBackend):
-    """The API's filter backend: FilterSets it builds from `filterset_fields` are scoped too."""
+    """The API's filter backend: FilterSets it builds from `filterset_fields` are scoped too, and a
+    typed parameter sent empty (`?close_after=`, `?outcome=`) is refused as the schema says, where a
+    page's filter form would read it as "any"."""
 
     filterset_base = ScopedFilterSet
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is not None:
+            empty = {
+                name: ["Leave the parameter out rather than sending it empty."]
+                for name, filter_ in filterset.filters.items()
+                if not isinstance(filter_, django_filters.CharFilter)
+                and name in request.query_params
+                and not any(request.query_params.getlist(name))
+            }
+            if empty:
+                raise ValidationError(empty)
+        return super().filter_queryset(request, queryset, view)

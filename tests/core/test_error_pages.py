@@ -57,8 +57,17 @@ class ErrorPageTests(TestCase):
             for section in self.client.get(reverse("pipeline:opportunity_list")).context["navigation"]
             for item in section["items"]
         ]
-        # Her territory and her plan are hers; designing territories and quotas are a manager's.
-        assert labels == ["Accounts", "Territories", "Territory plans", "Targets", "Opportunities"]
+        # Her territory and plan, her own coaching and pulses; never the team's.
+        assert labels == [
+            "Accounts",
+            "Territories",
+            "Territory plans",
+            "My coaching",
+            "Competencies",
+            "Pulses",
+            "Targets",
+            "Opportunities",
+        ]
         self.client.force_login(self.world.users["manager_1"])
         labels = [
             item["label"]
@@ -73,6 +82,11 @@ class ErrorPageTests(TestCase):
             "Quotas",
             "My team",
             "People",
+            "Coaching",
+            "Competencies",
+            "Hiring",
+            "Engagement",
+            "Pulses",
             "Targets",
             "Opportunities",
         ]

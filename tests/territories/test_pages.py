@@ -36,7 +36,7 @@ class PageQueryTests(TestCase):
     def grow(self):
         """Ten more territories with accounts, ten more reviews and key accounts, more quota lines."""
         east, alice = self.world.east, self.world.people["seller_a"]
-        plan = self.t["plan_a"]
+        plan = self.t["territory_plan_a"]
         for i in range(10):
             territory = Territory.objects.create(name=f"Extra {i}", team=east, owner=alice)
             account = Account.objects.create(
@@ -62,7 +62,7 @@ class PageQueryTests(TestCase):
             reverse("territories:territory_list"),
             reverse("territories:territory_detail", args=[self.t["territory_a"].pk]),
             reverse("territories:plan_list"),
-            reverse("territories:plan_detail", args=[self.t["plan_a"].pk]),
+            reverse("territories:plan_detail", args=[self.t["territory_plan_a"].pk]),
             reverse("territories:scenario_list"),
             reverse("territories:scenario_detail", args=[self.t["scenario_east"].pk]),
             reverse("territories:quota_list"),

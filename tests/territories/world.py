@@ -75,7 +75,7 @@ def build_territories(world) -> dict:
         "territory_c": carol,
         "assignment_a": assignment_a,
         "account_b": account_b,
-        "plan_a": plan,
+        "territory_plan_a": plan,
         "review_a": review,
         "scenario_east": scenario,
         "allocation_east": allocation,
