@@ -58,7 +58,12 @@ def test_a_manager_optimizes_the_team_inspects_the_result_and_applies_it(
     expect(north.locator("td").nth(3)).not_to_have_text(north.locator("td").nth(2).inner_text())
     canvas = page.locator("#territory-map")
     expect(canvas).to_have_attribute("data-ready", "true")
-    page.wait_for_function("document.getElementById('territory-map').getBoundingClientRect().height > 300")
+    # The chart sizes its canvas to the box once drawn (polled without eval: the CSP forbids it).
+    for _ in range(50):
+        if (canvas.bounding_box() or {}).get("height", 0) > 300:
+            break
+        page.wait_for_timeout(100)
+    assert canvas.bounding_box()["height"] > 300
     moves = page.locator("#moves-table tbody tr")
     expect(moves).to_have_count(scenario.moves.count())
     first_move = scenario.moves.select_related("account", "to_territory").first()
