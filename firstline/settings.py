@@ -122,6 +122,8 @@ INSTALLED_APPS = [
     "firstline.coaching",
     "firstline.talent",
     "firstline.kpis",
+    "firstline.deals",
+    "firstline.relationships",
     "firstline.demo",
 ]
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("firstline.pipeline.urls")),
     path("", include("firstline.targets.urls")),
     path("", include("firstline.territories.urls")),
+    path("", include("firstline.deals.urls")),
+    path("", include("firstline.relationships.urls")),
     path("", include("firstline.coaching.urls")),
     path("", include("firstline.talent.urls")),
     path("api/", include("firstline.api_urls")),

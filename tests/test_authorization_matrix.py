@@ -12,6 +12,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.deals.world import build_deal_objects
 from tests.team_matrix import api_routes, page_routes, team_objects
 from tests.territories.world import build_territories
 from tests.world import PERSONAS, build_world
@@ -37,8 +38,11 @@ class Check:
     data: dict | None = None
     path: str = ""  # appended to the reversed URL (a query string)
     in_list: str | None = None  # for lists: the world attribute whose id appears only to `allowed`
+    others: dict = field(default_factory=dict)  # persona → status, where one differs from the above
 
     def expected(self, persona: str) -> int:
+        if persona in self.others:
+            return self.others[persona]
         if persona == "anonymous":
             return self.anonymous
         if persona in self.allowed:
@@ -303,6 +307,10 @@ ROUTES = {
     **TERRITORY_ROUTES,
 }
 
+from tests.deals.matrix import deal_routes  # noqa: E402 -- needs the helpers above
+
+ROUTES.update(deal_routes())
+
 
 ROUTES.update(page_routes(Route, Check))
 ROUTES.update(api_routes(Route, Check))
@@ -332,6 +340,7 @@ class AuthorizationMatrixTests(TestCase):
             "target_a": cls.world.target_a,
             "product": cls.world.product,
             "stage_prospect": cls.world.stages["prospect"],
+            **build_deal_objects(cls.world),
         }
         cls.objects.update(build_territories(cls.world))
         cls.objects.update(team_objects(cls.world))

@@ -57,7 +57,7 @@ class ErrorPageTests(TestCase):
             for section in self.client.get(reverse("pipeline:opportunity_list")).context["navigation"]
             for item in section["items"]
         ]
-        # Her territory and plan, her own coaching and pulses; never the team's.
+        # Her own coaching and pulses, never the team's (see context_processors.team_building_items).
         assert labels == [
             "Accounts",
             "Territories",
@@ -67,6 +67,8 @@ class ErrorPageTests(TestCase):
             "Pulses",
             "Targets",
             "Opportunities",
+            "Forecast",
+            "Sales process",
         ]
         self.client.force_login(self.world.users["manager_1"])
         labels = [
@@ -89,4 +91,7 @@ class ErrorPageTests(TestCase):
             "Pulses",
             "Targets",
             "Opportunities",
+            "Deal reviews",
+            "Forecast",
+            "Sales process",
         ]
