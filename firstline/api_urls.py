@@ -23,6 +23,7 @@ from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductVi
 from firstline.relationships import api as relationships_api
 from firstline.talent.api import CandidateViewSet, PositionViewSet, PulseViewSet, ScorecardViewSet
 from firstline.targets.api import TargetViewSet
+from firstline.territories import api as territories_api
 
 
 class Router(DefaultRouter):
@@ -38,6 +39,13 @@ router.register("products", ProductViewSet, basename="product")
 router.register("stages", SalesStageViewSet, basename="salesstage")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("targets", TargetViewSet, basename="target")
+router.register("territories", territories_api.TerritoryViewSet, basename="territory")
+router.register("territory-assignments", territories_api.AssignmentViewSet, basename="territoryassignment")
+router.register("territory-plans", territories_api.PlanViewSet, basename="territoryplan")
+router.register("territory-plan-reviews", territories_api.ReviewViewSet, basename="planreview")
+router.register("territory-scenarios", territories_api.ScenarioViewSet, basename="scenario")
+router.register("quota-allocations", territories_api.QuotaAllocationViewSet, basename="quotaallocation")
+router.register("quota-lines", territories_api.QuotaLineViewSet, basename="quotaline")
 router.register("exit-criteria", deals_api.ExitCriterionViewSet, basename="exitcriterion")
 router.register("qualification-frameworks", deals_api.QualificationFrameworkViewSet, basename="framework")
 router.register("deal-scorecards", deals_api.QualificationScorecardViewSet, basename="dealscorecard")

@@ -2,6 +2,15 @@ from django.urls import reverse
 
 from firstline.org.scoping import viewer
 
+TERRITORY_PAGES = [
+    ("Territories", "territories:territory_list"),
+    ("Territory plans", "territories:plan_list"),
+]
+MANAGER_TERRITORY_PAGES = [
+    ("Territory design", "territories:scenario_list"),
+    ("Quotas", "territories:quota_list"),
+]
+
 
 def team_building_items(who) -> list[tuple[str, str]]:
     """Coaching, development, hiring and engagement: leaders see their team's, sellers their own."""
@@ -34,7 +43,14 @@ def navigation(request) -> dict:
     # A seller's people list would hold only themselves: "My page" is their entry.
     directory = who.managed_paths or who.is_admin or who.is_enablement
     sections = [
-        ("Set territory strategy", [("Accounts", "pipeline:account_list")] if deals else []),
+        (
+            "Set territory strategy",
+            [("Accounts", "pipeline:account_list")]
+            + TERRITORY_PAGES
+            + (MANAGER_TERRITORY_PAGES if who.managed_paths or who.is_admin else [])
+            if deals
+            else [],
+        ),
         (
             "Build the team",
             ([("My team", "kpis:my_team")] if who.managed_paths or who.is_admin else [])

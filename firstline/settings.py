@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "firstline.org",
     "firstline.pipeline",
     "firstline.targets",
+    "firstline.territories",
     "firstline.coaching",
     "firstline.talent",
     "firstline.kpis",

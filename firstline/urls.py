@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("firstline.org.urls")),
     path("", include("firstline.pipeline.urls")),
     path("", include("firstline.targets.urls")),
+    path("", include("firstline.territories.urls")),
     path("", include("firstline.deals.urls")),
     path("", include("firstline.relationships.urls")),
     path("", include("firstline.coaching.urls")),

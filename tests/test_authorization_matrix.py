@@ -15,6 +15,7 @@ from django.utils import timezone
 from firstline.core.periods import fiscal_calendar
 from tests.deals.world import build_deal_objects
 from tests.team_matrix import api_routes, page_routes, team_objects
+from tests.territories.world import build_territories
 from tests.world import PERSONAS, build_world
 
 SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
@@ -94,6 +95,132 @@ def opportunity_create_data(world):
         "created": today.isoformat(),
         "close_date": (today + timedelta(days=60)).isoformat(),
     }
+
+
+def read_only(obj, visible, api=True):
+    return Route(args=(obj,), checks=[Check("get", visible, 200, anonymous=401 if api else 302)])
+
+
+def post_on(obj, allowed, ok=302, data=None, **kwargs):
+    return Route(args=(obj,), checks=[Check("post", allowed, ok, data=data or {}, **kwargs)])
+
+
+PLAN_FORM = {"period": "2031", "objective_amount": "310000", "resources_budget": "0", "objectives": "Grow"}
+# Territories: Alice's territory and plan follow her circle; East's scenario and quota are for East's
+# managers only (manager_1, the executive above, the admin); a seller may not approve or review her own plan.
+TERRITORY_ROUTES = {
+    "territories:territory_list": page_list("territory_a", ALICE_CIRCLE),
+    "territories:territory_detail": read_only("territory_a", ALICE_CIRCLE, api=False),
+    "territories:account_lock": post_on("account_a", ALICE_MANAGERS, data={"locked": "true"}),
+    "territories:plan_list": page_list("territory_plan_a", ALICE_CIRCLE),
+    "territories:plan_detail": read_only("territory_plan_a", ALICE_CIRCLE, api=False),
+    # Everyone may open the form; only Alice's circle can name her, others get the form back.
+    "territories:plan_create": Route(
+        checks=[
+            Check("get", SIGNED_IN, 200),
+            Check(
+                "post",
+                ALICE_CIRCLE,
+                302,
+                denied=200,
+                data=lambda _world, o: {"seller": o["person_a"].pk, "period": "2031"},
+            ),
+        ]
+    ),
+    "territories:plan_update": Route(
+        args=("territory_plan_a",),
+        checks=[Check("get", ALICE_CIRCLE, 200), Check("post", ALICE_CIRCLE, 302, data=PLAN_FORM)],
+    ),
+    "territories:plan_approve": post_on("territory_plan_a", ALICE_MANAGERS),
+    "territories:plan_review": post_on(
+        "territory_plan_a", ALICE_MANAGERS, data={"what_changed": "A", "adjustment": "B"}
+    ),
+    "territories:scenario_list": Route(
+        checks=[
+            Check("get", SIGNED_IN, 200, in_list=("scenario_east", ALICE_MANAGERS)),
+            # Everyone else gets the form back: East is not a team they may choose.
+            Check(
+                "post",
+                ALICE_MANAGERS,
+                302,
+                denied=200,
+                data=lambda _world, o: {
+                    "team": o["east"].pk,
+                    "balance": ["potential", "workload"],
+                    "tolerance": "0.02",
+                },
+            ),
+        ]
+    ),
+    "territories:scenario_detail": read_only("scenario_east", ALICE_MANAGERS, api=False),
+    "territories:scenario_apply": post_on("scenario_east", ALICE_MANAGERS),
+    "territories:scenario_undo": post_on("scenario_east", ALICE_MANAGERS),
+    "territories:quota_list": Route(
+        checks=[
+            Check("get", SIGNED_IN, 200),
+            Check(
+                "post",
+                ALICE_MANAGERS,
+                302,
+                denied=200,
+                data=lambda _world, o: {
+                    "team": o["east"].pk,
+                    "period": "2031",
+                    "team_target": "900000",
+                    "weight_history": "0.5",
+                    "weight_potential": "0.3",
+                    "weight_pipeline": "0.2",
+                },
+            ),
+        ]
+    ),
+    "territories:quota_detail": read_only("allocation_east", ALICE_MANAGERS, api=False),
+    "territories:quota_adjust": post_on("quota_line_a", ALICE_MANAGERS, data={"adjustment": "1000"}),
+    "api:territory-list": api_list("territory_a", ALICE_CIRCLE),
+    "api:territory-detail": read_only("territory_a", ALICE_CIRCLE),
+    "api:territoryassignment-list": api_list("assignment_a", ALICE_CIRCLE),
+    "api:territoryassignment-detail": read_only("assignment_a", ALICE_CIRCLE),
+    "api:territoryplan-list": api_list(
+        "territory_plan_a",
+        ALICE_CIRCLE,
+        # Others cannot name Alice as the seller: the reference is invalid to them.
+        Check(
+            "post",
+            ALICE_CIRCLE,
+            201,
+            denied=400,
+            anonymous=401,
+            data=lambda _world, o: {"seller": o["person_a"].pk, "period": "2031"},
+            forbidden=frozenset({"enablement"}),  # sees Alice in the directory, may not plan for her
+        ),
+    ),
+    "api:territoryplan-detail": api_detail(
+        "territory_plan_a", ALICE_CIRCLE, ALICE_CIRCLE, {"objectives": "Grow in retail"}
+    ),
+    "api:planreview-list": api_list("review_a", ALICE_CIRCLE),
+    "api:planreview-detail": read_only("review_a", ALICE_CIRCLE),
+    "api:scenario-list": api_list(
+        "scenario_east",
+        ALICE_MANAGERS,
+        # East's own sellers and enablement can name the team but may not optimize it; others cannot name it.
+        Check(
+            "post",
+            ALICE_MANAGERS,
+            201,
+            denied=400,
+            anonymous=401,
+            data=lambda _world, o: {"team": o["east"].pk},
+            forbidden=frozenset({"seller_a", "seller_b", "enablement"}),
+        ),
+    ),
+    "api:scenario-detail": read_only("scenario_east", ALICE_MANAGERS),
+    "api:scenario-apply": post_on("scenario_east", ALICE_MANAGERS, ok=200, anonymous=401),
+    "api:scenario-undo": post_on("scenario_east", ALICE_MANAGERS, ok=409, anonymous=401),
+    "api:quotaallocation-list": api_list("allocation_east", ALICE_MANAGERS),
+    "api:quotaallocation-detail": read_only("allocation_east", ALICE_MANAGERS),
+    "api:quotaline-list": api_list("quota_line_a", ALICE_CIRCLE),
+    "api:quotaline-detail": read_only("quota_line_a", ALICE_CIRCLE),
+}
 
 
 ROUTES = {
@@ -208,6 +335,7 @@ ROUTES = {
     ),
     "api:target-list": api_list("target_a", ALICE_CIRCLE),
     "api:target-detail": api_detail("target_a", ALICE_CIRCLE, ALICE_MANAGERS, {"amount": "320000.00"}),
+    **TERRITORY_ROUTES,
 }
 
 from tests.deals.matrix import deal_routes  # noqa: E402 -- needs the helpers above
@@ -245,6 +373,7 @@ class AuthorizationMatrixTests(TestCase):
             "stage_prospect": cls.world.stages["prospect"],
             **build_deal_objects(cls.world),
         }
+        cls.objects.update(build_territories(cls.world))
         cls.objects.update(team_objects(cls.world))
 
     def test_every_route_has_expectations(self):

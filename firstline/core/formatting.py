@@ -117,6 +117,23 @@ def percent(value, *, locale: Locale | None = None) -> str:
     return format_percent(share, format="#,##0%", locale=locale or current_locale())
 
 
+def percent_precise(value, *, locale: Locale | None = None) -> str:
+    """A share where a tenth of a percent matters (balance, tolerance): "1.9%"."""
+    share = _decimal(value)
+    if share is None:
+        return NO_DATA
+    return format_percent(share, format="#,##0.0%", locale=locale or current_locale())
+
+
+def signed_percent(value, *, locale: Locale | None = None) -> str:
+    """A deviation from a fair share, with its sign: "+3.2%", "−0.4%"."""
+    share = _decimal(value)
+    if share is None:
+        return NO_DATA
+    text = format_percent(abs(share), format="#,##0.0%", locale=locale or current_locale())
+    return ("−" if share < 0 else "+") + text
+
+
 def ratio(value, *, locale: Locale | None = None) -> str:
     """A multiple (5.13) to one decimal: "5.1×"; None (no denominator) is "no data"."""
     multiple = _decimal(value)

@@ -19,6 +19,7 @@ from firstline.demo.deals import build_deal_guidance
 from firstline.demo.opportunities import build_opportunities
 from firstline.demo.talent import build_talent
 from firstline.demo.targets import build_targets
+from firstline.demo.territories import build_territories
 from firstline.demo.timeline import timeline as build_timeline
 from firstline.kpis.rollup import results_rebuild
 from firstline.org.models import Person, Role, TeamKind
@@ -105,6 +106,7 @@ def generate_demo(
     guidance = build_deal_guidance(rng=Random(seeds.getrandbits(64)), today=timeline.today)
     # Deals went in with bulk_create, which sends no signals: the KPI results are built once here.
     results_rebuild()
+    territory_counts = build_territories(rng=Random(seeds.getrandbits(64)), today=timeline.today)
     counts = {
         **company.counts,
         "accounts": accounts,
@@ -113,6 +115,7 @@ def generate_demo(
         **totals.counts(),
         "targets": targets,
         **guidance.counts,
+        **territory_counts,
         **build_coaching(seed=seed, timeline=timeline),
         **build_talent(seed=seed, timeline=timeline),
     }

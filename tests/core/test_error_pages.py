@@ -60,6 +60,8 @@ class ErrorPageTests(TestCase):
         # Her own coaching and pulses, never the team's (see context_processors.team_building_items).
         assert labels == [
             "Accounts",
+            "Territories",
+            "Territory plans",
             "My coaching",
             "Competencies",
             "Pulses",
@@ -77,6 +79,10 @@ class ErrorPageTests(TestCase):
         ]
         assert labels == [
             "Accounts",
+            "Territories",
+            "Territory plans",
+            "Territory design",
+            "Quotas",
             "My team",
             "People",
             "Coaching",

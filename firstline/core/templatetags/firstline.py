@@ -45,6 +45,16 @@ def day(value) -> str:
 
 
 @register.filter
+def percent_precise(value) -> str:
+    return formatting.percent_precise(value)
+
+
+@register.filter
+def signed_percent(value) -> str:
+    return formatting.signed_percent(value)
+
+
+@register.filter
 def bar_width(value) -> int:
     """Width of a progress bar in percent, capped at 100 so over-achievers fill it."""
     if value is None:

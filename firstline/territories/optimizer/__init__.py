@@ -1,0 +1,98 @@
+"""Territory design: split units (accounts, postcodes) into contiguous, compact territories that balance
+any number of measures, keep locked units in place and move few units from the current plan.
+
+Pure numpy/scipy (plus METIS when installed): no Django in here, so the app, the file CLI and the
+benchmark all call `solve()` the same way.
+"""
+
+import time
+
+import numpy as np
+
+from . import metrics
+from .diameter import polish_diameter
+from .graph import build_graph
+from .iterate import iterate
+from .model import LARGE_UNIT_SHARE, Infeasible, Objective, Problem, Progress, Solution, check_feasible
+from .search import Search, State
+from .start import initial_labels
+
+__all__ = ["LARGE_UNIT_SHARE", "Infeasible", "Objective", "Problem", "Solution", "evaluate", "solve"]
+
+
+def solve(problem: Problem, progress: Progress | None = None) -> Solution:
+    """Propose territories for `problem`.
+
+    Raises Infeasible with a clear message when balance cannot be had.
+    """
+    started = time.monotonic()
+    report = _monotone(progress)
+    report(0, 100, "Building the adjacency graph")
+    graph = build_graph(problem.coords, problem.edges)
+    n_components, _ = graph.components()
+    warnings = check_feasible(problem, n_components)
+    report(5, 100, "Partitioning the graph")
+    labels, how = initial_labels(problem, graph)
+    deadline = started + problem.time_limit
+    state = State.build(problem, graph, labels, deadline)
+    search = Search(state, lambda d, t, msg: report(10 + min(55, d), 100, msg))
+    search.run("Balancing", hard=False)
+    report(70, 100, "Improving compactness")
+    search.run("Compacting", hard=True)
+
+    def polish() -> None:
+        if problem.objective == "diameter":
+            polish_diameter(state, deadline)
+
+    polish()
+    report(80, 100, "Trying variations")
+    iterate(search, deadline, polish)
+    solution = evaluate(problem, state.labels, graph=graph, warnings=warnings)
+    solution.start = how
+    solution.seconds = time.monotonic() - started
+    if not solution.balanced:
+        worst = int(np.argmax(solution.max_deviation - problem.tolerance))
+        solution.warnings.append(
+            f"Balance within tolerance was not reached (the search stopped after {solution.seconds:.1f} s of "
+            f"{problem.time_limit:g} s allowed): {problem.measure_names[worst]} "
+            f"is off by up to {solution.max_deviation[worst]:.1%} (allowed {problem.tolerance[worst]:.1%})."
+        )
+    report(100, 100, "Done")
+    return solution
+
+
+def _monotone(progress: Progress | None) -> Progress:
+    """Progress that never goes backwards, whatever phase restarts its own count."""
+    reached = [0]
+
+    def report(done: int, total: int, message: str) -> None:
+        reached[0] = max(reached[0], round(100 * done / max(total, 1)))
+        if progress:
+            progress(reached[0], 100, message)
+
+    return report
+
+
+def evaluate(problem: Problem, labels: np.ndarray, *, graph=None, warnings=None) -> Solution:
+    """Every reported figure of a partition, recomputed from scratch (no running totals trusted)."""
+    graph = graph or build_graph(problem.coords, problem.edges)
+    k = problem.k
+    dev = metrics.deviations(labels, problem.measures, k, problem.targets())
+    max_dev = np.abs(dev).max(axis=0)
+    moved = np.flatnonzero((problem.current >= 0) & (labels != problem.current))
+    totals = problem.measures.sum(axis=0)
+    return Solution(
+        labels=labels,
+        sums=metrics.territory_sums(labels, problem.measures, k),
+        deviation=dev,
+        max_deviation=max_dev,
+        cv=metrics.coefficient_of_variation(labels, problem.measures, k),
+        connected=metrics.connected(graph, labels, k),
+        weighted_distance=metrics.weighted_distance(labels, problem.coords, problem.weights, k),
+        max_diameter=float(metrics.diameters(labels, problem.coords, k).max()),
+        objective=problem.objective,
+        balanced=bool((max_dev <= problem.tolerance + 1e-9).all()),
+        moved=moved,
+        moved_share=problem.measures[moved].sum(axis=0) / np.where(totals > 0, totals, 1.0),
+        warnings=list(warnings or []),
+    )

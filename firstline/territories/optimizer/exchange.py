@@ -1,0 +1,112 @@
+"""Exchanges of small groups of units across a shared border (one for one, two for one, one for two).
+
+Single moves shift every measure of both territories the same way, so they cannot fix a territory that
+is short on one measure and long on another; workload grows with potential, so even a one-for-one swap
+often cannot either, while giving two small accounts for one large one can.
+"""
+
+import time
+from itertools import combinations
+
+import numpy as np
+
+from .graph import stays_connected_without
+from .search import BALANCE_DISRUPTION_SHARE, EPS, Search
+
+SIDE = 10  # boundary units considered per side of a border
+TRIES = 8  # best exchanges tried per border before giving up on it
+
+
+class Exchange:
+    def __init__(self, search: Search):
+        self.search = search
+        self.s = search.s
+        self.hard = False
+
+    def round(self, hard: bool) -> int:
+        self.hard = hard
+        found = self.search.candidates()
+        if found is None:
+            return 0
+        u, a, b = found
+        k = self.s.problem.k
+        key = a * k + b
+        order = np.argsort(key, kind="stable")
+        u, a, b, key = u[order], a[order], b[order], key[order]
+        pairs = np.unique(key[a < b])
+        centres = self.s.centres()
+        touched = np.zeros(k, dtype=bool)
+        done = 0
+        for step, pair in enumerate(pairs):
+            if step % 64 == 63 and time.monotonic() > self.s.deadline:
+                break
+            ta, tb = int(pair // k), int(pair % k)
+            if touched[ta] or touched[tb]:
+                continue
+            lo, hi = np.searchsorted(key, [pair, pair + 1])
+            back = tb * k + ta
+            blo, bhi = np.searchsorted(key, [back, back + 1])
+            if lo == hi or blo == bhi:
+                continue
+            if self._best(u[lo:hi][:SIDE], u[blo:bhi][:SIDE], ta, tb, centres, hard):
+                touched[ta] = touched[tb] = True
+                done += 1
+        return done
+
+    def _groups(self, units, origin, dest, centres):
+        """Singles and pairs of `units`, each with its measure vector and its compactness+disruption cost."""
+        srch = self.search
+        cost = srch.compact_delta(units, np.full(len(units), origin), np.full(len(units), dest), centres)
+        share = 1.0 if self.hard else BALANCE_DISRUPTION_SHARE
+        cost = cost + share * srch.disrupt_delta(
+            units, np.full(len(units), origin), np.full(len(units), dest)
+        )
+        members = [(i,) for i in range(len(units))] + list(combinations(range(len(units)), 2))
+        index = np.array([m if len(m) == 2 else (m[0], -1) for m in members])
+        vec = self.s.scaled[units[index[:, 0]]] + np.where(
+            index[:, 1:] >= 0, self.s.scaled[units[index[:, 1]]], 0
+        )
+        c = cost[index[:, 0]] + np.where(index[:, 1] >= 0, cost[index[:, 1]], 0)
+        return members, vec, c, index[:, 1] >= 0
+
+    def _best(self, us, vs, ta, tb, centres, hard) -> bool:
+        s, srch = self.s, self.search
+        give, gvec, gcost, gpair = self._groups(us, ta, tb, centres)
+        take, tvec, tcost, tpair = self._groups(vs, tb, ta, centres)
+        net = gvec[:, None, :] - tvec[None, :, :]
+        ea, eb = s.sums[ta] - 1.0, s.sums[tb] - 1.0
+        na, nb = ea - net * s.ratio[ta], eb + net * s.ratio[tb]
+        if hard:
+            ok = (np.abs(na) <= np.maximum(srch.tol, np.abs(ea)) + EPS).all(-1) & (
+                np.abs(nb) <= np.maximum(srch.tol, np.abs(eb)) + EPS
+            ).all(-1)
+            bal = np.where(ok, 1e-3 * srch.balance_delta(ea, eb, na, nb), np.inf)
+        else:
+            bal = srch.balance_delta(ea, eb, na, nb)
+        d = bal + gcost[:, None] + tcost[None, :]
+        d[gpair[:, None] & tpair[None, :]] = np.inf  # two for two: rarely needed, costly to try
+        for idx in np.argsort(d, axis=None)[:TRIES]:
+            if d.flat[idx] >= -EPS:
+                return False
+            i, j = divmod(int(idx), len(take))
+            moves = [(int(us[x]), ta, tb) for x in give[i]] + [(int(vs[x]), tb, ta) for x in take[j]]
+            if self._try(moves):
+                return True
+        return False
+
+    def _try(self, moves) -> bool:
+        s = self.s
+        done = []
+        for u, origin, dest in moves:
+            if (
+                s.counts[origin] <= 1
+                or self.search.over_budget(u, origin, dest)
+                or not s.touches(u, dest)
+                or not stays_connected_without(s.graph, s.labels, u)
+            ):
+                for v, o, t in reversed(done):
+                    s.apply(v, t, o)
+                return False
+            s.apply(u, origin, dest)
+            done.append((u, origin, dest))
+        return True

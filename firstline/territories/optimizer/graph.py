@@ -1,0 +1,147 @@
+"""Adjacency of the units: the Delaunay graph of their locations, or an edge list given by the caller.
+
+Everything here works on a CSR layout (`indptr`, `indices`) so the search can walk neighbours without
+building Python sets per unit.
+"""
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import Delaunay, QhullError
+
+
+@dataclass(frozen=True)
+class Graph:
+    indptr: np.ndarray
+    indices: np.ndarray
+    lengths: np.ndarray  # Euclidean length of each directed edge, aligned with `indices`
+    # Each row is sorted by angle around its unit; `linked[i]` says whether neighbour i is itself
+    # adjacent to the next one in that ring, so a run of linked neighbours is a connected chain.
+    linked: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.indptr) - 1
+
+    def neighbours(self, u: int) -> np.ndarray:
+        return self.indices[self.indptr[u] : self.indptr[u + 1]]
+
+    def directed_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        src = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        return src, self.indices
+
+    def components(self, labels: np.ndarray | None = None) -> tuple[int, np.ndarray]:
+        """Connected components, of the whole graph or (with `labels`) of each territory's subgraph."""
+        src, dst = self.directed_edges()
+        keep = slice(None) if labels is None else labels[src] == labels[dst]
+        matrix = coo_matrix(
+            (np.ones(int(np.size(src[keep]))), (src[keep], dst[keep])), shape=(self.n, self.n)
+        )
+        return connected_components(matrix, directed=False)
+
+
+def delaunay_edges(coords: np.ndarray) -> np.ndarray:
+    """Undirected edges of the Delaunay triangulation; collinear or tiny inputs fall back to a chain."""
+    n = len(coords)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    unique, inverse = np.unique(coords, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    edges: list[np.ndarray] = []
+    if len(unique) >= 3:
+        try:
+            tri = Delaunay(unique)
+            s = tri.simplices
+            edges.append(np.concatenate([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]]))
+        except QhullError:
+            pass  # all points on a line: the chain below is the whole graph
+    if not edges and len(unique) >= 2:
+        order = np.lexsort((unique[:, 1], unique[:, 0]))
+        edges.append(np.column_stack([order[:-1], order[1:]]))
+    # Map triangulation vertices back to units; units sharing one location are chained together.
+    first = np.full(len(unique), -1)
+    chain: list[tuple[int, int]] = []
+    for unit, vertex in enumerate(inverse):
+        if first[vertex] >= 0:
+            chain.append((int(first[vertex]), unit))
+        else:
+            first[vertex] = unit
+    mapped = first[np.concatenate(edges)] if edges else np.empty((0, 2), dtype=np.int64)
+    if chain:
+        mapped = np.concatenate([mapped, np.array(chain)])
+    return mapped
+
+
+def build_graph(coords: np.ndarray, edges: np.ndarray | None = None) -> Graph:
+    n = len(coords)
+    pairs = delaunay_edges(coords) if edges is None else np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    if len(pairs) and (pairs.min() < 0 or pairs.max() >= n):
+        raise ValueError("An edge refers to a unit that does not exist.")
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    both = np.concatenate([pairs, pairs[:, ::-1]])
+    both = np.unique(both, axis=0) if len(both) else both.reshape(0, 2)
+    order = np.lexsort((both[:, 1], both[:, 0])) if len(both) else np.array([], dtype=np.int64)
+    both = both[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, both[:, 0] + 1, 1)
+    indptr = np.cumsum(indptr)
+    if len(both):
+        delta = coords[both[:, 1]] - coords[both[:, 0]]
+        both = both[np.lexsort((np.arctan2(delta[:, 1], delta[:, 0]), both[:, 0]))]
+    indices = both[:, 1].astype(np.int64)
+    lengths = np.linalg.norm(coords[both[:, 0]] - coords[indices], axis=1) if len(both) else np.zeros(0)
+    return Graph(indptr=indptr, indices=indices, lengths=lengths, linked=_ring_links(n, both, indptr))
+
+
+def _ring_links(n: int, both: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    if not len(both):
+        return np.zeros(0, dtype=bool)
+    position = np.arange(len(both))
+    row_end = indptr[both[:, 0] + 1]
+    following = np.where(position + 1 < row_end, position + 1, indptr[both[:, 0]])
+    nxt = both[following, 1]
+    keys = np.sort(both[:, 0] * n + both[:, 1])
+    wanted = both[:, 1] * n + nxt
+    found = np.searchsorted(keys, wanted)
+    return (found < len(keys)) & (keys[np.minimum(found, len(keys) - 1)] == wanted) & (nxt != both[:, 1])
+
+
+def stays_connected_without(graph: Graph, labels: np.ndarray, u: int, budget: int = 48) -> bool:
+    """Whether u's territory surely stays one component once u leaves it.
+
+    Only u's neighbours in the territory need to reach each other; the search stops as soon as they
+    have, which in a triangulation is usually within a step or two. Past `budget` visited units it
+    answers no: a move is lost now and then, but a check never costs a walk over a whole territory.
+    """
+    territory = labels[u]
+    indptr, indices = graph.indptr, graph.indices
+    start, end = indptr[u], indptr[u + 1]
+    ring = indices[start:end]
+    inside = labels[ring] == territory
+    # Neighbours inside the territory that start a new run (not chained to the previous one).
+    chained = np.roll(inside & graph.linked[start:end], 1)
+    if int((inside & ~chained).sum()) <= 1:
+        return True
+    own = [int(v) for v in ring[inside]]
+    if len(own) <= 1:
+        return True
+    wanted = set(own[1:])
+    seen = {u, own[0]}
+    queue = deque([own[0]])
+    while queue:
+        v = queue.popleft()
+        for w in indices[indptr[v] : indptr[v + 1]]:
+            w = int(w)
+            if w in seen or labels[w] != territory:
+                continue
+            seen.add(w)
+            if len(seen) > budget:
+                return False
+            wanted.discard(w)
+            if not wanted:
+                return True
+            queue.append(w)
+    return False

@@ -1,0 +1,214 @@
+"""Local search that moves one boundary unit at a time and never disconnects a territory.
+
+Each round scores every boundary move at once with numpy, then walks the improving ones best first in
+Python, re-scoring a move exactly when an earlier move in the round touched its territories, and
+checking that the unit's old territory stays one component. Two phases:
+
+1. balance: squared excess over each measure's tolerance (plus a small pull towards the mean, so
+   surpluses flow through chains of territories), with compactness and disruption as tie-breakers;
+2. polish: balance becomes a hard limit and the compactness objective (plus disruption) is improved.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .graph import Graph, stays_connected_without
+from .model import Problem, Progress
+
+VIOLATION_WEIGHT = 100.0
+MEAN_PULL = 10.0
+EPS = 1e-12
+SWAP_TRIES = 8
+BALANCE_DISRUPTION_SHARE = 0.05
+
+
+@dataclass
+class State:
+    problem: Problem
+    graph: Graph
+    labels: np.ndarray
+    scaled: np.ndarray  # measures / mean per territory, so deviations are relative
+    ratio: np.ndarray  # (k,) mean / this territory's target: 1 unless capacities differ
+    sums: np.ndarray  # (k, m) in units of the mean: 1.0 is perfectly balanced
+    wxy: np.ndarray
+    wsum: np.ndarray
+    counts: np.ndarray
+    moved: int
+    deadline: float
+
+    @classmethod
+    def build(cls, problem: Problem, graph: Graph, labels: np.ndarray, deadline: float) -> "State":
+        k = problem.k
+        mean = problem.measures.sum(axis=0) / k
+        scaled = problem.measures / np.where(mean > 0, mean, 1.0)
+        ratio = problem.capacity.mean() / problem.capacity
+        sums = np.stack([np.bincount(labels, scaled[:, j], k) for j in range(problem.m)], axis=1)
+        sums *= ratio[:, None]
+        sums[:, mean <= 0] = 1.0  # a measure that is zero everywhere is balanced by definition
+        w = problem.weights
+        wxy = np.stack([np.bincount(labels, w * problem.coords[:, i], k) for i in range(2)], axis=1)
+        moved = int(((problem.current >= 0) & (labels != problem.current)).sum())
+        return cls(
+            problem,
+            graph,
+            labels,
+            scaled,
+            ratio,
+            sums,
+            wxy,
+            np.bincount(labels, w, k),
+            np.bincount(labels, minlength=k),
+            moved,
+            deadline,
+        )
+
+    def reset(self, labels: np.ndarray) -> None:
+        fresh = State.build(self.problem, self.graph, labels.copy(), self.deadline)
+        for name in ("labels", "sums", "wxy", "wsum", "counts", "moved"):
+            setattr(self, name, getattr(fresh, name))
+
+    def centres(self) -> np.ndarray:
+        return self.wxy / np.maximum(self.wsum, 1e-12)[:, None]
+
+    def touches(self, u: int, t: int) -> bool:
+        """Whether u has a neighbour (other than itself) in territory t."""
+        g = self.graph
+        return bool((self.labels[g.indices[g.indptr[u] : g.indptr[u + 1]]] == t).any())
+
+    def apply(self, u: int, a: int, b: int) -> None:
+        p = self.problem
+        self.labels[u] = b
+        self.sums[a] -= self.scaled[u] * self.ratio[a]
+        self.sums[b] += self.scaled[u] * self.ratio[b]
+        w = p.weights[u]
+        self.wxy[a] -= w * p.coords[u]
+        self.wxy[b] += w * p.coords[u]
+        self.wsum[a] -= w
+        self.wsum[b] += w
+        self.counts[a] -= 1
+        self.counts[b] += 1
+        if p.current[u] >= 0:
+            self.moved += int(b != p.current[u]) - int(a != p.current[u])
+
+
+def penalty(dev: np.ndarray, tol: np.ndarray, pull: float = MEAN_PULL) -> np.ndarray:
+    over = np.maximum(np.abs(dev) - tol, 0.0)
+    return (VIOLATION_WEIGHT * over**2 + pull * dev**2).sum(axis=-1)
+
+
+class Search:
+    def __init__(self, state: State, progress: Progress | None):
+        self.s = state
+        p = state.problem
+        self.progress = progress
+        self.src, self.dst = state.graph.directed_edges()
+        self.free = p.locked < 0
+        self.tol = p.tolerance
+        # The balance phase aims a little inside the tolerance so the polish phase has room to move.
+        self.target_tol = p.tolerance * 0.9
+        radius = np.sqrt(np.ptp(p.coords, axis=0).prod() / p.k) if p.n > 1 else 1.0
+        # Compactness in the same currency as balance: a unit's weighted distance, relative to a
+        # territory's total weight times its typical radius.
+        self.compact_scale = 1.0 / (max(radius, 1e-12) * p.weights.sum() / p.k)
+        self.disrupt = p.disruption_weight
+
+    def candidates(self):
+        lab = self.s.labels
+        mask = (lab[self.src] != lab[self.dst]) & self.free[self.src]
+        if not mask.any():
+            return None
+        key = np.unique(self.src[mask] * self.s.problem.k + lab[self.dst[mask]])
+        u, b = key // self.s.problem.k, key % self.s.problem.k
+        return u, lab[u], b
+
+    def compact_delta(self, u, a, b, centres):
+        p = self.s.problem
+        da = np.linalg.norm(p.coords[u] - centres[a], axis=-1)
+        db = np.linalg.norm(p.coords[u] - centres[b], axis=-1)
+        return p.weights[u] * (db - da) * self.compact_scale
+
+    def disrupt_delta(self, u, a, b):
+        cur = self.s.problem.current[u]
+        return self.disrupt * ((cur >= 0) & (a == cur)).astype(float) - self.disrupt * (
+            (cur >= 0) & (b == cur)
+        ).astype(float)
+
+    def balance_delta(self, ea, eb, na, nb):
+        tol = self.target_tol
+        return penalty(na, tol) + penalty(nb, tol) - penalty(ea, tol) - penalty(eb, tol)
+
+    def delta(self, u, a, b, centres, hard: bool):
+        s = self.s
+        vals = s.scaled[u]
+        ea, eb = s.sums[a] - 1.0, s.sums[b] - 1.0
+        na, nb = ea - vals * s.ratio[a][..., None], eb + vals * s.ratio[b][..., None]
+        if hard:
+            # Balance is a limit: a move may not push a territory past tolerance (or further past).
+            ok_a = (np.abs(na) <= np.maximum(self.tol, np.abs(ea)) + EPS).all(axis=-1)
+            ok_b = (np.abs(nb) <= np.maximum(self.tol, np.abs(eb)) + EPS).all(axis=-1)
+            bal = np.where(ok_a & ok_b, 0.0, np.inf)
+            bal = bal + 1e-3 * self.balance_delta(ea, eb, na, nb)
+        else:
+            bal = self.balance_delta(ea, eb, na, nb)
+        # While out of balance, disruption only breaks ties: it must never keep a territory over tolerance.
+        disrupt = self.disrupt_delta(u, a, b) * (1.0 if hard else BALANCE_DISRUPTION_SHARE)
+        return bal + self.compact_delta(u, a, b, centres) + disrupt
+
+    def over_budget(self, u: int, a: int, b: int) -> bool:
+        p = self.s.problem
+        if p.max_moves is None or p.current[u] < 0:
+            return False
+        grows = (a == p.current[u]) and (b != p.current[u])
+        return grows and self.s.moved >= p.max_moves
+
+    def round(self, hard: bool) -> int:
+        s = self.s
+        found = self.candidates()
+        if found is None:
+            return 0
+        u, a, b = found
+        centres = s.centres()
+        d = self.delta(u, a, b, centres, hard)
+        good = np.flatnonzero(d < -EPS)
+        if not len(good):
+            return 0
+        good = good[np.argsort(d[good], kind="stable")]
+        touched = np.zeros(s.problem.k, dtype=bool)
+        done = 0
+        for i in good:
+            uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
+            if s.labels[uu] != aa or s.counts[aa] <= 1 or self.over_budget(uu, aa, bb):
+                continue
+            if (touched[aa] or touched[bb]) and self.delta(uu, aa, bb, centres, hard) >= -EPS:
+                continue
+            if not s.touches(uu, bb) or not stays_connected_without(s.graph, s.labels, uu):
+                continue
+            s.apply(uu, aa, bb)
+            touched[aa] = touched[bb] = True
+            done += 1
+            if done % 64 == 0 and time.monotonic() > s.deadline:
+                break
+        return done
+
+    def violation(self) -> float:
+        return float(np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0).max(initial=0.0))
+
+    def run(self, phase: str, hard: bool, max_rounds: int = 10_000) -> int:
+        from .exchange import Exchange  # one module each; they use each other
+
+        total = 0
+        swaps = Exchange(self)
+        for r in range(max_rounds):
+            if time.monotonic() > self.s.deadline:
+                break
+            done = self.round(hard)
+            if done == 0 and (hard or self.violation() > 0):
+                done = swaps.round(hard)
+            total += done
+            if self.progress and r % 5 == 0:
+                self.progress(r, max_rounds, f"{phase}: round {r + 1}, {total} moves")
+            if done == 0:
+                break
+        return total

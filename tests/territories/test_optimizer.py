@@ -1,0 +1,168 @@
+"""The territory optimizer as a library: constraints it must keep and messages it must give."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from firstline.territories.optimizer import Infeasible, Problem, solve
+from firstline.territories.optimizer.graph import build_graph, stays_connected_without
+from firstline.territories.optimizer.instances import clustered
+from firstline.territories.optimizer.metrics import connected, diameters
+
+
+def small(n=300, k=5, **options):
+    coords, measures = clustered(n, seed=4)
+    return Problem(coords, measures, k, measure_names=["potential", "workload"], time_limit=20, **options)
+
+
+def test_it_balances_every_measure_within_tolerance_and_keeps_territories_connected():
+    problem = small(tolerance=0.05)
+    solution = solve(problem)
+    assert solution.balanced
+    assert (np.abs(solution.deviation) <= 0.05 + 1e-9).all()
+    assert solution.all_connected
+    assert connected(build_graph(problem.coords), solution.labels, problem.k).all()
+    assert sorted(np.unique(solution.labels)) == list(range(problem.k))
+
+
+def test_locked_units_never_move():
+    problem = small(tolerance=0.05)
+    rng = np.random.default_rng(3)
+    locked = np.full(problem.n, -1)
+    chosen = rng.choice(problem.n, 12, replace=False)
+    locked[chosen] = np.arange(12) % problem.k
+    problem.locked = locked
+    solution = solve(problem)
+    assert (solution.labels[chosen] == locked[chosen]).all()
+    assert solution.all_connected
+
+
+def test_it_keeps_the_current_plan_when_it_is_already_balanced():
+    first = solve(small(tolerance=0.05))
+    again = solve(small(tolerance=0.05, current=first.labels, disruption_weight=1.0))
+    assert again.balanced
+    assert len(again.moved) == 0
+
+
+def counts_plan(problem):
+    """A contiguous plan with equal numbers of accounts: out of balance on potential and workload."""
+    return solve(Problem(problem.coords, np.ones((problem.n, 1)), problem.k, tolerance=0.01)).labels
+
+
+def test_a_move_budget_is_respected():
+    problem = small(tolerance=0.05)
+    free = solve(small(tolerance=0.05, current=counts_plan(problem)))
+    capped = solve(small(tolerance=0.05, current=counts_plan(problem), max_moves=3))
+    assert len(free.moved) > 3  # the budget binds
+    assert len(capped.moved) <= 3
+    assert not capped.balanced and "not reached" in capped.warnings[-1]
+
+
+def test_a_unit_bigger_than_a_territory_is_reported_with_the_bound_it_imposes():
+    problem = small(tolerance=0.02)
+    problem.measures[7, 0] = problem.measures[:, 0].sum()  # one account holds half of all potential
+    with pytest.raises(Infeasible) as raised:
+        solve(problem)
+    assert raised.value.units == [7]
+    assert "unit 7" in str(raised.value) and "tolerance of at least" in str(raised.value)
+    assert raised.value.bound > 1
+
+
+def test_large_units_are_flagged_without_stopping_the_run():
+    problem = small(k=5, tolerance=0.05)
+    mean = problem.measures[:, 0].sum() / 5
+    problem.measures[11, 0] = 0.3 * mean
+    solution = solve(problem)
+    assert any("exceed 15%" in w and "11" in w for w in solution.warnings)
+
+
+def test_units_locked_beyond_the_tolerance_are_refused():
+    problem = small(tolerance=0.05)
+    locked = np.full(problem.n, -1)
+    locked[: problem.n // 2] = 0
+    problem.locked = locked
+    with pytest.raises(Infeasible, match="locked to territory 0"):
+        solve(problem)
+
+
+def test_an_adjacency_with_more_islands_than_territories_is_refused():
+    coords = np.array([[0, 0], [1, 0], [5, 5], [6, 5], [9, 9]], dtype=float)
+    edges = np.array([[0, 1], [2, 3]])
+    problem = Problem(coords, np.ones((5, 1)), 2, edges=edges)
+    with pytest.raises(Infeasible, match="3 separate groups"):
+        solve(problem)
+
+
+def test_a_given_edge_list_replaces_the_delaunay_graph():
+    # A 6 x 6 grid with rook adjacency; a territory must be connected through these edges only.
+    xs, ys = np.meshgrid(np.arange(6), np.arange(6))
+    coords = np.column_stack([xs.ravel(), ys.ravel()]).astype(float)
+    index = np.arange(36).reshape(6, 6)
+    edges = np.concatenate(
+        [
+            np.column_stack([index[:, :-1].ravel(), index[:, 1:].ravel()]),
+            np.column_stack([index[:-1, :].ravel(), index[1:, :].ravel()]),
+        ]
+    )
+    problem = Problem(coords, np.ones((36, 1)), 4, tolerance=0.0, edges=edges)
+    solution = solve(problem)
+    assert solution.balanced and (np.bincount(solution.labels) == 9).all()
+    assert connected(build_graph(coords, edges), solution.labels, 4).all()
+
+
+def test_three_measures_with_the_diameter_objective():
+    coords, measures = clustered(200, seed=5, measures=3)
+    problem = Problem(coords, measures, 4, tolerance=0.05, objective="diameter", time_limit=20)
+    solution = solve(problem)
+    assert solution.balanced and solution.all_connected
+    assert solution.objective_value == pytest.approx(diameters(solution.labels, coords, 4).max())
+
+
+def test_progress_is_reported_from_zero_to_done():
+    seen = []
+    solve(small(tolerance=0.05), progress=lambda done, total, message: seen.append((done, total, message)))
+    assert seen[0][0] == 0 and seen[-1] == (100, 100, "Done")
+    assert [d for d, _t, _m in seen] == sorted(d for d, _t, _m in seen)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 6))
+def test_the_connectivity_check_never_approves_a_move_that_splits_a_territory(seed, k):
+    rng = np.random.default_rng(seed)
+    coords = rng.uniform(0, 10, size=(40, 2))
+    graph = build_graph(coords)
+    labels = rng.integers(0, k, 40)
+    for u in range(40):
+        if stays_connected_without(graph, labels, u):
+            before = _pieces(graph, labels, labels[u], exclude=None)
+            after = _pieces(graph, labels, labels[u], exclude=u)
+            assert after <= max(before, 1) or before > 1
+
+
+def _pieces(graph, labels, territory, exclude):
+    members = {int(v) for v in np.flatnonzero(labels == territory)} - {exclude}
+    seen, count = set(), 0
+    for start in members:
+        if start in seen:
+            continue
+        count += 1
+        stack = [start]
+        seen.add(start)
+        while stack:
+            v = stack.pop()
+            for w in graph.neighbours(v):
+                w = int(w)
+                if w in members and w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+    return count
+
+
+def test_a_half_time_seller_gets_half_a_share():
+    problem = small(k=4, tolerance=0.05, capacity=np.array([1.0, 1.0, 1.0, 0.5]))
+    solution = solve(problem)
+    share = solution.sums[:, 0] / solution.sums[:, 0].sum()
+    assert solution.balanced
+    assert share[3] == pytest.approx(0.5 / 3.5, rel=0.05)
+    assert share[0] == pytest.approx(1 / 3.5, rel=0.05)
