@@ -73,7 +73,7 @@ def test_a_manager_reviews_a_risky_deal_and_adjusts_the_forecast(
     adjust.get_by_role("button", name="Save team call").click()
     expect(page.get_by_text("Call saved; earlier calls stay in the history.")).to_be_visible()
     commit = page.locator(".kpi", has_text="Commit call")
-    expect(commit).to_contain_text("150 k")
+    expect(commit).to_contain_text("$150,000")
     expect(commit).to_contain_text("manager's call")
     call = ForecastCall.objects.get(team=world.east)
     assert (call.commit, call.author) == (150_000, world.people["manager_1"])
