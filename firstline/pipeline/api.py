@@ -41,7 +41,7 @@ class SalesStageSerializer(serializers.ModelSerializer):
 
 
 class OpportunitySerializer(serializers.ModelSerializer):
-    account = ScopedRelatedField(Account)
+    account = ScopedRelatedField(Account, allow_null=True, required=False)
     owner = ScopedRelatedField(Person)
     product = ScopedRelatedField(Product, allow_null=True, required=False)
     stage = ScopedRelatedField(SalesStage)
@@ -61,6 +61,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "stage",
             "outcome",
             "created",
+            "engaged_on",
             "close_date",
             "closed_on",
             "loss_reason",
