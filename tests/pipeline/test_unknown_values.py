@@ -47,7 +47,8 @@ class UnknownValuesTests(TestCase):
         assert detail.status_code == 200
         assert b"No account" in detail.content and b"Unknown" in detail.content
         assert self.client.get(reverse("pipeline:opportunity_list")).status_code == 200
-        assert self.client.get(reverse("org:person_detail", args=[w.people["seller_a"].pk])).status_code == 200
+        person_page = reverse("org:person_detail", args=[w.people["seller_a"].pk])
+        assert self.client.get(person_page).status_code == 200
         self.client.force_login(w.users["manager_1"])
         assert self.client.get(reverse("org:my_team")).status_code == 200
 
@@ -74,7 +75,9 @@ class UnknownValuesTests(TestCase):
 
     def test_a_deal_with_nothing_to_name_it_by_is_refused(self):
         w = self.world
-        deal = Opportunity(owner=w.people["seller_a"], stage=w.stages["prospect"], created=timezone.localdate())
+        deal = Opportunity(
+            owner=w.people["seller_a"], stage=w.stages["prospect"], created=timezone.localdate()
+        )
         with self.assertRaises(ValidationError) as caught:
             deal.full_clean()
         assert "name" in caught.exception.message_dict
