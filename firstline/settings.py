@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_filters",
     "auditlog",
     "axes",
+    "django_tasks_db",
     "firstline.core",
     "firstline.org",
     "firstline.pipeline",
@@ -251,3 +252,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Background jobs (firstline.core.jobs): a database-backed queue; `firstline db_worker` runs them.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

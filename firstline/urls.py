@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from firstline.core.views import home
+from firstline.core.views import home, job_progress
 
 urlpatterns = [
     path("", home, name="home"),
@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("firstline.org.urls")),
     path("", include("firstline.pipeline.urls")),
     path("", include("firstline.targets.urls")),
+    path("jobs/<int:pk>/", job_progress, name="job_progress"),
     path("api/", include("firstline.api_urls")),
 ]

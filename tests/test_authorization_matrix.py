@@ -12,6 +12,7 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from firstline.core.models import Job
 from tests.world import PERSONAS, build_world
 
 SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
@@ -121,6 +122,8 @@ ROUTES = {
         ],
     ),
     "targets:target_list": page_list("target_a", ALICE_CIRCLE),
+    # A background job is seen by whoever started it (Mia here) and superusers.
+    "job_progress": Route(args=("job",), checks=[Check("get", frozenset({"manager_1", "admin"}), 200)]),
     "api:api-root": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:schema": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:docs": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
@@ -199,6 +202,7 @@ class AuthorizationMatrixTests(TestCase):
             "target_a": cls.world.target_a,
             "product": cls.world.product,
             "stage_prospect": cls.world.stages["prospect"],
+            "job": Job.objects.create(actor=cls.world.users["manager_1"], kind="io.import"),
         }
 
     def test_every_route_has_expectations(self):

@@ -1,11 +1,13 @@
 """A small generic layer: every list, detail and edit page reads through the scoping mechanism."""
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
 
-from firstline.core.scoping import OutOfScope, scoped_save
+from firstline.core.models import Job
+from firstline.core.scoping import OutOfScope, get_visible_or_404, scoped_save
 from firstline.org.scoping import viewer
 
 
@@ -91,3 +93,12 @@ class ScopedUpdateView(UpdateView):
             form.add_error(None, str(error))
             return self.form_invalid(form)
         return redirect(form.instance.get_absolute_url())
+
+
+def job_progress(request, pk: int):
+    """A job's progress: the bar alone for htmx polling, a whole page otherwise (Back, a bookmark)."""
+    job = get_visible_or_404(Job.objects, request.user, pk=pk)
+    template = "core/_job_progress.html" if is_htmx(request) else "core/job_detail.html"
+    response = render(request, template, {"job": job})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
