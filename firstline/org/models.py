@@ -29,6 +29,9 @@ class Person(models.Model):
     )
     name = models.CharField(max_length=200)
     email = models.EmailField(unique=True)
+    external_id = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, help_text="Id in the CRM it came from."
+    )
     title = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=20, choices=Role, default=Role.SELLER)
     hired_on = models.DateField(null=True, blank=True)

@@ -27,6 +27,9 @@ class Account(models.Model):
     """A customer or prospect, with its market potential and location for territory design."""
 
     name = models.CharField(max_length=200)
+    external_id = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, help_text="Id in the CRM it came from."
+    )
     industry = models.CharField(max_length=100, blank=True)
     segment = models.CharField(max_length=20, choices=Segment, default=Segment.MID_MARKET)
     city = models.CharField(max_length=100, blank=True)
