@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "firstline.pipeline",
     "firstline.targets",
     "firstline.kpis",
+    "firstline.io",
     "firstline.demo",
 ]
 

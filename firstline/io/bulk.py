@@ -1,0 +1,68 @@
+"""The fast path for many rows: ids reserved up front, then plain INSERTs through the driver
+(executemany on SQLite, COPY on PostgreSQL), skipping Model.__init__ and bulk_create's per-object work.
+
+Imports and the demo generator both write through here. Values must already be what the column
+stores (dates, Decimals, ids); no model validation runs, so callers validate first.
+"""
+
+from django.db import connection
+from django.db.models import Model
+
+ROWS_PER_STATEMENT = 5_000
+
+
+def reserve_ids(model: type[Model], count: int) -> range:
+    """`count` new primary keys for `model`, for rows inserted with explicit ids in this transaction."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [model._meta.db_table, count],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            if ids and ids[-1] - ids[0] == count - 1:
+                return range(ids[0], ids[-1] + 1)
+            raise RuntimeError("Sequence values were not consecutive; another writer interleaved.")
+        # SQLite hands out max(id) + 1, and a transaction that writes holds the only write lock.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        first = cursor.fetchone()[0] + 1
+        return range(first, first + count)
+
+
+def insert_rows(model: type[Model], columns: list[str], rows, progress=None) -> int:
+    """Insert `rows` (tuples in the order of `columns`, which are column names) and return how many."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+                    if progress is not None and written % ROWS_PER_STATEMENT == 0:
+                        progress.advance(ROWS_PER_STATEMENT)
+        else:
+            sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+            batch = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == ROWS_PER_STATEMENT:
+                    cursor.executemany(sql, batch)
+                    written += len(batch)
+                    batch.clear()
+                    if progress is not None:
+                        progress.advance(ROWS_PER_STATEMENT)
+            if batch:
+                cursor.executemany(sql, batch)
+                written += len(batch)
+    if progress is not None and written % ROWS_PER_STATEMENT:
+        progress.advance(written % ROWS_PER_STATEMENT)
+    return written
+
+
+def adapt_datetime(value):
+    """A timezone-aware datetime as the database column stores it (naive UTC text on SQLite)."""
+    return connection.ops.adapt_datetimefield_value(value)
