@@ -54,16 +54,33 @@ class Stages:
         if pk is None and (key in LOST_WORDS or key.startswith("closedlost")):
             pk = self.lost
         if pk is None and key and self.importer.who.is_admin:
-            order = (SalesStage.objects.aggregate(top=Max("order"))["top"] or 0) + 1
-            stage = SalesStage.objects.create(name=value.strip()[:100], order=order, probability=0)
-            self.importer.context.created(SalesStage, [stage.pk])
-            self.importer.report.notes.append(
-                f"Added the open stage {stage.name!r} after the known ones (probability 0 %: set it on the "
-                "sales process)."
-            )
-            pk = self.by_name[key] = stage.pk
-            self.outcome[pk] = Outcome.OPEN
+            pk = self._add(value, key)
         return pk
+
+    def _add(self, value: str, key: str) -> int:
+        """A new stage: won or lost if the process has none yet (a fresh install), else open, last."""
+        outcome = Outcome.OPEN
+        if key in WON_WORDS or key.startswith("closedwon"):
+            outcome = Outcome.WON
+        elif key in LOST_WORDS or key.startswith("closedlost"):
+            outcome = Outcome.LOST
+        order = (SalesStage.objects.aggregate(top=Max("order"))["top"] or 0) + 1
+        probability = {Outcome.WON: 100, Outcome.LOST: 0}.get(outcome, 0)
+        stage = SalesStage.objects.create(
+            name=value.strip()[:100], order=order, probability=probability, outcome=outcome
+        )
+        self.importer.context.created(SalesStage, [stage.pk])
+        self.importer.report.notes.append(
+            f"Added the {outcome} stage {stage.name!r} after the known ones"
+            + (" (probability 0 %: set it on the sales process)." if outcome == Outcome.OPEN else ".")
+        )
+        self.by_name[key] = stage.pk
+        self.outcome[stage.pk] = outcome
+        if outcome == Outcome.WON:
+            self.won = stage.pk
+        elif outcome == Outcome.LOST:
+            self.lost = stage.pk
+        return stage.pk
 
 
 class OpportunityImporter(Importer):
