@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("firstline.org.urls")),
     path("", include("firstline.pipeline.urls")),
     path("", include("firstline.targets.urls")),
+    path("", include("firstline.io.urls")),
     path("jobs/<int:pk>/", job_progress, name="job_progress"),
     path("api/", include("firstline.api_urls")),
 ]

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from firstline.core.models import Job
+from firstline.io.models import ImportRun
 from tests.world import PERSONAS, build_world
 
 SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
@@ -23,6 +24,7 @@ DIRECTORY = ALICE_CIRCLE | {"enablement"}
 EAST_TEAM = frozenset({"seller_a", "seller_b", "manager_1", "executive", "enablement", "admin"})
 ADMIN = frozenset({"admin"})
 MANAGERS = frozenset({"manager_1", "manager_2", "executive", "admin"})
+MIA_AND_ADMIN = frozenset({"manager_1", "admin"})
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Check:
 @dataclass
 class Route:
     args: tuple = ()  # world attribute names whose pk fills the URL
+    literal_args: tuple = ()  # plain values appended to the URL's arguments
     checks: list[Check] = field(default_factory=list)
 
 
@@ -122,8 +125,19 @@ ROUTES = {
         ],
     ),
     "targets:target_list": page_list("target_a", ALICE_CIRCLE),
+    # Imports: everyone signed in has a history (their own); a run is seen by whoever uploaded it
+    # (Mia here) and superusers. Exports read through the page's scope and FilterSet.
+    "io:import_list": Route(checks=[Check("get", SIGNED_IN, 200)]),
+    "io:import_start": Route(checks=[Check("get", SIGNED_IN, 200)]),
+    "io:import_detail": Route(args=("import_run",), checks=[Check("get", MIA_AND_ADMIN, 200)]),
+    "io:import_commit": Route(args=("import_run",), checks=[Check("post", MIA_AND_ADMIN, 302, data={})]),
+    "io:import_undo": Route(args=("import_run",), checks=[Check("post", MIA_AND_ADMIN, 302, data={})]),
+    "io:export": Route(
+        literal_args=("opportunities", "csv"),
+        checks=[Check("get", SIGNED_IN, 200), Check("get", SIGNED_IN, 200, path="?outcome=won")],
+    ),
     # A background job is seen by whoever started it (Mia here) and superusers.
-    "job_progress": Route(args=("job",), checks=[Check("get", frozenset({"manager_1", "admin"}), 200)]),
+    "job_progress": Route(args=("job",), checks=[Check("get", MIA_AND_ADMIN, 200)]),
     "api:api-root": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:schema": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:docs": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
@@ -203,6 +217,12 @@ class AuthorizationMatrixTests(TestCase):
             "product": cls.world.product,
             "stage_prospect": cls.world.stages["prospect"],
             "job": Job.objects.create(actor=cls.world.users["manager_1"], kind="io.import"),
+            "import_run": ImportRun.objects.create(
+                actor=cls.world.users["manager_1"],
+                kind="opportunities",
+                file_name="deals.csv",
+                data=b"Owner,Stage,Created\nBob Baker,Prospect,2024-01-05\n",
+            ),
         }
 
     def test_every_route_has_expectations(self):
@@ -228,7 +248,8 @@ class AuthorizationMatrixTests(TestCase):
         self.client.logout()
         if persona != "anonymous":
             self.client.force_login(self.world.users[persona])
-        url = reverse(name, args=[self.objects[key].pk for key in route.args]) + check.path
+        args = [self.objects[key].pk for key in route.args] + list(route.literal_args)
+        url = reverse(name, args=args) + check.path
         data = self._data(check.data)
         if name.startswith("api:") and check.method in {"post", "patch"}:
             return getattr(self.client, check.method)(url, json.dumps(data), content_type="application/json")

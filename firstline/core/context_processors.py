@@ -20,6 +20,7 @@ def navigation(request) -> dict:
         ),
         ("Raise the bar", [("Targets", "targets:target_list")] if deals else []),
         ("Guide opportunities", [("Opportunities", "pipeline:opportunity_list")] if deals else []),
+        ("Data", [("Import", "io:import_list")] if deals else []),
     ]
     current = request.path
     nav = [

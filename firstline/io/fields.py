@@ -164,6 +164,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
                 "created on",
                 "date created",
                 "deal created",
+                "opened on",
                 "opened",
                 "open date",
             ),
