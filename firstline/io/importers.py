@@ -160,7 +160,7 @@ class AccountImporter(Importer):
                 values["segment"] = segment
             if v.get("market_potential") and v["market_potential"][i] is not None:
                 values["market_potential"] = v["market_potential"][i][0]
-            external = v.get("external_id", [None] * len(lines))[i]
+            external = v["external_id"][i] if "external_id" in v else None
             if external:
                 values["external_id"] = external
             rows.append((line, external or values["name"].lower(), values))
@@ -268,7 +268,7 @@ class TargetImporter(Importer):
                 "amount": amount[0],
             }
             if amount[1] or v.get("currency"):
-                values["currency"] = (v.get("currency") or [None] * len(lines))[i] or amount[1]
+                values["currency"] = (v["currency"][i] if "currency" in v else None) or amount[1]
             rows.append((line, (persons[i], metric, period.label), values))
         existing = {}
         if rows:

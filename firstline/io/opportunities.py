@@ -107,7 +107,7 @@ class OpportunityImporter(Importer):
         mapped = set(v)
         rows = []
         for i in self.live(cells):
-            values = self._row(i, v, mapped, owners, accounts, products, stage_ids, stages, lines[i])
+            values = self._row(i, v, mapped, owners, accounts, products, stage_ids, stages, lines[i], empty)
             if values is None:
                 continue
             if not values.get("name"):
@@ -138,7 +138,7 @@ class OpportunityImporter(Importer):
         history = self._history(v.get("stage_history"), lines, stages) if "stage_history" in v else {}
         return creates, updates, history
 
-    def _row(self, i, v, mapped, owners, accounts, products, stage_ids, stages, line):
+    def _row(self, i, v, mapped, owners, accounts, products, stage_ids, stages, line, empty):
         if v["stage"][i] is None or stage_ids[i] is None:
             reason = (
                 "is empty"
@@ -167,14 +167,12 @@ class OpportunityImporter(Importer):
         if "amount" in mapped:
             amount = v["amount"][i]
             values["amount"] = amount[0] if amount else None
-            currency = (v.get("currency") or [None] * len(owners))[i] or (amount[1] if amount else None)
+            currency = v.get("currency", empty)[i] or (amount[1] if amount else None)
             values["currency"] = (
                 currency or self.context.mapping.currency or settings.DEFAULT_CURRENCY
             ).upper()[:3]
         closed = stages.outcome[stage_ids[i]] != Outcome.OPEN
-        values["closed_on"] = (
-            ((v.get("closed_on") or [None] * len(owners))[i] or values.get("close_date")) if closed else None
-        )
+        values["closed_on"] = (v.get("closed_on", empty)[i] or values.get("close_date")) if closed else None
         return values
 
     def _accounts(self, names, owners, lines):
@@ -270,20 +268,32 @@ class OpportunityImporter(Importer):
             "loss_reason": "",
             "competitor": "",
             "next_step": "",
+            # Always in the row; here so that every column has a default to fall back on.
+            "owner_id": None,
+            "stage_id": None,
+            "created": None,
+            "closed_on": None,
         }
         rows = (
-            (pk, *({**defaults, **values}[column] for column in COLUMNS[1:]))
+            (pk, *[values.get(column, defaults[column]) for column in COLUMNS[1:]])
             for pk, (_line, values) in zip(ids, creates, strict=True)
         )
         insert_rows(Opportunity, COLUMNS, rows, self.context.progress)
         self.context.created(Opportunity, ids)
+        moments: dict[date, object] = {}  # one stored value per day, not one conversion per row
+
+        def moment(day: date):
+            if day not in moments:
+                moments[day] = adapt_datetime(_moment(day))
+            return moments[day]
+
         changes = []
         for pk, (line, values) in zip(ids, creates, strict=True):
             steps = history.get(line) or [(values["stage_id"], values.get("closed_on") or values["created"])]
-            changes += [(pk, stage, _moment(day)) for stage, day in steps]
+            changes += [(pk, stage, moment(day)) for stage, day in steps]
         self._write_changes(changes)
         self.write_updates([(pk, new, old) for pk, new, old in updates])
-        now = timezone.now()
+        now = adapt_datetime(timezone.now())
         self._write_changes([(pk, new["stage_id"], now) for pk, new, _old in updates if "stage_id" in new])
 
     def _write_changes(self, changes) -> None:
@@ -294,7 +304,7 @@ class OpportunityImporter(Importer):
             StageChange,
             ["id", "opportunity_id", "stage_id", "changed_at", "changed_by_id"],
             (
-                (pk, opportunity, stage, adapt_datetime(at), self.who.person_id)
+                (pk, opportunity, stage, at, self.who.person_id)
                 for pk, (opportunity, stage, at) in zip(ids, changes, strict=True)
             ),
         )

@@ -39,7 +39,7 @@ class PersonImporter(Importer):
 
     def plan(self, cells: Cells):
         v, lines = cells.values, cells.lines
-        get = lambda name, i: (v.get(name) or [None] * len(lines))[i]  # noqa: E731
+        get = lambda name, i: v[name][i] if name in v else None  # noqa: E731
         rows = []
         for i in self.live(cells):
             line, email = lines[i], (get("email", i) or "").strip().lower()

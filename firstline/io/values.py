@@ -9,6 +9,7 @@ DATE_FORMATS = {"iso": "YYYY-MM-DD", "us": "MM/DD/YYYY", "eu": "DD/MM/YYYY"}
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.+\-Z]*)?$")
 _SLASHED = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[T ][\d:. APMapm]*)?$")
 _CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF", "kr": "SEK"}
+_PLAIN = re.compile(r"-?\d{1,12}(\.\d{1,2})?")
 _AMOUNT_STRIP = re.compile(r"[A-Za-z$€£¥₹\s\u00a0\u202f']")
 
 
@@ -44,6 +45,11 @@ def has_ambiguous_dates(values) -> bool:
 
 def parse_date(value: str, order: str | None) -> date:
     value = value.strip()
+    if len(value) == 10 and value[4] == "-":
+        try:  # the common case, in C
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     match = _ISO.match(value)
     try:
         if match:
