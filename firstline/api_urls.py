@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from firstline.core.api import TokenView
+from firstline.io.api import ImportRunViewSet, JobViewSet
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
 from firstline.targets.api import TargetViewSet
@@ -26,6 +27,8 @@ router.register("products", ProductViewSet, basename="product")
 router.register("stages", SalesStageViewSet, basename="salesstage")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("targets", TargetViewSet, basename="target")
+router.register("imports", ImportRunViewSet, basename="importrun")
+router.register("jobs", JobViewSet, basename="job")
 
 app_name = "api"
 urlpatterns = [

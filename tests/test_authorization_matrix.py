@@ -136,6 +136,12 @@ ROUTES = {
         literal_args=("opportunities", "csv"),
         checks=[Check("get", SIGNED_IN, 200), Check("get", SIGNED_IN, 200, path="?outcome=won")],
     ),
+    "api:importrun-list": api_list("import_run", MIA_AND_ADMIN),
+    "api:importrun-detail": Route(
+        args=("import_run",), checks=[Check("get", MIA_AND_ADMIN, 200, anonymous=401)]
+    ),
+    "api:job-list": api_list("job", MIA_AND_ADMIN),
+    "api:job-detail": Route(args=("job",), checks=[Check("get", MIA_AND_ADMIN, 200, anonymous=401)]),
     # A background job is seen by whoever started it (Mia here) and superusers.
     "job_progress": Route(args=("job",), checks=[Check("get", MIA_AND_ADMIN, 200)]),
     "api:api-root": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),

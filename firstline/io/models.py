@@ -32,7 +32,9 @@ class ImportRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_runs"
     )
     file_name = models.CharField(max_length=255)
-    data = models.BinaryField(help_text="The uploaded file as it was, for the preview, the check and the import.")
+    data = models.BinaryField(
+        help_text="The uploaded file as it was, for the preview, the check and the import."
+    )
     mapping = models.TextField(blank=True, help_text="The mapping used, as TOML.")
     skip_bad_rows = models.BooleanField(default=False)
     state = models.CharField(max_length=20, choices=ImportState, default=ImportState.PREVIEW)

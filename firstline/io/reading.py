@@ -41,6 +41,13 @@ def read_table(data: bytes, filename: str = "") -> Table:
     return _find_table(raw)
 
 
+def read_preview(data: bytes, filename: str = "", limit: int = 256 * 1024) -> Table:
+    """The first rows only: a preview or a header check of a 100 MB file should not parse all of it."""
+    if not data.startswith(_XLSX_MAGIC) and len(data) > limit:
+        data = data[: data.rfind(b"\n", 0, limit) + 1] or data[:limit]
+    return read_table(data, filename)
+
+
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), else Windows-1252, which every byte decodes in (Latin-1's superset
     for the printable range; the few bytes it leaves undefined fall back to Latin-1)."""

@@ -10,7 +10,7 @@ from firstline.io.engine import ImportRefused
 from firstline.io.forms import ImportUploadForm, MappingForm
 from firstline.io.mapping import MappingProblem, auto_mapping, load_mapping
 from firstline.io.models import ImportRun, ImportState
-from firstline.io.reading import FileProblem, Table, read_table
+from firstline.io.reading import FileProblem, Table, read_preview
 from firstline.io.services import (
     UndoRefused,
     import_run_commit,
@@ -19,7 +19,6 @@ from firstline.io.services import (
     import_undo,
 )
 
-PREVIEW_BYTES = 256 * 1024
 PREVIEW_ROWS = 8
 
 
@@ -56,10 +55,7 @@ def import_start(request):
 
 
 def _preview_table(data: bytes, file_name: str) -> Table:
-    """The first rows only: a preview of a 100 MB file should not parse all of it."""
-    if not data.startswith(b"PK") and len(data) > PREVIEW_BYTES:
-        data = data[: data.rfind(b"\n", 0, PREVIEW_BYTES) + 1] or data[:PREVIEW_BYTES]
-    return read_table(data, file_name)
+    return read_preview(data, file_name)
 
 
 def _mapping(run: ImportRun, headers: list[str]):
