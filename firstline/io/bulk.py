@@ -11,8 +11,10 @@ from django.db.models import Model
 ROWS_PER_STATEMENT = 5_000
 
 
-def reserve_ids(model: type[Model], count: int) -> range:
+def reserve_ids(model: type[Model], count: int) -> range | list[int]:
     """`count` new primary keys for `model`, for rows inserted with explicit ids in this transaction."""
+    if count == 0:
+        return range(0)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -20,10 +22,9 @@ def reserve_ids(model: type[Model], count: int) -> range:
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                 [model._meta.db_table, count],
             )
-            ids = [row[0] for row in cursor.fetchall()]
-            if ids and ids[-1] - ids[0] == count - 1:
-                return range(ids[0], ids[-1] + 1)
-            raise RuntimeError("Sequence values were not consecutive; another writer interleaved.")
+            ids = sorted(row[0] for row in cursor.fetchall())
+            # Consecutive unless another writer drew from the sequence meanwhile; either way they are ours.
+            return range(ids[0], ids[-1] + 1) if ids[-1] - ids[0] == count - 1 else ids
         # SQLite hands out max(id) + 1, and a transaction that writes holds the only write lock.
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
         first = cursor.fetchone()[0] + 1

@@ -1,7 +1,7 @@
 import io
 
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
 from firstline.core.jobs import UNEXPECTED, ConsoleProgress, JobFailed, job_kind, job_start
@@ -81,7 +81,10 @@ class JobTests(TestCase):
         assert "Counting" in stream.getvalue() and "3/3" in stream.getvalue()
 
 
-class DatabaseWorkerTests(TestCase):
+class DatabaseWorkerTests(TransactionTestCase):
+    """The real worker commits and closes its connection as it would in production, so this test
+    runs outside a test transaction."""
+
     def test_the_database_worker_runs_a_queued_job(self):
         with self.settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
             self.queue_and_work()
