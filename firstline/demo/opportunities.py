@@ -35,7 +35,7 @@ from firstline.demo.catalog import (
 )
 from firstline.demo.company import SellerProfile
 from firstline.demo.timeline import Timeline
-from firstline.io.bulk import adapt_datetime, insert_rows, reserve_ids
+from firstline.io.bulk import datetime_adapter, insert_rows, reserve_ids
 from firstline.pipeline.models import Opportunity, StageChange
 
 BATCH_SIZE = 20_000
@@ -292,8 +292,9 @@ def _save_batch(
         insert_rows(
             Opportunity, OPPORTUNITY_COLUMNS, ((pk, *row) for pk, (row, _h) in zip(ids, batch, strict=True))
         )
+        adapt = datetime_adapter()
         changes = [
-            (opportunity_id, stage, adapt_datetime(at), row[3])  # changed by the owner (row[3])
+            (opportunity_id, stage, adapt(at), row[3])  # changed by the owner (row[3])
             for opportunity_id, (row, history) in zip(ids, batch, strict=True)
             for stage, at in history
         ]
