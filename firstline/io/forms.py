@@ -62,9 +62,7 @@ class MappingForm(forms.Form):
             initial=mapping.currency or "",
             help_text="For amounts that name none.",
         )
-        references = [
-            r for r in REFERENCES if r in {spec.name for spec in FIELDS[kind]} and r in {"account", "product"}
-        ]
+        references = [r for r in REFERENCES if r in {spec.name for spec in FIELDS[kind]}]
         if references:
             self.fields["create_missing"] = forms.MultipleChoiceField(
                 choices=[(r, f"Create a missing {r}") for r in references],

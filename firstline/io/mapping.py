@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from firstline.io.fields import FIELDS, PRESETS, fields_of
 from firstline.io.values import DATE_FORMATS, normalise
 
-REFERENCES = ("owner", "manager", "person", "account", "product")
+# References that an import may create when missing; people need an email, so they are never made up.
+REFERENCES = ("account", "product")
 _PREFIXES = (
     "opportunity",
     "deal",
