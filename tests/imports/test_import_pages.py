@@ -164,3 +164,34 @@ class ExportTests(TestCase):
         for name in ("accounts", "targets", "people"):
             for fmt in ("csv", "xlsx"):
                 self.export("admin", name, fmt)
+
+
+class ImportHistoryQueryTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = build_world()
+
+    def queries_for_history(self, runs: int) -> int:
+        user = self.world.users["manager_1"]
+        ImportRun.objects.bulk_create(
+            ImportRun(actor=user, kind="accounts", file_name=f"{n}.csv", data=b"x", counts={"created": n})
+            for n in range(runs)
+        )
+        self.client.force_login(user)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert self.client.get(reverse("io:import_list")).status_code == 200
+        return len(captured)
+
+    def test_the_history_takes_the_same_queries_for_few_or_many_imports(self):
+        few = self.queries_for_history(2)
+        with self.assertNumQueries(few):
+            self.client.get(reverse("io:import_list"))
+        ImportRun.objects.bulk_create(
+            ImportRun(actor=self.world.users["manager_1"], kind="people", file_name="m.csv", data=b"x")
+            for _ in range(30)
+        )
+        with self.assertNumQueries(few):
+            self.client.get(reverse("io:import_list"))
