@@ -115,23 +115,20 @@ class Cells:
 
     lines: list[int]
     values: dict[str, list]  # field → one value per row
-    raw: dict[str, list[str]]
 
 
 def read_cells(table: Table, mapping: Mapping, report: Report) -> Cells:
     specs = fields_of(mapping.kind)
-    values, raw = {}, {}
+    values = {}
     for name, header in mapping.columns.items():
         index = table.headers.index(header)
         column = [row[index] for row in table.rows]
-        raw[name] = column
         values[name] = _convert_column(specs[name].type, name, column, table.lines, mapping, report)
     for name, default in mapping.defaults.items():
         if name not in values and name in specs:
             column = [default] * len(table.rows)
-            raw[name] = column
             values[name] = _convert_column(specs[name].type, name, column, table.lines, mapping, report)
-    return Cells(lines=table.lines, values=values, raw=raw)
+    return Cells(lines=table.lines, values=values)
 
 
 def _convert_column(kind: str, name: str, column: list[str], lines, mapping: Mapping, report: Report) -> list:
@@ -280,6 +277,7 @@ def run_import(
     progress.phase("Reading rows", total=len(table.rows))
     cells = read_cells(table, mapping, report)
     progress.advance(len(table.rows))
+    table.rows.clear()  # the typed columns are all that is needed from here: half the memory
     with transaction.atomic():
         # Inside the transaction: references created for missing records vanish with a rollback.
         plan = importer.plan(cells)

@@ -31,6 +31,9 @@ COMPARED = [
     "next_step",
 ]
 COLUMNS = ["id", "external_id", *COMPARED]
+ROW = COLUMNS[1:]  # a planned row is a tuple in this order: a dict per row would cost 4x the memory
+AT = {name: index for index, name in enumerate(ROW)}
+ABSENT = object()  # the file has no column for this field: leave an existing record's value alone
 TEXT = {"loss_reason": 200, "competitor": 200, "next_step": 300}
 
 
@@ -130,13 +133,16 @@ class OpportunityImporter(Importer):
                     continue
                 values["name"] = values["name"][:200]
             key = values.get("external_id") or (values["owner_id"], values.get("account_id"), values["name"])
-            rows.append((lines[i], key, values))
+            rows.append((lines[i], key, tuple(values.get(name, ABSENT) for name in ROW)))
         rows = [row for row in rows if row[0] not in self.report.rejected_rows]
         existing = self._existing(rows)
         creates, updates = self.classify(rows, existing)
         self.count(creates, updates)
         history = self._history(v.get("stage_history"), lines, stages) if "stage_history" in v else {}
         return creates, updates, history
+
+    def unpack(self, row: tuple) -> dict:
+        return {name: value for name, value in zip(ROW, row, strict=True) if value is not ABSENT}
 
     def _row(self, i, v, mapped, owners, accounts, products, stage_ids, stages, line, empty):
         if v["stage"][i] is None or stage_ids[i] is None:
@@ -274,9 +280,10 @@ class OpportunityImporter(Importer):
             "created": None,
             "closed_on": None,
         }
+        fallback = [defaults[name] for name in ROW]
         rows = (
-            (pk, *[values.get(column, defaults[column]) for column in COLUMNS[1:]])
-            for pk, (_line, values) in zip(ids, creates, strict=True)
+            (pk, *[d if value is ABSENT else value for value, d in zip(row, fallback, strict=True)])
+            for pk, (_line, row) in zip(ids, creates, strict=True)
         )
         insert_rows(Opportunity, COLUMNS, rows, self.context.progress)
         self.context.created(Opportunity, ids)
@@ -288,8 +295,9 @@ class OpportunityImporter(Importer):
             return moments[day]
 
         changes = []
-        for pk, (line, values) in zip(ids, creates, strict=True):
-            steps = history.get(line) or [(values["stage_id"], values.get("closed_on") or values["created"])]
+        stage, closed_on, created = AT["stage_id"], AT["closed_on"], AT["created"]
+        for pk, (line, row) in zip(ids, creates, strict=True):
+            steps = history.get(line) or [(row[stage], row[closed_on] or row[created])]
             changes += [(pk, stage, moment(day)) for stage, day in steps]
         self._write_changes(changes)
         self.write_updates([(pk, new, old) for pk, new, old in updates])

@@ -70,8 +70,10 @@ def parse_date(value: str, order: str | None) -> date:
 
 
 def parse_amount(value: str) -> tuple[Decimal, str | None]:
-    """ "USD 1,054.00" → (1054.00, "USD"); "1.054,00 €" → (1054.00, "EUR"); "(500)" is refused."""
+    """Amounts as CRMs write them: "USD 1,054.00" → (1054.00, "USD"); "1.054,00 €" → (1054.00, "EUR")."""
     text = value.strip()
+    if _PLAIN.fullmatch(text):  # the common case: no currency, no separators
+        return Decimal(text), None
     currency = _currency_in(text)
     digits = _AMOUNT_STRIP.sub("", text)
     if not digits or not re.fullmatch(r"-?[\d.,]+", digits):
