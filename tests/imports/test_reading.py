@@ -124,3 +124,8 @@ def test_an_ambiguous_date_column_is_an_error_not_a_guess():
 def test_impossible_dates_are_refused():
     with pytest.raises(ValueProblem):
         parse_date("2024-02-30", None)
+
+
+def test_old_mac_line_endings_and_stray_quotes_are_read():
+    table = read_table(b'Name,Note\rAcme,say "hi"\rBob,x\r')
+    assert table.rows == [["Acme", 'say "hi"'], ["Bob", "x"]]
