@@ -323,6 +323,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--die-rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--only", choices=["ours", "django-import-export", "raw"], help="Run one contender (no ratios)."
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""), help=argparse.SUPPRESS)
@@ -341,11 +344,14 @@ def main() -> int:
         template = folder / "template.sqlite3"
         spawn("prepare", arguments.database_url if postgres else f"sqlite:///{template}")
         results = {}
-        for name, file, rows in (
+        contenders = [
             ("ours", messy, 0),
             ("django-import-export", clean, arguments.die_rows),
             ("raw", clean, 0),
-        ):
+        ]
+        for name, file, rows in contenders:
+            if arguments.only and name != arguments.only:
+                continue
             if postgres:
                 url = arguments.database_url
                 spawn("empty", url)
@@ -361,6 +367,8 @@ def main() -> int:
                 f"  {name:<22}{results[name]['rows']:>10,} rows {seconds:8.2f} s "
                 f"{results[name]['rate']:>12,.0f} rows/s  peak {results[name]['peak_mib']:6.0f} MiB"
             )
+        if arguments.only:
+            return 0
         ours = results["ours"]["rate"]
         print(
             "ours / django-import-export: "
