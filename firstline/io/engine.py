@@ -278,6 +278,8 @@ def run_import(
     cells = read_cells(table, mapping, report)
     progress.advance(len(table.rows))
     table.rows.clear()  # the typed columns are all that is needed from here: half the memory
+    # Announced before the transaction: progress written inside it shows only once it commits.
+    progress.phase("Matching references and writing" if not dry_run else "Matching references", total=None)
     with transaction.atomic():
         # Inside the transaction: references created for missing records vanish with a rollback.
         plan = importer.plan(cells)
