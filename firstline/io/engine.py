@@ -147,16 +147,28 @@ def _convert_column(kind: str, name: str, column: list[str], lines, mapping: Map
                 report.notes.append(
                     f"{name}: every date could be month-first or day-first; set date_format in the mapping."
                 )
-        return [
-            _cell(parse_date, cell, order, name, line, report)
-            for cell, line in zip(cells, lines, strict=True)
-        ]
+        return _dates(cells, lines, order, name, report)
     if kind == "amount":
         return [
             _cell(_amount, cell, mapping.currency, name, line, report)
             for cell, line in zip(cells, lines, strict=True)
         ]
     return [cell or None for cell in cells]
+
+
+def _dates(cells: list[str], lines, order, name: str, report: Report) -> list:
+    """Each distinct date text parsed once and shared (a million deals have a few thousand dates);
+    a bad one is reported on every row that has it."""
+    parsed: dict[str, date] = {}
+    result = []
+    for cell, line in zip(cells, lines, strict=True):
+        value = parsed.get(cell)
+        if value is None:
+            value = _cell(parse_date, cell, order, name, line, report)
+            if value is not None:
+                parsed[cell] = value
+        result.append(value)
+    return result
 
 
 def _amount(cell: str, currency: str | None) -> tuple[Decimal, str | None]:
@@ -283,6 +295,7 @@ def run_import(
     with transaction.atomic():
         # Inside the transaction: references created for missing records vanish with a rollback.
         plan = importer.plan(cells)
+        cells.values.clear()  # the plan holds what is to be written
         must_stop = report.rejected_rows and not skip_bad_rows
         if dry_run or must_stop:
             transaction.set_rollback(True)
