@@ -1,19 +1,26 @@
 # Firstline: `make demo` sets everything up and starts the demo; `make test` runs every test.
+# Both need only Python 3.12+: the front-end assets are committed (`make assets` refreshes them from npm).
 PYTHON_VERSION := $(shell cat .python-version)
-# pyenv's interpreter for .python-version, else whatever python3.12 is on the PATH.
+# pyenv's interpreter for .python-version, else the first python3.12+ on the PATH.
 PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/bin/python3) \
-                      $(shell command -v python$(basename $(PYTHON_VERSION)) 2>/dev/null))
+                      $(foreach v,3.12 3.13 3.14 3.15,$(shell command -v python$(v) 2>/dev/null)) \
+                      $(shell python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+                              && command -v python3))
 UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 VENV := .venv
 RUN := $(VENV)/bin/python -m firstline.cli
 HOST ?= 127.0.0.1:8000
 
-.PHONY: setup demo test test-fast lint format bench chromium clean
+.PHONY: setup demo test test-fast lint format bench chromium clean assets python
 
-setup: $(VENV)/.synced node_modules/.installed
+setup: $(VENV)/.synced
 
-$(UV):
+# One clear line instead of a shell error when there is no Python 3.12 or newer.
+python:
+	@test -n "$(PYTHON)" || { echo "Firstline needs Python 3.12 or newer, and none was found: install it (python.org, your package manager or pyenv), or run make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)"; exit 1; }
+
+$(UV): | python
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
@@ -21,9 +28,17 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+# The built front-end files are committed under firstline/static/vendor/, so running Firstline needs no
+# Node.js. This refreshes them from the versions locked in package-lock.json (source maps left out:
+# the app does not serve them).
+VENDOR := firstline/static/vendor
+assets:
 	npm ci --no-audit --no-fund
-	touch $@
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/chartjs
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
+	cp node_modules/chart.js/LICENSE.md $(VENDOR)/chartjs/
+	for file in chart.umd.js chart.umd.min.js; do \
+	  sed '/^\/\/# sourceMappingURL=/d' node_modules/chart.js/dist/$$file > $(VENDOR)/chartjs/$$file; done
 
 demo: setup
 	$(RUN) migrate --no-input

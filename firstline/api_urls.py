@@ -7,10 +7,19 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from firstline.coaching.api import (
+    ActionItemViewSet,
+    AssessmentViewSet,
+    CoachingSessionViewSet,
+    CompetencyFrameworkViewSet,
+    CompetencyViewSet,
+    DevelopmentPlanViewSet,
+)
 from firstline.core.api import TokenView
 from firstline.io.api import ImportRunViewSet, JobViewSet
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
+from firstline.talent.api import CandidateViewSet, PositionViewSet, PulseViewSet, ScorecardViewSet
 from firstline.targets.api import TargetViewSet
 
 
@@ -29,6 +38,16 @@ router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("targets", TargetViewSet, basename="target")
 router.register("imports", ImportRunViewSet, basename="importrun")
 router.register("jobs", JobViewSet, basename="job")
+router.register("competency-frameworks", CompetencyFrameworkViewSet, basename="competencyframework")
+router.register("competencies", CompetencyViewSet, basename="competency")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("coaching-sessions", CoachingSessionViewSet, basename="coachingsession")
+router.register("action-items", ActionItemViewSet, basename="actionitem")
+router.register("development-plans", DevelopmentPlanViewSet, basename="developmentplan")
+router.register("positions", PositionViewSet, basename="position")
+router.register("candidates", CandidateViewSet, basename="candidate")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("pulses", PulseViewSet, basename="pulse")
 
 app_name = "api"
 urlpatterns = [

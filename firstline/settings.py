@@ -44,13 +44,30 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
-PRODUCTION = env_str("FIRSTLINE_ENV", "development") == "production"
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, in any case; anything else stops the start rather than meaning the default."""
+    value = env_str(name, default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def weak_secret_key(key: str) -> bool:
+    """Django's own test for a low-entropy key (security.W009): short, few distinct characters, or
+    one of the keys startproject writes."""
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
+
+
+PRODUCTION = env_choice("FIRSTLINE_ENV", "development", ("development", "production")) == "production"
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 SECRET_KEY = env_str("SECRET_KEY", INSECURE_DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
+# TLS: served over HTTPS (directly or behind a proxy). On by default in production, and then
+# cookies are secure, plain HTTP is redirected and browsers are told to insist on HTTPS (HSTS).
+TLS = env_bool("TLS", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", TLS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -58,8 +75,11 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", TLS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365 if TLS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", TLS)
+# Preloading is a promise to browser vendors that is slow to take back: only when asked for.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -67,8 +87,11 @@ if PRODUCTION:
     problems = []
     if DEBUG:
         problems.append("DEBUG is on")
-    if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
-        problems.append("SECRET_KEY is the default or shorter than 32 characters")
+    if SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY or weak_secret_key(SECRET_KEY):
+        problems.append(
+            "SECRET_KEY is the default or too weak (use 50 or more random characters, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)"
+        )
     if not SESSION_COOKIE_SECURE:
         problems.append("cookies are not marked secure (SECURE_COOKIES=false)")
     if not ALLOWED_HOSTS:
@@ -96,6 +119,8 @@ INSTALLED_APPS = [
     "firstline.org",
     "firstline.pipeline",
     "firstline.targets",
+    "firstline.coaching",
+    "firstline.talent",
     "firstline.kpis",
     "firstline.io",
     "firstline.demo",
@@ -108,6 +133,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "firstline.core.middleware.PrivatePagesMiddleware",
+    "firstline.core.errors.DesignedErrorPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -201,11 +228,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [
-    BASE_DIR / "firstline" / "static",
-    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
-    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
-]
+# firstline/static/vendor/ holds the built front-end libraries, committed (`make assets` refreshes
+# them from npm), so running Firstline needs no Node.js.
+STATICFILES_DIRS = [BASE_DIR / "firstline" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -223,10 +248,12 @@ REST_FRAMEWORK = {
     ],
     # DRF views are not covered by LoginRequiredMiddleware, so the default must not be AllowAny.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # The API speaks JSON (the token endpoint also takes a form, for curl -d).
+    "DEFAULT_PARSER_CLASSES": ["firstline.core.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["firstline.core.filtersets.ScopedFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "firstline.core.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "firstline.core.schema.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Firstline API",
@@ -237,6 +264,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "firstline.core.schema.document_errors",
+    ],
 }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -12,5 +12,11 @@ urlpatterns = [
     path("", include("firstline.targets.urls")),
     path("", include("firstline.io.urls")),
     path("jobs/<int:pk>/", job_progress, name="job_progress"),
+    path("", include("firstline.coaching.urls")),
+    path("", include("firstline.talent.urls")),
     path("api/", include("firstline.api_urls")),
 ]
+
+handler403 = "firstline.core.errors.permission_denied"
+handler404 = "firstline.core.errors.page_not_found"
+handler500 = "firstline.core.errors.server_error"

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from firstline.core.models import Job
 from firstline.io.models import ImportRun
+from tests.team_matrix import api_routes, page_routes, team_objects
 from tests.world import PERSONAS, build_world
 
 SIGNED_IN = frozenset(PERSONAS) - {"anonymous"}
@@ -198,6 +199,10 @@ ROUTES = {
 }
 
 
+ROUTES.update(page_routes(Route, Check))
+ROUTES.update(api_routes(Route, Check))
+
+
 def walk(patterns, prefix=""):
     for entry in patterns:
         if isinstance(entry, URLResolver):
@@ -230,6 +235,7 @@ class AuthorizationMatrixTests(TestCase):
                 data=b"Owner,Stage,Created\nBob Baker,Prospect,2024-01-05\n",
             ),
         }
+        cls.objects.update(team_objects(cls.world))
 
     def test_every_route_has_expectations(self):
         routes = set(walk(get_resolver().url_patterns))
@@ -237,6 +243,8 @@ class AuthorizationMatrixTests(TestCase):
         self.assertEqual(set(ROUTES) - routes, set(), "expectations for routes that do not exist")
 
     def _data(self, data):
+        if callable(data):
+            return data(self.world, self.objects)
         if data == "opportunity_create":
             return opportunity_create_data(self.world)
         if data == "opportunity_form":
@@ -290,3 +298,77 @@ class AuthorizationMatrixTests(TestCase):
         else:
             listed = obj in response.context["object_list"]
         self.assertEqual(listed, persona in visible, f"{key} listed={listed} for {persona}")
+
+
+def filtersets():
+    """Every FilterSet a route uses, page or API, found by the same resolver walk."""
+    from firstline.core.filtersets import ScopedFilterBackend
+
+    found = {}
+    for pattern in _patterns(get_resolver().url_patterns):
+        view = pattern.callback
+        view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+        if view_class is None:
+            continue
+        filterset_class = getattr(view_class, "filterset_class", None)
+        if filterset_class is None and getattr(view_class, "filterset_fields", None):
+            instance = view_class(**getattr(view, "initkwargs", {}))
+            model = instance.get_serializer_class().Meta.model
+            filterset_class = ScopedFilterBackend().get_filterset_class(instance, model.objects.none())
+        if filterset_class is not None:
+            found[filterset_class.__name__] = filterset_class
+    return found
+
+
+def _patterns(patterns):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry.url_patterns)
+        else:
+            yield entry
+
+
+class FilterChoicesTests(TestCase):
+    """A filter's choices are part of what a page or the browsable API shows: only what the user may see."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = build_world()
+
+    def test_every_filterset_offers_only_visible_choices_to_every_persona(self):
+        from django.test import RequestFactory
+        from django_filters.filters import QuerySetRequestMixin
+
+        classes = filtersets()
+        expected = {"OpportunityFilterSet", "TeamFilterSet", "MembershipFilterSet", "TargetFilterSet"}
+        assert expected <= set(classes)
+        for persona in SIGNED_IN:
+            request = RequestFactory().get("/")
+            request.user = self.world.users[persona]
+            for name, filterset_class in classes.items():
+                filterset = filterset_class(data={}, request=request)
+                for field_name, filter_ in filterset.filters.items():
+                    if not isinstance(filter_, QuerySetRequestMixin):
+                        continue
+                    with self.subTest(persona=persona, filterset=name, filter=field_name):
+                        choices = set(filterset.form.fields[field_name].queryset)
+                        model = filterset.form.fields[field_name].queryset.model
+                        visible = set(model.objects.visible_to(request.user))
+                        assert choices <= visible, choices - visible
+
+    def test_an_out_of_scope_id_in_a_filter_reads_like_a_missing_one(self):
+        self.client.force_login(self.world.users["seller_a"])
+        outsider = self.world.people["seller_c"].pk
+        for url, param in [
+            ("api:team-list", "manager"),
+            ("api:membership-list", "person"),
+            ("api:opportunity-list", "owner"),
+            ("api:target-list", "person"),
+        ]:
+            with self.subTest(url=url):
+                out_of_scope = self.client.get(reverse(url), {param: outsider})
+                missing = self.client.get(reverse(url), {param: 987654})
+                assert out_of_scope.status_code == missing.status_code == 400
+                assert out_of_scope.json()[param][0].replace(str(outsider), "ID") == missing.json()[param][
+                    0
+                ].replace("987654", "ID")

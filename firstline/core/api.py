@@ -5,12 +5,20 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
 
+from firstline.core.ids import is_id
+from firstline.core.parsers import PARSER_CLASSES
 from firstline.core.scoping import OutOfScope, scoped_save
+
+UNIQUENESS_VALIDATORS = (UniqueValidator, UniqueTogetherValidator)
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A reference to another object, which must be one the requesting user may see."""
+    """A reference to another object, which must be one the requesting user may see.
+
+    The id must be a JSON whole number, as the schema says: 2.9, "2" or true is refused, not read as 2.
+    """
 
     def __init__(self, model, **kwargs):
         self.model = model
@@ -19,6 +27,30 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         return self.model.objects.visible_to(request.user if request else None)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not is_id(data):
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(int(data))
+
+
+class ScopedModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose uniqueness is checked once, by the model, inside the scoped write.
+
+    DRF's own UniqueValidator and UniqueTogetherValidator look at every row and answer before the
+    write is known to be allowed: "this email already exists" to someone who may not see that person.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.validators = [v for v in field.validators if not isinstance(v, UNIQUENESS_VALIDATORS)]
+        return fields
+
+    def get_validators(self):
+        return [v for v in super().get_validators() if not isinstance(v, UNIQUENESS_VALIDATORS)]
 
 
 class ScopedViewSet(
@@ -56,15 +88,24 @@ class ScopedViewSet(
     def perform_create(self, serializer):
         self._write(serializer, serializer.Meta.model())
 
-    def perform_update(self, serializer):
-        instance = serializer.instance
+    def _check_changeable(self, instance):
         if not type(instance).objects.editable_by(self.request.user).filter(pk=instance.pk).exists():
             raise PermissionDenied(f"You may see this {instance._meta.verbose_name} but not change it.")
-        self._write(serializer, instance)
+
+    def update(self, request, *args, **kwargs):
+        # Refuse before validating, so that what the data says (or clashes with) is never an answer
+        # to someone who may not change the object anyway.
+        self._check_changeable(self.get_object())
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        self._write(serializer, serializer.instance)
 
 
 class TokenView(ObtainAuthToken):
     """A token for scripts, in exchange for a username and password; throttled like the sign-in page."""
+
+    parser_classes = PARSER_CLASSES
 
     def post(self, request, *args, **kwargs):
         try:

@@ -3,6 +3,25 @@ from django.urls import reverse
 from firstline.org.scoping import viewer
 
 
+def team_building_items(who) -> list[tuple[str, str]]:
+    """Coaching, development, hiring and engagement: leaders see their team's, sellers their own."""
+    if who.managed_paths or who.is_admin:
+        return [
+            ("Coaching", "coaching:cadence"),
+            ("Competencies", "coaching:framework_list"),
+            ("Hiring", "talent:position_list"),
+            ("Engagement", "talent:engagement"),
+            ("Pulses", "talent:pulse_list"),
+        ]
+    if who.person_id is not None:
+        return [
+            ("My coaching", "coaching:my_coaching"),
+            ("Competencies", "coaching:framework_list"),
+            ("Pulses", "talent:pulse_list"),
+        ]
+    return []
+
+
 def navigation(request) -> dict:
     """The navigation, organised by the five responsibilities and showing only what exists and
     what this user has something to see in."""
@@ -11,16 +30,20 @@ def navigation(request) -> dict:
         return {}
     who = viewer(user)
     deals = who.is_admin or (who.person_id is not None and not who.is_enablement)
+    # A seller's people list would hold only themselves: "My page" is their entry.
+    directory = who.managed_paths or who.is_admin or who.is_enablement
     sections = [
         ("Set territory strategy", [("Accounts", "pipeline:account_list")] if deals else []),
         (
             "Build the team",
             ([("My team", "org:my_team")] if who.managed_paths or who.is_admin else [])
-            + [("People", "org:person_list")],
+            + ([("People", "org:person_list")] if directory else [])
+            + team_building_items(who),
         ),
         ("Raise the bar", [("Targets", "targets:target_list")] if deals else []),
         ("Guide opportunities", [("Opportunities", "pipeline:opportunity_list")] if deals else []),
-        ("Data", [("Import", "io:import_list")] if deals else []),
+        # Managers and admins bring data in; a seller may too (her own deals), from /imports/.
+        ("Data", [("Import", "io:import_list")] if who.managed_paths or who.is_admin else []),
     ]
     current = request.path
     nav = [

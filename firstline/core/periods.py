@@ -17,7 +17,10 @@ from datetime import date, timedelta
 PERIOD_HELP = (
     "Write periods as 2025 (fiscal year), 2025Q3 (quarter), 2025-07 (month) or 2025YTD (year to date)."
 )
-_PATTERN = re.compile(r"^(?P<year>\d{4})(?:Q(?P<quarter>[1-4])|-(?P<month>\d{2})|(?P<ytd>YTD))?$")
+_PATTERN = re.compile(r"^(?P<year>\d{4})(?:Q(?P<quarter>[1-4])|-(?P<month>\d{2})|(?P<ytd>YTD))?$", re.ASCII)
+# The years a label may name: wide enough for any company's history and plans, narrow enough that a
+# fiscal year's first and last days (which may fall in the calendar years either side) always exist.
+MIN_YEAR, MAX_YEAR = 1900, 2199
 
 
 class PeriodError(ValueError):
@@ -102,12 +105,32 @@ class FiscalCalendar:
     def year_of(self, day: date) -> Period:
         return self.year(self.fiscal_year(day))
 
+    def recent(self, today: date, earlier_quarters: int = 6) -> list[tuple[Period, str]]:
+        """The periods people pick most, named as they say them, then the quarters before."""
+        quarter = self.quarter_of(today)
+        last_quarter = self.quarter_of(quarter.start - timedelta(days=1))
+        fiscal_year = self.fiscal_year(today)
+        named = [
+            (quarter, "This quarter"),
+            (last_quarter, "Last quarter"),
+            (self.year_to_date(fiscal_year, today), "This year to date"),
+            (self.year(fiscal_year), "This year"),
+            (self.year(fiscal_year - 1), "Last year"),
+        ]
+        earlier, before = [], last_quarter
+        for _ in range(earlier_quarters):
+            before = self.quarter_of(before.start - timedelta(days=1))
+            earlier.append((before, before.label))
+        return named + earlier
+
     def parse(self, text: str, today: date | None = None) -> Period:
         """Turn a period label into dates; raise PeriodError with a readable reason otherwise."""
         match = _PATTERN.match(text.strip().upper())
         if not match:
             raise PeriodError(f"{text!r} is not a period. {PERIOD_HELP}")
         year = int(match["year"])
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise PeriodError(f"{text!r} is not a period: years run from {MIN_YEAR} to {MAX_YEAR}.")
         if match["quarter"]:
             return self.quarter(year, int(match["quarter"]))
         if match["month"]:

@@ -6,10 +6,13 @@ object with a method `q(user, action) -> Q` (the rules for people and teams live
 Objects outside scope are treated as missing: 404, never 403.
 """
 
+from contextlib import suppress
+from decimal import Decimal, InvalidOperation
 from typing import Literal, Protocol
 
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, UniqueConstraint
+from django.db.models.functions import Lower
 from django.http import Http404
 
 Action = Literal["view", "change"]
@@ -61,8 +64,54 @@ def save_in_scope(actor, instance, save) -> None:
             raise OutOfScope(f"You may not save this {instance._meta.verbose_name} with these values.")
 
 
+def _clashing_rows(instance):
+    """For each uniqueness rule of the model, the other rows `instance` would clash with."""
+    model = type(instance)
+    others = model._default_manager.exclude(pk=instance.pk) if instance.pk else model._default_manager.all()
+    unique_checks, _date_checks = instance._get_unique_checks(include_meta_constraints=True)
+    for _model_class, field_names in unique_checks:
+        values = {name: getattr(instance, model._meta.get_field(name).attname) for name in field_names}
+        if all(value is not None for value in values.values()):
+            yield others.filter(**values)
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, UniqueConstraint) and constraint.expressions:
+            lookups = {}
+            for expression in constraint.expressions:
+                if not isinstance(expression, Lower) or len(expression.source_expressions) != 1:
+                    raise NotImplementedError(f"{constraint.name}: only Lower(field) is understood here.")
+                name = expression.source_expressions[0].name
+                lookups[f"{name}__iexact"] = getattr(instance, name)
+            if all(value is not None for value in lookups.values()):
+                yield others.filter(**lookups)
+
+
+def quantize_decimals(instance) -> None:
+    """Give every decimal the places its column stores (95000 → 95000.00), so that saving an unchanged
+    amount is not recorded as a change from "95000.00" to "95000"."""
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(field, models.DecimalField) and isinstance(value, Decimal) and value.is_finite():
+            # Too many digits for the column stay as they are: full_clean() says so.
+            with suppress(InvalidOperation):
+                setattr(instance, field.attname, value.quantize(Decimal(1).scaleb(-field.decimal_places)))
+
+
+def full_clean_in_scope(actor, instance) -> None:
+    """full_clean(), except that a clash with a row the actor cannot see is a refused write.
+
+    A uniqueness error names what exists ("an opportunity with this external id already exists"), so
+    answering it for rows outside the actor's scope would let anyone probe for emails, CRM ids or
+    targets they may not see. Such a clash fails exactly like any other write out of scope.
+    """
+    quantize_decimals(instance)
+    for clash in _clashing_rows(instance):
+        if clash.exists() and not clash.visible_to(actor).exists():
+            raise OutOfScope(f"You may not save this {instance._meta.verbose_name} with these values.")
+    instance.full_clean()
+
+
 def scoped_save(*, actor, instance):
     """The plain write: validate the model, save it, keep it only if it is in the actor's scope."""
-    instance.full_clean()
+    full_clean_in_scope(actor, instance)
     save_in_scope(actor, instance, instance.save)
     return instance

@@ -1,6 +1,8 @@
 """A small generic layer: every list, detail and edit page reads through the scoping mechanism."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, UpdateView
@@ -59,6 +61,18 @@ class ScopedListView(FilterView):
     select_related: tuple[str, ...] = ()
     partial_template_name: str = ""
 
+    def default_filters(self) -> dict[str, str]:
+        """Filter values the page opens with when the address does not name them (the API has none)."""
+        return {}
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        data = kwargs["data"].copy() if kwargs["data"] is not None else QueryDict(mutable=True)
+        for name, value in self.default_filters().items():
+            data.setdefault(name, value)
+        kwargs["data"] = data
+        return kwargs
+
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user).with_related(self.select_related)
 
@@ -92,7 +106,15 @@ class ScopedUpdateView(UpdateView):
         except OutOfScope as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
+        messages.success(self.request, f"Saved {form.instance}.")
         return redirect(form.instance.get_absolute_url())
+
+    def form_invalid(self, form):
+        # Focus lands on the first field to fix (the page's alert says why nothing was saved).
+        first_invalid = next((name for name in form.fields if name in form.errors), None)
+        if first_invalid:
+            form.fields[first_invalid].widget.attrs["autofocus"] = True
+        return super().form_invalid(form)
 
 
 def job_progress(request, pk: int):

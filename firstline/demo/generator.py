@@ -13,8 +13,10 @@ from typing import TextIO
 
 from firstline.demo.accounts import build_accounts, build_sales_process
 from firstline.demo.catalog import DEMO_PASSWORD, EMAIL_DOMAIN
+from firstline.demo.coaching import build_coaching
 from firstline.demo.company import TEAM_SIZE, build_company
 from firstline.demo.opportunities import build_opportunities
+from firstline.demo.talent import build_talent
 from firstline.demo.targets import build_targets
 from firstline.demo.timeline import timeline as build_timeline
 from firstline.org.models import Person, Role, TeamKind
@@ -104,6 +106,8 @@ def generate_demo(
         "sales stages": len(process.open_stage_ids) + 2,
         **totals.counts(),
         "targets": targets,
+        **build_coaching(seed=seed, timeline=timeline),
+        **build_talent(seed=seed, timeline=timeline),
     }
     return DemoResult(counts=counts, logins=demo_logins())
 

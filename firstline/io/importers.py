@@ -32,13 +32,17 @@ def person_index(queryset) -> Index:
     return Index(queryset.values_list("pk", "name", "email", "external_id"), "person you may import for")
 
 
-def existing_by(model: type[Model], key: str, keys, fields: list[str], scope_qs=None) -> dict:
-    """Existing rows whose `key` is among `keys`: key → (pk, {field: value}, in_scope)."""
+def existing_by(model: type[Model], key: str, keys, fields: list[str], scope_qs=None, base=None) -> dict:
+    """Existing rows whose `key` is among `keys`: key → (pk, {field: value}, in_scope).
+    `base` is the queryset to look in (default: all), e.g. one annotated with a lower-cased key."""
     keys = [k for k in set(keys) if k is not None]
     found = {}
     editable = None
     for start in range(0, len(keys), CHUNK):
-        rows = model.objects.filter(**{f"{key}__in": keys[start : start + CHUNK]}).values("pk", key, *fields)
+        query = (base if base is not None else model.objects.all()).filter(
+            **{f"{key}__in": keys[start : start + CHUNK]}
+        )
+        rows = query.values("pk", key, *fields)
         for row in rows:
             found[row[key]] = (row["pk"], {f: row[f] for f in fields})
     if scope_qs is not None and found:

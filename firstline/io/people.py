@@ -5,6 +5,7 @@ from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models.functions import Lower
 
 from firstline.io.engine import Cells, Index
 from firstline.io.importers import Importer, existing_by, jsonable
@@ -64,7 +65,9 @@ class PersonImporter(Importer):
                 values["external_id"] = get("external_id", i)
             rows.append((line, email, values, get("manager", i), get("office", i)))
         fields = ["name", "email", "title", "role", "hired_on", "external_id"]
-        existing = existing_by(Person, "email", [r[1] for r in rows], fields)
+        # Emails are unique whatever their case: match them lower-cased, as the file's are.
+        by_email = Person.objects.annotate(email_key=Lower("email"))
+        existing = existing_by(Person, "email_key", [r[1] for r in rows], fields, base=by_email)
         by_external = existing_by(Person, "external_id", [r[2].get("external_id") for r in rows], fields)
         for _line, email, values, _m, _o in rows:
             match = by_external.get(values.get("external_id"))
@@ -91,10 +94,11 @@ class PersonImporter(Importer):
     def write(self, plan) -> None:
         creates, updates, rows, managers = plan
         self.write_plain(creates, updates, make=lambda values: Person(**values))
-        ids = {
-            email: pk
-            for email, pk in Person.objects.filter(email__in=[r[1] for r in rows]).values_list("email", "pk")
-        }
+        ids = dict(
+            Person.objects.annotate(email_key=Lower("email"))
+            .filter(email_key__in=[r[1] for r in rows])
+            .values_list("email_key", "pk")
+        )
         line_ids = {-line: ids[email] for line, email, *_rest in rows}
         self._build_tree(rows, {email: line_ids.get(pk, pk) for email, pk in managers.items() if pk}, ids)
 

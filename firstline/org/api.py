@@ -1,6 +1,4 @@
-from rest_framework import serializers
-
-from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
 from firstline.org.filtersets import MembershipFilterSet, PersonFilterSet, TeamFilterSet
 from firstline.org.models import Membership, Person, Team
 
@@ -15,13 +13,13 @@ class CurrentPersonDefault:
         return Person.objects.filter(user=user).first()
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ScopedModelSerializer):
     class Meta:
         model = Person
         fields = ["id", "name", "email", "title", "role", "hired_on"]
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ScopedModelSerializer):
     parent = ScopedRelatedField(Team, allow_null=True, required=False)
     manager = ScopedRelatedField(Person, allow_null=True, required=False)
 
@@ -31,7 +29,7 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = ["path"]
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ScopedModelSerializer):
     person = ScopedRelatedField(Person)
     team = ScopedRelatedField(Team)
 

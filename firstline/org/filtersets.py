@@ -1,20 +1,30 @@
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
+from firstline.core.filtersets import ScopedFilterSet
 from firstline.org.models import Membership, Person, Role, Team
 
 
-def visible_teams(request):
-    return Team.objects.visible_to(request.user) if request else Team.objects.none()
-
-
-class PersonFilterSet(django_filters.FilterSet):
+class PersonFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
     )
     role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="Any")
-    team = django_filters.ModelChoiceFilter(
-        queryset=visible_teams, method="filter_team", label="Team (and its sub-teams)", empty_label="Any"
+    team = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            queryset=Team.objects.all(),
+            method="filter_team",
+            label="Team (and its sub-teams)",
+            empty_label="Any",
+        )
+    )
+
+    ordering = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("title", "title"), ("role", "role"), ("email", "email")),
+        label="Sort by",
+        empty_label="Name",
     )
 
     class Meta:
@@ -26,13 +36,13 @@ class PersonFilterSet(django_filters.FilterSet):
         return queryset.filter(pk__in=members)
 
 
-class TeamFilterSet(django_filters.FilterSet):
+class TeamFilterSet(ScopedFilterSet):
     class Meta:
         model = Team
         fields = ["kind", "parent", "manager"]
 
 
-class MembershipFilterSet(django_filters.FilterSet):
+class MembershipFilterSet(ScopedFilterSet):
     class Meta:
         model = Membership
         fields = ["person", "team"]

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Value
-from django.db.models.functions import Replace
+from django.db.models.functions import Lower, Replace
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,7 +28,8 @@ class Person(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
     )
     name = models.CharField(max_length=200)
-    email = models.EmailField(unique=True)
+    # Unique whatever the case (see Meta): Ann@x.com and ann@x.com are one mailbox.
+    email = models.EmailField()
     external_id = models.CharField(
         max_length=100, unique=True, null=True, blank=True, help_text="Id in the CRM it came from."
     )
@@ -42,6 +43,14 @@ class Person(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="person_email_unique_any_case",
+                violation_error_code="unique",
+                violation_error_message="A person with this email already exists.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

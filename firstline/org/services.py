@@ -24,3 +24,11 @@ def membership_move(*, person: Person, team: Team, on: date) -> Membership:
     membership.full_clean()
     membership.save()
     return membership
+
+
+def person_create(*, name: str, email: str, role: str, title: str, hired_on: date) -> Person:
+    """A new person in the organisation, e.g. a hire; their team comes from `membership_move`."""
+    person = Person(name=name, email=email, role=role, title=title, hired_on=hired_on)
+    person.full_clean()
+    person.save()
+    return person

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
 from firstline.org.api import CurrentPersonDefault
 from firstline.org.models import Person
 from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
@@ -8,7 +8,7 @@ from firstline.pipeline.models import Account, Opportunity, Product, SalesStage
 from firstline.pipeline.services import opportunity_save
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(ScopedModelSerializer):
     owner = ScopedRelatedField(Person, allow_null=True, default=CurrentPersonDefault())
 
     class Meta:
@@ -28,19 +28,19 @@ class AccountSerializer(serializers.ModelSerializer):
         ]
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ScopedModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "name", "code", "family"]
 
 
-class SalesStageSerializer(serializers.ModelSerializer):
+class SalesStageSerializer(ScopedModelSerializer):
     class Meta:
         model = SalesStage
         fields = ["id", "name", "order", "probability", "outcome", "exit_criteria"]
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(ScopedModelSerializer):
     account = ScopedRelatedField(Account, allow_null=True, required=False)
     owner = ScopedRelatedField(Person)
     product = ScopedRelatedField(Product, allow_null=True, required=False)

@@ -1,24 +1,34 @@
 import django_filters
 from django import forms
 
+from firstline.core.filtersets import ScopedFilterSet
 from firstline.org.models import Person
 from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, Segment
 
 
-def visible_people(request):
-    return Person.objects.visible_to(request.user) if request else Person.objects.none()
-
-
-class AccountFilterSet(django_filters.FilterSet):
+class AccountFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
     )
     segment = django_filters.ChoiceFilter(choices=Segment.choices, empty_label="Any")
     industry = django_filters.CharFilter(lookup_expr="iexact")
     country = django_filters.CharFilter(lookup_expr="iexact")
-    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
+    owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), empty_label="Anyone")
     min_potential = django_filters.NumberFilter(
         field_name="market_potential", lookup_expr="gte", label="Potential at least"
+    )
+
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("segment", "segment"),
+            ("industry", "industry"),
+            ("city", "location"),
+            ("market_potential", "potential"),
+            ("owner__name", "owner"),
+        ),
+        label="Sort by",
+        empty_label="Name",
     )
 
     class Meta:
@@ -26,16 +36,17 @@ class AccountFilterSet(django_filters.FilterSet):
         fields = ["q", "segment", "industry", "country", "owner", "min_potential"]
 
 
-class OpportunityFilterSet(django_filters.FilterSet):
+class OpportunityFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", label="Name", widget=forms.SearchInput
     )
+    # The list page opens on open deals (its default); "All" is the empty choice.
     outcome = django_filters.ChoiceFilter(
-        field_name="stage__outcome", choices=Outcome.choices, label="Status", empty_label="Any"
+        field_name="stage__outcome", choices=Outcome.choices, label="Status", empty_label="All"
     )
     stage = django_filters.ModelChoiceFilter(queryset=SalesStage.objects.all(), empty_label="Any")
-    owner = django_filters.ModelChoiceFilter(queryset=visible_people, empty_label="Anyone")
-    account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
+    owner = django_filters.ModelChoiceFilter(queryset=Person.objects.all(), empty_label="Anyone")
+    account = django_filters.ModelChoiceFilter(queryset=Account.objects.all(), widget=forms.HiddenInput)
     close_after = django_filters.DateFilter(
         field_name="close_date",
         lookup_expr="gte",
@@ -50,7 +61,14 @@ class OpportunityFilterSet(django_filters.FilterSet):
     )
     min_amount = django_filters.NumberFilter(field_name="amount", lookup_expr="gte", label="Amount at least")
     ordering = django_filters.OrderingFilter(
-        fields=(("close_date", "close_date"), ("amount", "amount"), ("name", "name")),
+        fields=(
+            ("close_date", "close_date"),
+            ("amount", "amount"),
+            ("name", "name"),
+            ("account__name", "account"),
+            ("owner__name", "owner"),
+            ("stage__order", "stage"),
+        ),
         label="Sort by",
         empty_label="Close date",
     )

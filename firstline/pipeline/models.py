@@ -143,6 +143,7 @@ class OpportunityQuerySet(ScopedQuerySet):
 class Opportunity(models.Model):
     """A deal: what we hope to sell to an account, who owns it and where it stands."""
 
+    # NULL, never "", when there is none: many deals have no CRM id, while each CRM id is one deal.
     external_id = models.CharField(
         max_length=100, unique=True, null=True, blank=True, help_text="Id in the CRM it came from."
     )
@@ -180,6 +181,9 @@ class Opportunity(models.Model):
         verbose_name_plural = "opportunities"
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="opportunity_external_id_null_not_blank"
+            ),
         ]
         indexes = [
             models.Index(fields=["owner", "close_date"], name="opportunity_owner_close"),
@@ -193,6 +197,8 @@ class Opportunity(models.Model):
         return reverse("pipeline:opportunity_detail", args=[self.pk])
 
     def clean(self) -> None:
+        if self.external_id is not None:
+            self.external_id = self.external_id.strip() or None
         if not self.name.strip():
             self.name = derived_opportunity_name(
                 account=self.account.name if self.account_id else "",

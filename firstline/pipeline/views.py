@@ -1,9 +1,10 @@
 from auditlog.models import LogEntry
 
+from firstline.core.audit import history
 from firstline.core.views import ScopedDetailView, ScopedListView, ScopedUpdateView
 from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
 from firstline.pipeline.forms import AccountForm, OpportunityForm
-from firstline.pipeline.models import Account, Opportunity
+from firstline.pipeline.models import Account, Opportunity, Outcome
 from firstline.pipeline.services import opportunity_save
 
 
@@ -44,6 +45,11 @@ class OpportunityListView(ScopedListView):
     template_name = "pipeline/opportunity_list.html"
     partial_template_name = "pipeline/_opportunity_table.html"
 
+    def default_filters(self):
+        # What a seller works on: open deals, soonest close first (the model's order). "All" is one
+        # choice away in the Status filter.
+        return {"outcome": Outcome.OPEN}
+
 
 class OpportunityDetailView(ScopedDetailView):
     model = Opportunity
@@ -53,7 +59,8 @@ class OpportunityDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["stage_changes"] = self.object.stage_changes.select_related("stage", "changed_by")
-        context["history"] = LogEntry.objects.get_for_object(self.object).select_related("actor")[:20]
+        entries = LogEntry.objects.get_for_object(self.object).select_related("actor__person")[:20]
+        context["history"] = history(entries, Opportunity)
         return context
 
 

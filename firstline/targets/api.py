@@ -1,12 +1,10 @@
-from rest_framework import serializers
-
-from firstline.core.api import ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
 from firstline.org.models import Person
 from firstline.targets.filtersets import TargetFilterSet
 from firstline.targets.models import Target
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(ScopedModelSerializer):
     person = ScopedRelatedField(Person)
 
     class Meta:

@@ -1,3 +1,6 @@
+from django.utils import timezone
+
+from firstline.core.periods import fiscal_calendar
 from firstline.core.views import ScopedListView
 from firstline.targets.filtersets import TargetFilterSet
 from firstline.targets.models import Target
@@ -9,3 +12,6 @@ class TargetListView(ScopedListView):
     select_related = ("person",)
     template_name = "targets/target_list.html"
     partial_template_name = "targets/_target_table.html"
+
+    def default_filters(self):
+        return {"period": fiscal_calendar().quarter_of(timezone.localdate()).label}

@@ -7,11 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from playwright.sync_api import expect
 
+from firstline.core import formatting
 from firstline.core.periods import fiscal_calendar
-from firstline.core.templatetags.firstline import money
 from firstline.demo.generator import generate_demo
 from firstline.pipeline.models import Opportunity
 
@@ -40,7 +39,8 @@ def test_a_manager_signs_in_and_drills_from_the_team_to_a_seller_to_a_deal(
         closed_on=quarter.start,
     )
     acme_expansion = world.opportunity_a
-    open_this_quarter = money(acme_expansion.amount if acme_expansion.close_date in quarter else 0)
+    open_amount = acme_expansion.amount if acme_expansion.close_date in quarter else 0
+    open_this_quarter = formatting.money_compact(open_amount)
 
     page.goto("/login/")
     check_page()
@@ -56,8 +56,8 @@ def test_a_manager_signs_in_and_drills_from_the_team_to_a_seller_to_a_deal(
     alice = page.locator("tbody tr", has=page.get_by_role("link", name="Alice Archer"))
     bob = page.locator("tbody tr", has=page.get_by_role("link", name="Bob Baker"))
     # Team, closed won, target, to plan, attainment (a bar), open pipeline closing in the quarter.
-    expect(alice.locator("td")).to_have_text(["East", "90.0 k", "300 k", "30 %", "", open_this_quarter])
-    expect(bob.locator("td")).to_have_text(["East", "0", "—", "no data", "no target set", "0"])
+    expect(alice.locator("td")).to_have_text(["East", "$90K", "$300K", "30%", "", open_this_quarter])
+    expect(bob.locator("td")).to_have_text(["East", "$0", "—", "no data", "no target set", "$0"])
     check_page()
     screenshot("01-my-team")
 
@@ -65,7 +65,7 @@ def test_a_manager_signs_in_and_drills_from_the_team_to_a_seller_to_a_deal(
     expect(page.get_by_role("heading", level=1)).to_have_text("Alice Archer")
     deal = page.locator("tbody tr", has=page.get_by_role("link", name="Acme expansion"))
     expect(deal.locator("td")).to_have_text(
-        ["Acme Corp", "Prospect", "120 k", date_format(acme_expansion.close_date, "j M Y")]
+        ["Acme Corp", "Prospect", "$120K", formatting.date(acme_expansion.close_date)]
     )
     check_page()
     screenshot("02-seller")
@@ -73,8 +73,8 @@ def test_a_manager_signs_in_and_drills_from_the_team_to_a_seller_to_a_deal(
     page.get_by_role("link", name="Acme expansion").click()
     expect(page).to_have_url(re.compile(rf"/opportunities/{acme_expansion.pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Acme expansion")
-    expect(fact(page, "Stage")).to_have_text("Prospect 10 %")
-    expect(fact(page, "Amount")).to_have_text("120 k USD")
+    expect(fact(page, "Stage")).to_have_text("Prospect 10%")
+    expect(fact(page, "Amount")).to_have_text("$120,000")
     expect(page.get_by_role("heading", name="To leave Prospect")).to_be_visible()
     check_page()
     screenshot("03-opportunity")
@@ -138,10 +138,14 @@ def test_the_opportunity_list_filters_in_place_and_back_restores_the_previous_fi
     sign_in("manager_1")
     page.get_by_role("link", name="Opportunities").click()
     names = page.locator("#results tbody th")
-    expect(names).to_have_text(["Acme renewal", "Acme expansion"])
+    # The list opens on open deals; the won renewal is one choice away.
+    expect(page.get_by_label("Status")).to_have_value("open")
+    expect(names).to_have_text(["Acme expansion"])
     check_page()
     # A full page load would forget this; an htmx swap keeps it.
     page.evaluate("() => { window.stillTheSameDocument = true }")
+    page.get_by_label("Status").select_option(label="All")
+    expect(names).to_have_text(["Acme renewal", "Acme expansion"])
 
     with page.expect_response(re.compile(r"/opportunities/\?.*outcome=won")) as won:
         page.get_by_label("Status").select_option(label="Won")
@@ -149,7 +153,7 @@ def test_the_opportunity_list_filters_in_place_and_back_restores_the_previous_fi
     expect(names).to_have_text(["Acme renewal"])
     expect(page).to_have_url(re.compile(r"outcome=won"))
 
-    page.get_by_label("Status").select_option(label="Any")
+    page.get_by_label("Status").select_option(label="All")
     page.get_by_label("Name", exact=True).press_sequentially("expan")
     expect(names).to_have_text(["Acme expansion"])
     expect(page).to_have_url(re.compile(r"q=expan"))
@@ -187,6 +191,7 @@ def test_a_seller_sees_an_invalid_amount_explained_with_her_input_kept_then_save
         "Please correct the fields marked below; nothing was saved."
     )
     amount = page.get_by_label("Amount")
+    expect(amount).to_be_focused()
     expect(amount).to_have_attribute("aria-invalid", "true")
     expect(amount).to_have_accessible_description("Ensure this value is greater than or equal to 0.")
     expect(amount).to_have_value("-5")
@@ -199,7 +204,8 @@ def test_a_seller_sees_an_invalid_amount_explained_with_her_input_kept_then_save
 
     expect(page).to_have_url(re.compile(rf"/opportunities/{world.opportunity_a.pk}/$"))
     expect(fact(page, "Next step")).to_have_text("Book the budget call with the CFO")
-    expect(fact(page, "Amount")).to_have_text("125 k USD")
+    expect(fact(page, "Amount")).to_have_text("$125,000")
+    expect(page.get_by_role("status")).to_have_text("Saved Acme expansion.")
     check_page()
 
 

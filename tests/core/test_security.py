@@ -25,7 +25,7 @@ def start_with(env: dict) -> subprocess.CompletedProcess:
 
 SECURE_PRODUCTION = {
     "FIRSTLINE_ENV": "production",
-    "SECRET_KEY": "x" * 50,
+    "SECRET_KEY": "k2F9-qLx7Tz0wBv4_Np8Rm3Hs6Jd1Gc5Ye2Ua7Oi9Xe4Wf0Zt3Qb8Lk1Mn6Pr5Sv",
     "ALLOWED_HOSTS": "firstline.example.com",
 }
 

@@ -59,7 +59,7 @@ class MyTeamTests(TestCase):
         assert alice.open_pipeline == self.open_this_quarter
         assert rows["Bob Baker"].percent_to_plan is None
         self.assertContains(response, "no data")
-        self.assertContains(response, "90.0 k")
+        self.assertContains(response, "$90K")
 
     def test_the_executive_sees_every_seller_below(self):
         _response, rows = self.rows("executive")

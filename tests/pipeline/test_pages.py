@@ -117,7 +117,7 @@ class AccountPagesTests(TestCase):
         self.client.force_login(self.world.users["seller_a"])
         response = self.client.get(self.world.account_a.get_absolute_url())
         self.assertContains(response, "Acme expansion")
-        self.assertContains(response, "500 k")
+        self.assertContains(response, "$500,000")
 
     def test_account_filters_by_segment_and_potential(self):
         w = self.world

@@ -1,36 +1,47 @@
-"""Numbers formatted for people: 1.2 M, 83 %, "no data" where a ratio has no denominator."""
+"""Template filters over firstline.core.formatting, so pages write numbers exactly as exports and
+charts do: {{ amount|money:currency }}, {{ amount|money_compact }}, {{ n|count }}, {{ share|percent }},
+{{ coverage|ratio }}, {{ day|day }} (a date; Django's own `date` filter keeps its name)."""
 
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+from firstline.core import formatting
 
 register = template.Library()
 
 
 @register.filter
-def money(value) -> str:
-    if value is None or value == "":
-        return "—"
-    value = Decimal(value)
-    sign = "−" if value < 0 else ""
-    value = abs(value)
-    for threshold, suffix in (
-        (Decimal(1_000_000_000), " B"),
-        (Decimal(1_000_000), " M"),
-        (Decimal(1_000), " k"),
-    ):
-        if value >= threshold:
-            scaled = value / threshold
-            return f"{sign}{scaled:.1f}{suffix}" if scaled < 100 else f"{sign}{scaled:.0f}{suffix}"
-    return f"{sign}{value:.0f}"
+def money(value, currency=None) -> str:
+    return formatting.money(value, currency or None)
+
+
+@register.filter
+def money_compact(value, currency=None) -> str:
+    return formatting.money_compact(value, currency or None)
+
+
+@register.filter
+def count(value) -> str:
+    return formatting.count(value)
 
 
 @register.filter
 def percent(value) -> str:
-    if value is None:
-        return "no data"
-    return f"{Decimal(value) * 100:.0f} %"
+    return formatting.percent(value)
+
+
+@register.filter
+def ratio(value) -> str:
+    return formatting.ratio(value)
+
+
+@register.filter
+def day(value) -> str:
+    return formatting.date(value)
 
 
 @register.filter
@@ -48,3 +59,40 @@ def query_with(context, **changes) -> str:
     for key, value in changes.items():
         params[key] = value
     return "?" + urlencode(sorted(params.lists()), doseq=True)
+
+
+@register.simple_tag
+def period_input(period):
+    """The `period` box of a page's period form: the same picker as in every filter form."""
+    from firstline.core.forms import PeriodInput
+
+    return PeriodInput(attrs={"size": 10, "aria-describedby": "period-help"}).render(
+        "period", period.label, {"id": "period"}
+    )
+
+
+def _classes(*, numeric: bool, optional: bool) -> str:
+    names = [name for name, wanted in (("num", numeric), ("optional", optional)) if wanted]
+    return f' class="{" ".join(names)}"' if names else ""
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key, label, numeric=False, default="", optional=False):
+    """A column header that sorts the list by `key` (a FilterSet `ordering` value) with aria-sort.
+
+    The first click sorts text A→Z and numbers largest first; the next click reverses. `default` is the
+    ordering the list has when the address names none, so its column shows as sorted. `optional`
+    columns give way on a phone, where a row keeps its name, amount and status.
+    """
+    current = context["request"].GET.get("ordering") or default
+    ascending, descending = current == key, current == f"-{key}"
+    first_click = f"-{key}" if numeric else key
+    target = (key if descending else f"-{key}") if ascending or descending else first_click
+    aria = ' aria-sort="ascending"' if ascending else ' aria-sort="descending"' if descending else ""
+    return format_html(
+        '<th scope="col"{}{}><a href="{}">{}</a></th>',
+        mark_safe(_classes(numeric=numeric, optional=optional)),
+        mark_safe(aria),
+        query_with(context, ordering=target, page=1),
+        label,
+    )

@@ -1,0 +1,51 @@
+from firstline.coaching.models.competencies import (
+    SCALE,
+    SCALE_LABELS,
+    Assessment,
+    AssessmentKind,
+    Audience,
+    Competency,
+    CompetencyFramework,
+    CompetencyLevel,
+    Rating,
+)
+from firstline.coaching.models.development import (
+    DevelopmentAction,
+    DevelopmentGoal,
+    DevelopmentPlan,
+    GoalStatus,
+    LearningResource,
+)
+from firstline.coaching.models.sessions import (
+    ActionItem,
+    CoachingNote,
+    CoachingSession,
+    Frequency,
+    NoteVisibility,
+    OneOnOneSchedule,
+    SessionKind,
+)
+
+__all__ = [
+    "SCALE",
+    "SCALE_LABELS",
+    "ActionItem",
+    "Assessment",
+    "AssessmentKind",
+    "Audience",
+    "CoachingNote",
+    "CoachingSession",
+    "Competency",
+    "CompetencyFramework",
+    "CompetencyLevel",
+    "DevelopmentAction",
+    "DevelopmentGoal",
+    "DevelopmentPlan",
+    "Frequency",
+    "GoalStatus",
+    "LearningResource",
+    "NoteVisibility",
+    "OneOnOneSchedule",
+    "Rating",
+    "SessionKind",
+]
