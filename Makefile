@@ -12,7 +12,7 @@ VENV := .venv
 RUN := $(VENV)/bin/python -m firstline.cli
 HOST ?= 127.0.0.1:8000
 
-.PHONY: setup demo test test-fast lint format bench chromium clean assets python
+.PHONY: setup demo test test-fast schemathesis lint format bench chromium clean assets python
 
 setup: $(VENV)/.synced
 
@@ -54,6 +54,10 @@ chromium:
 
 test: setup chromium
 	$(VENV)/bin/python -m pytest
+
+# schemathesis against a live server, as a manager and as a seller (minutes: CI runs it once).
+schemathesis: setup
+	FIRSTLINE_SCHEMATHESIS=1 $(VENV)/bin/python -m pytest -m schemathesis
 
 # Everything but the browser.
 test-fast: setup

@@ -16,9 +16,11 @@ from firstline.coaching.api import (
     DevelopmentPlanViewSet,
 )
 from firstline.core.api import TokenView
+from firstline.deals import api as deals_api
 from firstline.io.api import ImportRunViewSet, JobViewSet
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
+from firstline.relationships import api as relationships_api
 from firstline.talent.api import CandidateViewSet, PositionViewSet, PulseViewSet, ScorecardViewSet
 from firstline.targets.api import TargetViewSet
 
@@ -38,6 +40,19 @@ router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("targets", TargetViewSet, basename="target")
 router.register("imports", ImportRunViewSet, basename="importrun")
 router.register("jobs", JobViewSet, basename="job")
+router.register("exit-criteria", deals_api.ExitCriterionViewSet, basename="exitcriterion")
+router.register("qualification-frameworks", deals_api.QualificationFrameworkViewSet, basename="framework")
+router.register("deal-scorecards", deals_api.QualificationScorecardViewSet, basename="dealscorecard")
+router.register("strategy-canvases", deals_api.StrategyCanvasViewSet, basename="canvas")
+router.register("risk-signals", deals_api.RiskSignalViewSet, basename="risksignal")
+router.register("stage-statistics", deals_api.StageStatisticViewSet, basename="stagestatistic")
+router.register("deal-reviews", deals_api.DealReviewViewSet, basename="dealreview")
+router.register("deal-action-items", deals_api.DealActionItemViewSet, basename="dealactionitem")
+router.register("deal-forecasts", deals_api.DealForecastViewSet, basename="dealforecast")
+router.register("forecast-calls", deals_api.ForecastCallViewSet, basename="forecastcall")
+router.register("contacts", relationships_api.ContactViewSet, basename="contact")
+router.register("stakeholders", relationships_api.StakeholderViewSet, basename="stakeholder")
+router.register("internal-partners", relationships_api.InternalPartnerViewSet, basename="internalpartner")
 router.register("competency-frameworks", CompetencyFrameworkViewSet, basename="competencyframework")
 router.register("competencies", CompetencyViewSet, basename="competency")
 router.register("assessments", AssessmentViewSet, basename="assessment")
@@ -61,5 +76,6 @@ urlpatterns = [
         name="docs",
     ),
     path("token/", TokenView.as_view(), name="token"),
+    path("forecast/", deals_api.ForecastView.as_view(), name="forecast"),
     *router.urls,
 ]

@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "firstline.talent",
     "firstline.kpis",
     "firstline.io",
+    "firstline.deals",
+    "firstline.relationships",
     "firstline.demo",
 ]
 

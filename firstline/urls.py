@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("firstline.targets.urls")),
     path("", include("firstline.io.urls")),
     path("jobs/<int:pk>/", job_progress, name="job_progress"),
+    path("", include("firstline.deals.urls")),
+    path("", include("firstline.relationships.urls")),
     path("", include("firstline.coaching.urls")),
     path("", include("firstline.talent.urls")),
     path("api/", include("firstline.api_urls")),

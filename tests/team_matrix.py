@@ -35,6 +35,23 @@ def team_objects(world) -> dict:
     }
 
 
+def team_ids(world) -> dict:
+    """API path → id of a real object, for the coaching and talent detail routes (schemathesis)."""
+    objects = team_objects(world)
+    return {
+        "competency-frameworks": objects["framework"].pk,
+        "competencies": objects["competency"].pk,
+        "assessments": objects["assessment_a"].pk,
+        "coaching-sessions": objects["session_a"].pk,
+        "action-items": objects["action_item_a"].pk,
+        "development-plans": objects["plan_a"].pk,
+        "positions": objects["position_east"].pk,
+        "candidates": objects["candidate_east"].pk,
+        "scorecards": objects["scorecard_east"].pk,
+        "pulses": objects["pulse"].pk,
+    }
+
+
 def today() -> str:
     return timezone.localdate().isoformat()
 
@@ -45,6 +62,14 @@ def all_ratings(world, objects):
         data[f"score_{competency.pk}"] = "3"
         data[f"evidence_{competency.pk}"] = "Seen on calls"
     return data
+
+
+def new_position(world, objects):
+    return {"title": "Account Executive", "team": world.east.pk, "opened_on": today()}
+
+
+def new_pulse(world, objects):
+    return {"title": "East check-in", "team": world.east.pk, "opens_on": today(), "closes_on": today()}
 
 
 def page_routes(route, check) -> dict:
@@ -129,7 +154,26 @@ def page_routes(route, check) -> dict:
             args=("development_action_a",), checks=[check("post", ALICE_CIRCLE, 302, data={"done": "1"})]
         ),
         "talent:position_list": listed("position_east", EAST_MANAGERS),
+        # Nate leads West, not East: the form comes back saying East is not one of his teams.
+        "talent:position_create": route(
+            checks=[
+                check("get", MANAGERS, 200),
+                check("post", EAST_MANAGERS, 302, others={"manager_2": 200}, data=new_position),
+            ]
+        ),
         "talent:position_detail": get(EAST_MANAGERS, "position_east"),
+        "talent:candidate_create": route(
+            args=("position_east",),
+            checks=[
+                check("get", EAST_MANAGERS, 200),
+                check(
+                    "post",
+                    EAST_MANAGERS,
+                    302,
+                    data=lambda w, o: {"name": "Lee Park", "email": "lee@example.com", "applied_on": today()},
+                ),
+            ],
+        ),
         "talent:candidate_detail": get(EAST_MANAGERS, "candidate_east"),
         "talent:candidate_stage": route(
             args=("candidate_east",), checks=[check("post", EAST_MANAGERS, 302, data={"stage": "interview"})]
@@ -142,6 +186,12 @@ def page_routes(route, check) -> dict:
         "talent:engagement_export": get(MANAGERS),
         "talent:retention": get(MANAGERS),
         "talent:pulse_list": get(SIGNED_IN),
+        "talent:pulse_create": route(
+            checks=[
+                check("get", MANAGERS, 200),
+                check("post", EAST_MANAGERS, 302, others={"manager_2": 200}, data=new_pulse),
+            ]
+        ),
         # Everyone in the company answers the company pulse; the admin is in no team, so the form
         # comes back with the reason instead.
         "talent:pulse_answer": route(

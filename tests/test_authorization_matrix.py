@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from firstline.core.models import Job
 from firstline.io.models import ImportRun
+from tests.deals.world import build_deal_objects
 from tests.team_matrix import api_routes, page_routes, team_objects
 from tests.world import PERSONAS, build_world
 
@@ -39,8 +40,11 @@ class Check:
     data: dict | None = None
     path: str = ""  # appended to the reversed URL (a query string)
     in_list: str | None = None  # for lists: the world attribute whose id appears only to `allowed`
+    others: dict = field(default_factory=dict)  # persona → status, where one differs from the above
 
     def expected(self, persona: str) -> int:
+        if persona in self.others:
+            return self.others[persona]
         if persona == "anonymous":
             return self.anonymous
         if persona in self.allowed:
@@ -198,6 +202,10 @@ ROUTES = {
     "api:target-detail": api_detail("target_a", ALICE_CIRCLE, ALICE_MANAGERS, {"amount": "320000.00"}),
 }
 
+from tests.deals.matrix import deal_routes  # noqa: E402 -- needs the helpers above
+
+ROUTES.update(deal_routes())
+
 
 ROUTES.update(page_routes(Route, Check))
 ROUTES.update(api_routes(Route, Check))
@@ -234,6 +242,7 @@ class AuthorizationMatrixTests(TestCase):
                 file_name="deals.csv",
                 data=b"Owner,Stage,Created\nBob Baker,Prospect,2024-01-05\n",
             ),
+            **build_deal_objects(cls.world),
         }
         cls.objects.update(team_objects(cls.world))
 

@@ -2,6 +2,7 @@
 items and development plans. Same scoping as the pages; writes through the coaching services."""
 
 from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import models
 from django.db.models import Prefetch
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
@@ -36,13 +37,32 @@ from firstline.org.models import Person
 from firstline.pipeline.models import Opportunity
 
 
-class CompetencyLevelSerializer(ScopedModelSerializer):
+class StrictCharField(serializers.CharField):
+    """Text must arrive as text: 0 is not the title "0" (the schema says string, so say 400)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TeamModelSerializer(ScopedModelSerializer):
+    """The coaching and talent serializers: scoped uniqueness, and strings that are strings."""
+
+    serializer_field_mapping = {
+        **ScopedModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class CompetencyLevelSerializer(TeamModelSerializer):
     class Meta:
         model = CompetencyLevel
         fields = ["level", "behaviour"]
 
 
-class CompetencySerializer(ScopedModelSerializer):
+class CompetencySerializer(TeamModelSerializer):
     levels = CompetencyLevelSerializer(many=True, read_only=True)
 
     class Meta:
@@ -50,10 +70,10 @@ class CompetencySerializer(ScopedModelSerializer):
         fields = ["id", "name", "description", "order", "levels"]
 
 
-class EditableCompetencySerializer(ScopedModelSerializer):
+class EditableCompetencySerializer(TeamModelSerializer):
     framework = ScopedRelatedField(CompetencyFramework)
     behaviours = serializers.ListField(
-        child=serializers.CharField(),
+        child=StrictCharField(),
         min_length=5,
         max_length=5,
         write_only=True,
@@ -82,7 +102,7 @@ class CompetencyViewSet(ScopedViewSet):
         super()._write(serializer, instance)
 
 
-class CompetencyFrameworkSerializer(ScopedModelSerializer):
+class CompetencyFrameworkSerializer(TeamModelSerializer):
     competencies = CompetencySerializer(many=True, read_only=True)
 
     class Meta:
@@ -113,7 +133,7 @@ def _service_call(function, **kwargs):
         raise PermissionDenied(str(error)) from None
 
 
-class RatingSerializer(ScopedModelSerializer):
+class RatingSerializer(TeamModelSerializer):
     competency = ScopedRelatedField(Competency)
 
     class Meta:
@@ -121,7 +141,7 @@ class RatingSerializer(ScopedModelSerializer):
         fields = ["competency", "score", "evidence"]
 
 
-class AssessmentSerializer(ScopedModelSerializer):
+class AssessmentSerializer(TeamModelSerializer):
     person = ScopedRelatedField(Person)
     framework = ScopedRelatedField(CompetencyFramework)
     ratings = RatingSerializer(many=True)
@@ -159,13 +179,13 @@ class AssessmentViewSet(
         )
 
 
-class CoachingNoteSerializer(ScopedModelSerializer):
+class CoachingNoteSerializer(TeamModelSerializer):
     class Meta:
         model = CoachingNote
         fields = ["id", "author", "visibility", "body", "created"]
 
 
-class ActionItemSerializer(ScopedModelSerializer):
+class ActionItemSerializer(TeamModelSerializer):
     class Meta:
         model = ActionItem
         fields = ["id", "session", "owner", "description", "due_on", "done_on"]
@@ -174,11 +194,11 @@ class ActionItemSerializer(ScopedModelSerializer):
 
 class NewActionItemSerializer(serializers.Serializer):
     owner = serializers.IntegerField(help_text="Id of the person who owns it: the seller or the coach.")
-    description = serializers.CharField(max_length=300)
+    description = StrictCharField(max_length=300)
     due_on = serializers.DateField()
 
 
-class CoachingSessionSerializer(ScopedModelSerializer):
+class CoachingSessionSerializer(TeamModelSerializer):
     seller = ScopedRelatedField(Person)
     focus = ScopedRelatedField(Competency, many=True, required=False)
     opportunities = ScopedRelatedField(Opportunity, many=True, required=False)
@@ -186,8 +206,8 @@ class CoachingSessionSerializer(ScopedModelSerializer):
     # Only the notes this caller may read: a private note reaches the coach and the seller alone.
     notes = CoachingNoteSerializer(source="readable_notes", many=True, read_only=True)
     action_items = ActionItemSerializer(source="readable_items", many=True, read_only=True)
-    shared_note = serializers.CharField(write_only=True, required=False, allow_blank=True)
-    private_note = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    shared_note = StrictCharField(write_only=True, required=False, allow_blank=True)
+    private_note = StrictCharField(write_only=True, required=False, allow_blank=True)
     new_action_items = NewActionItemSerializer(many=True, write_only=True, required=False)
 
     class Meta:
@@ -261,19 +281,19 @@ class ActionItemViewSet(ScopedViewSet):
     http_method_names = ["get", "patch", "head", "options"]
 
 
-class LearningResourceSerializer(ScopedModelSerializer):
+class LearningResourceSerializer(TeamModelSerializer):
     class Meta:
         model = LearningResource
         fields = ["title", "url"]
 
 
-class DevelopmentActionSerializer(ScopedModelSerializer):
+class DevelopmentActionSerializer(TeamModelSerializer):
     class Meta:
         model = DevelopmentAction
         fields = ["id", "description", "due_on", "done_on"]
 
 
-class DevelopmentGoalSerializer(ScopedModelSerializer):
+class DevelopmentGoalSerializer(TeamModelSerializer):
     actions = DevelopmentActionSerializer(many=True, read_only=True)
     resources = LearningResourceSerializer(many=True, read_only=True)
 
@@ -282,7 +302,7 @@ class DevelopmentGoalSerializer(ScopedModelSerializer):
         fields = ["id", "competency", "title", "due_on", "status", "actions", "resources"]
 
 
-class DevelopmentPlanSerializer(ScopedModelSerializer):
+class DevelopmentPlanSerializer(TeamModelSerializer):
     person = ScopedRelatedField(Person)
     goals = DevelopmentGoalSerializer(many=True, read_only=True)
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -148,6 +149,10 @@ def plan_detail(request, pk: int):
         .filter(plan=plan)
         .select_related("competency")
         .prefetch_related("actions", "resources")
+        .annotate(
+            actions_total=Count("actions", distinct=True),
+            actions_done=Count("actions", filter=Q(actions__done_on__isnull=False), distinct=True),
+        )
     )
     may_change = DevelopmentPlan.objects.editable_by(request.user).filter(pk=plan.pk).exists()
     return render(

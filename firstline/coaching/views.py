@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -66,7 +67,12 @@ def person_overview(request, pk: int):
             .select_related("owner", "session"),
             "sessions": sessions.select_related("coach").prefetch_related("focus")[:10],
             "session_count": sessions.count(),
-            "plans": DevelopmentPlan.objects.visible_to(request.user).filter(person=person)[:5],
+            "plans": DevelopmentPlan.objects.visible_to(request.user)
+            .filter(person=person)
+            .annotate(
+                goals_total=Count("goals", distinct=True),
+                goals_done=Count("goals", filter=Q(goals__status="done"), distinct=True),
+            )[:5],
             "schedule": schedule,
         },
     )

@@ -1,10 +1,13 @@
 """The API's generic layer: the same scoping as the pages, and writes through services."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import models
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueTogetherValidator, UniqueValidator
 
 from firstline.core.ids import is_id
@@ -36,12 +39,33 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(int(data))
 
 
+class StrictCharField(serializers.CharField):
+    """Text must arrive as a JSON string, as the schema says: 0 is not read as "0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(StrictCharField, serializers.EmailField):
+    pass
+
+
 class ScopedModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose uniqueness is checked once, by the model, inside the scoped write.
+    """A ModelSerializer whose uniqueness is checked once, by the model, inside the scoped write, and
+    whose text fields take only strings.
 
     DRF's own UniqueValidator and UniqueTogetherValidator look at every row and answer before the
     write is known to be allowed: "this email already exists" to someone who may not see that person.
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+    }
 
     def get_fields(self):
         fields = super().get_fields()
@@ -78,9 +102,12 @@ class ScopedViewSet(
         try:
             self.service(actor=self.request.user, instance=instance)
         except ModelValidationError as error:
-            raise ApiValidationError(
-                error.message_dict if hasattr(error, "error_dict") else error.messages
-            ) from None
+            # Always an object, as the schema documents: errors of the whole object under non_field_errors.
+            whole = {NON_FIELD_ERRORS: error.messages}
+            errors = error.message_dict if hasattr(error, "error_dict") else whole
+            if NON_FIELD_ERRORS in errors:
+                errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+            raise ApiValidationError(errors) from None
         except OutOfScope as error:
             raise PermissionDenied(str(error)) from None
         serializer.instance = instance

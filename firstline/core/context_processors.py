@@ -41,7 +41,18 @@ def navigation(request) -> dict:
             + team_building_items(who),
         ),
         ("Raise the bar", [("Targets", "targets:target_list")] if deals else []),
-        ("Guide opportunities", [("Opportunities", "pipeline:opportunity_list")] if deals else []),
+        (
+            "Guide opportunities",
+            [
+                ("Opportunities", "pipeline:opportunity_list"),
+                # Reviews are the leaders' queue; a seller sees their deals' risks on the deals.
+                *([("Deal reviews", "deals:review_queue")] if who.managed_paths or who.is_admin else []),
+                ("Forecast", "deals:forecast"),
+                ("Sales process", "deals:process"),
+            ]
+            if deals
+            else [],
+        ),
         # Managers and admins bring data in; a seller may too (her own deals), from /imports/.
         ("Data", [("Import", "io:import_list")] if who.managed_paths or who.is_admin else []),
     ]

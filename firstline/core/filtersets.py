@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django_filters import fields as filter_fields
-from django_filters.filters import QuerySetRequestMixin
+from django_filters.filters import BaseCSVFilter, QuerySetRequestMixin
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -59,23 +59,28 @@ class ScopedFilterSet(django_filters.FilterSet):
         return queryset.visible_to(user)
 
 
+MULTIPLE = (django_filters.MultipleChoiceFilter, django_filters.ModelMultipleChoiceFilter)
+
+
 class ScopedFilterBackend(DjangoFilterBackend):
     """The API's filter backend: FilterSets it builds from `filterset_fields` are scoped too, and a
-    typed parameter sent empty (`?close_after=`, `?outcome=`) is refused as the schema says, where a
-    page's filter form would read it as "any"."""
+    typed parameter sent empty (`?close_after=`, `?outcome=`) or a single-valued one sent twice is
+    refused as the schema says, where a page's filter form would read it as "any" or as the last."""
 
     filterset_base = ScopedFilterSet
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is not None:
-            empty = {
-                name: ["Leave the parameter out rather than sending it empty."]
-                for name, filter_ in filterset.filters.items()
-                if not isinstance(filter_, django_filters.CharFilter)
-                and name in request.query_params
-                and not any(request.query_params.getlist(name))
-            }
-            if empty:
-                raise ValidationError(empty)
+            problems = {}
+            for name, filter_ in filterset.filters.items():
+                values = request.query_params.getlist(name)
+                if len(values) > 1 and not isinstance(filter_, MULTIPLE):
+                    problems[name] = ["Give this parameter once."]
+                elif "" in values and not isinstance(filter_, django_filters.CharFilter):
+                    problems[name] = ["Leave the parameter out rather than sending it empty."]
+                elif isinstance(filter_, BaseCSVFilter) and any("" in v.split(",") for v in values):
+                    problems[name] = ["Separate values with single commas, with nothing empty between."]
+            if problems:
+                raise ValidationError(problems)
         return super().filter_queryset(request, queryset, view)

@@ -9,7 +9,8 @@ class Pagination(PageNumberPagination):
     like a page past the last) instead of silently meaning the first page."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        page = request.query_params.get(self.page_query_param)
-        if page is not None and not (page.isascii() and page.isdigit() and int(page) >= 1):
+        pages = request.query_params.getlist(self.page_query_param)
+        page = pages[0] if len(pages) == 1 else None
+        if pages and not (page and page.isascii() and page.isdigit() and int(page) >= 1):
             raise NotFound("Invalid page.")
         return super().paginate_queryset(queryset, request, view)

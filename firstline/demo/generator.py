@@ -6,7 +6,7 @@ instances derived from the seed, one per phase, so the same seed on the same day
 company, and asking for more opportunities leaves the org and accounts as they were.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from random import Random
 from typing import TextIO
@@ -15,6 +15,7 @@ from firstline.demo.accounts import build_accounts, build_sales_process
 from firstline.demo.catalog import DEMO_PASSWORD, EMAIL_DOMAIN
 from firstline.demo.coaching import build_coaching
 from firstline.demo.company import TEAM_SIZE, build_company
+from firstline.demo.deals import build_deal_guidance
 from firstline.demo.opportunities import build_opportunities
 from firstline.demo.talent import build_talent
 from firstline.demo.targets import build_targets
@@ -44,6 +45,7 @@ class Login:
 class DemoResult:
     counts: dict[str, int]
     logins: list[Login]
+    planted: dict[str, list[int]] = field(default_factory=dict)  # risk signal → deals planted to trip it
 
 
 def database_has_data() -> bool:
@@ -99,6 +101,7 @@ def generate_demo(
         timeline=timeline,
         progress=progress,
     )
+    guidance = build_deal_guidance(rng=Random(seeds.getrandbits(64)), today=timeline.today)
     counts = {
         **company.counts,
         "accounts": accounts,
@@ -106,10 +109,11 @@ def generate_demo(
         "sales stages": len(process.open_stage_ids) + 2,
         **totals.counts(),
         "targets": targets,
+        **guidance.counts,
         **build_coaching(seed=seed, timeline=timeline),
         **build_talent(seed=seed, timeline=timeline),
     }
-    return DemoResult(counts=counts, logins=demo_logins())
+    return DemoResult(counts=counts, logins=demo_logins(), planted=dict(guidance.planted))
 
 
 def _check_sizes(*, sellers: int, accounts: int, opportunities: int) -> None:

@@ -217,19 +217,25 @@ def _draw_deal(rng: Random, context: _Context) -> Deal:
             quarter_end = context.timeline.quarter_end_ordinals[context.timeline.quarter_index(close)]
             close = max(close, min(quarter_end - rng.randint(0, 9), today))
         break
-    if close > today:
-        return Deal(seller, account, segment, created, close, None, _open_path(rng, today, created, close))
     win_rate = BASE_WIN_RATE * seller.win_skill * WIN_FACTOR[segment]
+    if close > today:
+        path = _open_path(rng, today, created, close, win_rate)
+        return Deal(seller, account, segment, created, close, None, path)
     won = rng.random() < win_rate
     return Deal(seller, account, segment, created, close, won, _closed_path(rng, won))
 
 
-def _open_path(rng: Random, today: int, created: int, close: int) -> list[int]:
+def _open_path(rng: Random, today: int, created: int, close: int, win_rate: float) -> list[int]:
     start = 0 if rng.random() < 0.7 else 1
     if today - created < 2:
         return [start]
     progress = (today - created) / (close - created) * rng.uniform(0.75, 1.25)
     current = min(start + int(progress * (WON - start)), WON - 1)
+    if rng.random() >= win_rate:
+        # A deal headed for a loss has not got past the stage where it will die, so the open
+        # pipeline keeps the funnel's shape that the closed deals show (and forecasts can learn from).
+        lost_at = bisect(_LOST_AT_WEIGHTS, rng.random() * _LOST_AT_WEIGHTS[-1])
+        current = max(start, min(current, lost_at))
     return list(range(start, current + 1))
 
 

@@ -50,6 +50,9 @@ class OpportunityListView(ScopedListView):
         # choice away in the Status filter.
         return {"outcome": Outcome.OPEN}
 
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("risk_signals")  # the risk badges, one query
+
 
 class OpportunityDetailView(ScopedDetailView):
     model = Opportunity

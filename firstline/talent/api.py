@@ -6,9 +6,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
-from firstline.coaching.api import _service_call
+from firstline.coaching.api import TeamModelSerializer, _service_call
 from firstline.coaching.models import Competency
-from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedRelatedField, ScopedViewSet
 from firstline.core.scoping import scoped_save
 from firstline.org.models import Person, Team
 from firstline.org.scoping import viewer
@@ -17,7 +17,7 @@ from firstline.talent.selectors import pulse_results
 from firstline.talent.services import candidate_move, scorecard_record
 
 
-class PositionSerializer(ScopedModelSerializer):
+class PositionSerializer(TeamModelSerializer):
     team = ScopedRelatedField(Team)
     hiring_manager = ScopedRelatedField(Person, allow_null=True, required=False)
 
@@ -34,7 +34,7 @@ class PositionViewSet(ScopedViewSet):
     filterset_fields = ["team", "status"]
 
 
-class CandidateSerializer(ScopedModelSerializer):
+class CandidateSerializer(TeamModelSerializer):
     position = ScopedRelatedField(Position)
 
     class Meta:
@@ -68,7 +68,7 @@ class CandidateViewSet(ScopedViewSet):
     service = staticmethod(candidate_save)
 
 
-class ScoreSerializer(ScopedModelSerializer):
+class ScoreSerializer(TeamModelSerializer):
     competency = ScopedRelatedField(Competency)
 
     class Meta:
@@ -76,7 +76,7 @@ class ScoreSerializer(ScopedModelSerializer):
         fields = ["competency", "score"]
 
 
-class ScorecardSerializer(ScopedModelSerializer):
+class ScorecardSerializer(TeamModelSerializer):
     candidate = ScopedRelatedField(Candidate)
     scores = ScoreSerializer(many=True, source="ratings")
 
@@ -119,7 +119,7 @@ class TeamResultSerializer(serializers.Serializer):
     enps = serializers.DecimalField(max_digits=6, decimal_places=1, allow_null=True)
 
 
-class PulseSerializer(ScopedModelSerializer):
+class PulseSerializer(TeamModelSerializer):
     team = ScopedRelatedField(Team)
     results = serializers.SerializerMethodField()
 
@@ -135,7 +135,8 @@ class PulseSerializer(ScopedModelSerializer):
                 "team": team.pk,
                 "shown": results[team.pk].shown,
                 "answers": results[team.pk].answers if results[team.pk].shown else None,
-                "enps": None if results[team.pk].enps is None else round(results[team.pk].enps, 1),
+                # A string like every decimal of the API ("33.3"), as the schema says.
+                "enps": None if results[team.pk].enps is None else str(round(results[team.pk].enps, 1)),
             }
             for team in teams
             if team.pk in results

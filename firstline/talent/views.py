@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,12 +15,19 @@ from django.views.decorators.http import require_POST
 from firstline.coaching.exports import cell
 from firstline.coaching.selectors import drill_down, led_sellers
 from firstline.core import formatting
-from firstline.core.scoping import OutOfScope, get_visible_or_404
+from firstline.core.scoping import OutOfScope, get_visible_or_404, scoped_save
 from firstline.core.views import ScopedListView
 from firstline.org.models import Team
 from firstline.org.scoping import viewer
 from firstline.talent.filtersets import PositionFilterSet
-from firstline.talent.forms import CandidateStageForm, HireForm, PulseAnswerForm
+from firstline.talent.forms import (
+    CandidateForm,
+    CandidateStageForm,
+    HireForm,
+    PositionForm,
+    PulseAnswerForm,
+    PulseForm,
+)
 from firstline.talent.models import (
     MIN_GROUP,
     PULSE_ITEMS,
@@ -123,7 +131,71 @@ def candidate_hire_view(request, pk: int):
         raise Http404("No candidate matches the given query.") from None
     starts = formatting.date(person.hired_on)
     messages.success(request, f"{person.name} is hired and joins the team on {starts}.")
-    return redirect("org:person_detail", pk=person.pk)
+    # Back to the candidate: the new person is in the team (and visible) from the start date.
+    return redirect(candidate)
+
+
+def _scoped_create(request, form, *, success: str):
+    """Save a new object the user may create (a pulse, a position), or put the reason on the form."""
+    try:
+        scoped_save(actor=request.user, instance=form.instance)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+    except OutOfScope as error:
+        form.add_error(None, str(error))
+        return None
+    messages.success(request, success)
+    return form.instance
+
+
+def pulse_create(request):
+    """Send a pulse to a team you lead (and its sub-teams)."""
+    _leader_teams(request)
+    today = timezone.localdate()
+    initial = {"opens_on": today, "closes_on": today + timedelta(days=14)}
+    form = PulseForm(request.POST or None, user=request.user, initial=initial)
+    success = f"“{form.data.get('title', '')}” is open for answers."
+    if request.method == "POST" and form.is_valid() and _scoped_create(request, form, success=success):
+        return redirect("talent:pulse_list")
+    return render(
+        request, "talent/form.html", {"form": form, "title": "Send a pulse", "cancel": "talent:pulse_list"}
+    )
+
+
+def position_create(request):
+    """Open a position in a team you lead; you are its hiring manager."""
+    _leader_teams(request)
+    form = PositionForm(request.POST or None, user=request.user, initial={"opened_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        form.instance.hiring_manager_id = viewer(request.user).person_id
+        if position := _scoped_create(request, form, success="Position opened."):
+            return redirect(position)
+    return render(
+        request,
+        "talent/form.html",
+        {"form": form, "title": "Open a position", "cancel": "talent:position_list"},
+    )
+
+
+def candidate_create(request, pk: int):
+    """Add a candidate to a position you may hire for."""
+    position = get_visible_or_404(Position.objects, request.user, pk=pk)
+    form = CandidateForm(request.POST or None, initial={"applied_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        form.instance.position = position
+        form.instance.stage_changed_on = timezone.localdate()
+        if candidate := _scoped_create(request, form, success=f"{form.instance.name} added."):
+            return redirect(candidate)
+    return render(
+        request,
+        "talent/form.html",
+        {
+            "form": form,
+            "title": f"Add a candidate for {position.title}",
+            "cancel_url": position.get_absolute_url(),
+        },
+    )
 
 
 def pulse_list(request):

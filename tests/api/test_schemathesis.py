@@ -7,7 +7,7 @@ One deliberate setting: a request that is valid *by the schema* may still be ref
 names a row that does not exist or that the user may not see, or breaks a business rule (a lost deal
 needs a loss reason); positive_data_acceptance is told so. Everything else runs as schemathesis ships.
 
-`make test` runs it; alone: `.venv/bin/python -m pytest tests/api/test_schemathesis.py`.
+`make schemathesis` runs it (CI does, once, on PostgreSQL); other runs skip it, for speed.
 SCHEMATHESIS_EXAMPLES sets the examples per operation; the full report of each run is written to
 test-output/schemathesis-<persona>.txt."""
 
@@ -15,16 +15,36 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.request import Request, urlopen
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from rest_framework.authtoken.models import Token
 
+from tests.team_matrix import team_ids
 from tests.world import build_world
+
+# Minutes, not seconds: only where asked for (`make schemathesis`, which CI runs).
+pytestmark = [
+    pytest.mark.schemathesis,
+    pytest.mark.skipif(
+        not os.environ.get("FIRSTLINE_SCHEMATHESIS"), reason="run by `make schemathesis` (and in CI)"
+    ),
+]
 
 EXAMPLES = os.environ.get("SCHEMATHESIS_EXAMPLES", "50")
 ST = Path(sys.executable).with_name("st")
 PERSONAS = ("manager_1", "seller_a")
+# The coverage phase (boundary values of every parameter) takes as long again as the rest; it passes
+# too, and SCHEMATHESIS_PHASES=examples,coverage,fuzzing,stateful runs it.
+# The foundation's operations (issue 5). Domains added later join this list once they pass, so that a
+# new endpoint cannot turn CI red unseen: add its path here.
+FOUNDATION = os.environ.get(
+    "SCHEMATHESIS_PATHS",
+    "^/api/(people|teams|memberships|accounts|products|stages|opportunities|targets|token)/",
+)
+PHASES = os.environ.get("SCHEMATHESIS_PHASES", "examples,fuzzing,stateful")
 # 400 joins the defaults (2xx, 3xx, 401, 403, 404, 409, 429): see the module docstring.
 CONFIG = """
 [checks.positive_data_acceptance]
@@ -46,6 +66,7 @@ def company(transactional_db):
         "opportunities": world.opportunity_a.pk,
         "targets": world.target_a.pk,
     }
+    ids.update(team_ids(world))
     return tokens, ids
 
 
@@ -57,20 +78,14 @@ def config(ids: dict) -> str:
     return CONFIG + operations
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-@override_settings(AXES_ENABLED=False)
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(
-    live_server, company, persona, tmp_path, pytestconfig
-):
-    tokens, ids = company
-    (tmp_path / "schemathesis.toml").write_text(config(ids))
-    result = subprocess.run(
+def st_run(url: str, token: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
         [
             str(ST),
             "run",
-            f"{live_server.url}/api/schema/",
+            f"{url}/api/schema/",
             "--header",
-            f"Authorization: Token {tokens[persona]}",
+            f"Authorization: Token {token}",
             "--checks",
             "all",
             "--max-examples",
@@ -80,15 +95,43 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             "--seed",
             "5",
             "--no-color",
+            "--phases",
+            PHASES,
+            "--include-path-regex",
+            FOUNDATION,
             *os.environ.get("SCHEMATHESIS_ARGS", "").split(),
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=900,
-        cwd=tmp_path,
-        check=False,
+        cwd=cwd,
     )
-    report = pytestconfig.rootpath / "test-output" / f"schemathesis-{persona}.txt"
-    report.parent.mkdir(exist_ok=True)
-    report.write_text(result.stdout + result.stderr)
-    assert result.returncode == 0, f"see {report}\n" + result.stdout[-6000:]
+
+
+@override_settings(AXES_ENABLED=False)
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(
+    live_server, company, tmp_path, pytestconfig
+):
+    tokens, ids = company
+    (tmp_path / "schemathesis.toml").write_text(config(ids))
+    # Both personas at once on PostgreSQL; SQLite's shared in-memory test database takes one writer at a time.
+    parallel = connection.vendor == "postgresql"
+    # drf-spectacular loads its extensions lazily and not thread-safely: build the schema once first,
+    # so the two runs do not race on their first request.
+    authorization = {"Authorization": f"Token {tokens[PERSONAS[0]]}"}
+    warm_up = Request(f"{live_server.url}/api/schema/", headers=authorization)
+    with urlopen(warm_up, timeout=60) as response:
+        assert response.status == 200
+    runs, failed = {}, []
+    for persona in PERSONAS:
+        runs[persona] = st_run(live_server.url, tokens[persona], tmp_path)
+        if not parallel:
+            runs[persona].wait(timeout=1200)
+    for persona, run in runs.items():
+        output, _ = run.communicate(timeout=1200)
+        report = pytestconfig.rootpath / "test-output" / f"schemathesis-{persona}.txt"
+        report.parent.mkdir(exist_ok=True)
+        report.write_text(output)
+        if run.returncode != 0:
+            failed.append(f"{persona}: see {report}\n{output[-4000:]}")
+    assert not failed, "\n\n".join(failed)

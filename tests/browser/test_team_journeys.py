@@ -169,3 +169,41 @@ def test_the_hiring_engagement_and_retention_pages_are_accessible_and_error_free
     for link in ("Competencies",):
         page.get_by_role("link", name=link, exact=True).click()
         check_page()
+
+
+def test_a_manager_opens_a_position_adds_a_candidate_and_hires_her_into_the_team(
+    page, world, frameworks, sign_in, check_page, screenshot
+):
+    sign_in("manager_1")
+    page.get_by_role("link", name="Hiring").click()
+    page.get_by_role("link", name="Open a position").click()
+    check_page()
+    page.get_by_label("Title").fill("Account Executive")
+    page.get_by_label("Team").select_option(label="East")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account Executive")
+    page.get_by_role("link", name="Add a candidate").click()
+    page.get_by_label("Name").fill("Priya Patel")
+    page.get_by_label("Email").fill("priya@example.com")
+    page.get_by_label("Source").fill("Referral")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Priya Patel")
+    check_page()
+    page.get_by_label("Stage").select_option(label="Interview")
+    page.get_by_role("button", name="Move").click()
+    expect(page.get_by_role("status")).to_contain_text("Priya Patel moved to Interview.")
+    starts = timezone.localdate() + timedelta(days=14)
+    page.get_by_label("Start date").fill(starts.isoformat())
+    page.get_by_role("button", name="Hire Priya Patel").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Priya Patel")
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Priya Patel is hired and joins the team on {formatting.date(starts)}."
+    )
+    expect(
+        page.get_by_text(f"Hired: Priya Patel, joining East on {formatting.date(starts)}.")
+    ).to_be_visible()
+    check_page()
+    screenshot("26-hired")
+    person = world.people["manager_1"].managed_teams.get().memberships.get(person__email="priya@example.com")
+    assert (person.start, person.person.role) == (starts, "seller")

@@ -96,3 +96,20 @@ class BadInputTests(TestCase):
         ):
             with self.subTest(url=url):
                 assert self.client.get(url).status_code == 404
+
+    def test_text_must_be_sent_as_text(self):
+        url = reverse("api:opportunity-detail", args=[self.world.opportunity_a.pk])
+        response = self.client.patch(url, json.dumps({"next_step": 0}), content_type="application/json")
+        assert response.status_code == 400
+        assert response.json() == {"next_step": ["Not a valid string."]}
+
+    def test_a_single_valued_filter_given_twice_or_empty_is_refused_in_the_api(self):
+        url = reverse("api:person-list")
+        assert self.client.get(f"{url}?team=1&team=").status_code == 400
+        assert self.client.get(f"{url}?role=").status_code == 400
+        assert self.client.get(f"{url}?page=1&page=2").status_code == 404
+        assert self.client.get(f"{url}?q=").status_code == 200
+
+    def test_an_ordering_with_an_empty_item_is_refused_in_the_api(self):
+        assert self.client.get(reverse("api:person-list"), {"ordering": ","}).status_code == 400
+        assert self.client.get(reverse("api:person-list"), {"ordering": "name,-role"}).status_code == 200

@@ -58,7 +58,16 @@ class ErrorPageTests(TestCase):
             for item in section["items"]
         ]
         # Her own coaching and pulses, never the team's (see context_processors.team_building_items).
-        assert labels == ["Accounts", "My coaching", "Competencies", "Pulses", "Targets", "Opportunities"]
+        assert labels == [
+            "Accounts",
+            "My coaching",
+            "Competencies",
+            "Pulses",
+            "Targets",
+            "Opportunities",
+            "Forecast",
+            "Sales process",
+        ]
         self.client.force_login(self.world.users["manager_1"])
         labels = [
             item["label"]
@@ -76,5 +85,8 @@ class ErrorPageTests(TestCase):
             "Pulses",
             "Targets",
             "Opportunities",
+            "Deal reviews",
+            "Forecast",
+            "Sales process",
             "Import",
         ]

@@ -68,7 +68,7 @@ class ExistenceOracleTests(TestCase):
     def test_admins_who_see_everything_get_the_plain_uniqueness_error(self):
         response = self.post("admin", "api:person-list", {"name": "Copy", "email": "Seller_A@Example.com"})
         assert response.status_code == 400
-        assert response.json() == {"__all__": ["A person with this email already exists."]}
+        assert response.json() == {"non_field_errors": ["A person with this email already exists."]}
 
     def test_no_api_serializer_checks_uniqueness_before_the_scoped_write(self):
         checked = 0
@@ -115,3 +115,21 @@ class DataHygieneTests(TestCase):
             copy.full_clean()
         with self.assertRaises(IntegrityError), transaction.atomic():
             copy.save()
+
+
+class ErrorShapeTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = build_world()
+
+    def test_a_model_error_about_the_whole_object_is_still_an_object(self):
+        self.client.force_login(self.world.users["admin"])
+        person, team = self.world.people["seller_a"].pk, self.world.west.pk
+        overlapping = {"person": person, "team": team, "start": "2024-06-01"}
+        response = self.client.post(
+            reverse("api:membership-list"), json.dumps(overlapping), content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "non_field_errors": ["This person is already in a team for part of these dates."]
+        }

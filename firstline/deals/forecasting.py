@@ -1,0 +1,280 @@
+"""The forecast for one team and period: calls rolled up the tree, the stage-weighted pipeline, a
+run-rate, and the Monte Carlo projection of percent to plan — live, or replayed as of a past day
+from the stage history. Reads only; the math is in kpis.forecast."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from firstline.core.periods import Period, fiscal_calendar
+from firstline.deals.models import ForecastCall, ForecastCategory
+from firstline.deals.selectors import histories, stored_history
+from firstline.kpis import forecast as math
+from firstline.org.models import Membership, Role, Team
+from firstline.pipeline.models import Opportunity, SalesStage, StageChange
+from firstline.targets.models import Metric, Target
+
+PAST_PERIODS = 8
+
+
+@dataclass(frozen=True)
+class TeamForecast:
+    team: Team
+    period: Period
+    as_of: date
+    target: float
+    won_so_far: float
+    stage_weighted: float
+    run_rate: float
+    projection: math.Projection
+    calls: dict  # team id → RolledCall
+    replayed: bool
+    open_without_close_date: int
+    has_history: bool  # without closed deals to learn from there is no projection to speak of
+    categories: dict  # category → (deals, amount) of open deals closing in the period; live only
+
+    @property
+    def to_plan(self):
+        return self.projection.to_plan(self.target)
+
+    @property
+    def call(self) -> math.RolledCall | None:
+        return self.calls.get(self.team.pk)
+
+
+def _period_of(period: Period):
+    """A function from a day to the period of the same kind as `period` holding it."""
+    calendar = fiscal_calendar()
+    if "Q" in period.label:
+        return calendar.quarter_of
+    if "-" in period.label:
+        return lambda day: calendar.month(day.year, day.month)
+    return calendar.year_of
+
+
+def previous_periods(period: Period, count: int) -> list[Period]:
+    """The `count` periods of the same kind before `period`, most recent first."""
+    step = _period_of(period)
+    result, current = [], period
+    for _ in range(count):
+        current = step(current.start - timedelta(days=1))
+        result.append(current)
+    return result
+
+
+def team_people(team: Team) -> list[int]:
+    return list(
+        Membership.objects.current()
+        .filter(team__path__startswith=team.path)
+        .values_list("person_id", flat=True)
+    )
+
+
+def team_forecast(
+    *, user, team: Team, period: Period, as_of: date | None = None, seed: int = 0
+) -> TeamForecast:
+    today = timezone.localdate()
+    as_of = min(as_of or today, period.end)
+    people = team_people(team)
+    deals = Opportunity.objects.visible_to(user).filter(owner_id__in=people)
+    replayed = as_of < today
+    figures = (_replayed if replayed else _live)(deals, period, as_of, seed)
+    target = (
+        Target.objects.visible_to(user).filter(person_id__in=people, metric=Metric.REVENUE).within(period)
+    )
+    target_amount = float(target.aggregate(total=Sum("amount"))["total"] or 0)
+    elapsed = (as_of - period.start).days + 1
+    return TeamForecast(
+        team=team,
+        period=period,
+        as_of=as_of,
+        target=target_amount,
+        won_so_far=figures["won"],
+        stage_weighted=figures["weighted"],
+        run_rate=math.run_rate(figures["won"], elapsed, period.days),
+        projection=figures["projection"],
+        calls=rolled_calls(user=user, team=team, period=period),
+        replayed=replayed,
+        open_without_close_date=figures["no_close_date"],
+        has_history=figures["has_history"],
+        categories={} if replayed else by_category(deals, period),
+    )
+
+
+def by_category(deals, period: Period) -> dict[str, tuple[int, float]]:
+    """Open deals closing in the period per forecast category (no category counts as pipeline)."""
+    rows = (
+        deals.open()
+        .closing_in(period)
+        .order_by()
+        .values("forecast__category")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .values_list("forecast__category", "n", "amount")
+    )
+    result: dict[str, tuple[int, float]] = {}
+    for category, count, amount in rows:
+        key = category or ForecastCategory.PIPELINE
+        before = result.get(key, (0, 0.0))
+        result[key] = (before[0] + count, before[1] + float(amount or 0))
+    return {label: result.get(value, (0, 0.0)) for value, label in ForecastCategory.choices}
+
+
+def _recent_record(deals, as_of: date) -> tuple[int, int]:
+    since = as_of - timedelta(days=math.SHOCK_WINDOW_DAYS)
+    closed = deals.filter(closed_on__range=(since, as_of)).exclude(stage__outcome="open")
+    counts = closed.aggregate(closed=Count("pk"), won=Count("pk", filter=Q(stage__outcome="won")))
+    return counts["closed"], counts["won"]
+
+
+def _adjustment(deals, period: Period, as_of: date) -> float:
+    """The end-of-period lift times the team's recent win rate against the company's."""
+    # The company-wide half is the same for every team: compute it once per day and per stage
+    # history (every win or loss adds a stage change, so the newest one's id dates the data).
+    newest = StageChange.objects.aggregate(newest=Max("pk"))["newest"]
+    key = f"firstline:forecast:company:{period.label[4:5] or 'Y'}:{as_of.isoformat()}:{newest}"
+    days_before_end, closed, won = cache.get_or_set(key, lambda: _company_record(period, as_of), 3600)
+    lift = math.end_of_period_lift(days_before_end, (period.end - as_of).days, period.days)
+    team_closed, team_won = _recent_record(deals, as_of)
+    return lift * math.shrunk_factor(team_closed, team_won, closed, won)
+
+
+def _company_record(period: Period, as_of: date) -> tuple[dict[int, int], int, int]:
+    """Wins by days before their period's end, and closed and won counts, over eight quarters."""
+    period_of = _period_of(period)
+    since = as_of - timedelta(days=math.SHOCK_WINDOW_DAYS)
+    days_before_end: dict[int, int] = {}
+    wins = (
+        Opportunity.objects.won()
+        .filter(closed_on__range=(since, as_of))
+        .order_by()
+        .values("closed_on")
+        .annotate(n=Count("pk"))
+        .values_list("closed_on", "n")
+    )
+    for day, count in wins:
+        key = (period_of(day).end - day).days
+        days_before_end[key] = days_before_end.get(key, 0) + count
+    closed, won = _recent_record(Opportunity.objects.all(), as_of)
+    return days_before_end, closed, won
+
+
+def _live(deals, period: Period, as_of: date, seed: int) -> dict:
+    won = float(
+        deals.won().filter(closed_on__range=(period.start, as_of)).aggregate(t=Sum("amount"))["t"] or 0
+    )
+    rows = list(
+        deals.open()
+        .annotate(entered=Max("stage_changes__changed_at"))
+        .values_list("amount", "stage_id", "entered", "close_date", "created")
+    )
+    open_deals = [
+        math.OpenDeal(
+            float(amount) if amount is not None else None,
+            stage,
+            (as_of - (_day(entered) if entered else created)).days,
+        )
+        for amount, stage, entered, _close, created in rows
+    ]
+    rates, timing = stored_history()
+    history = math.History(rates=rates, stage_days={}, timing=timing)
+    probabilities = dict(SalesStage.objects.values_list("pk", "probability"))
+    in_period = [
+        (float(amount) if amount is not None else None, stage)
+        for amount, stage, _entered, close, _created in rows
+        if close is not None and period.start <= close <= period.end
+    ]
+    projection = math.project(
+        open_deals=open_deals,
+        history=history,
+        horizon_days=(period.end - as_of).days,
+        won_so_far=won,
+        new_business=_new_business(deals, period, as_of),
+        lift=_adjustment(deals, period, as_of),
+        seed=seed,
+    )
+    return {
+        "won": won,
+        "weighted": math.stage_weighted(in_period, probabilities, won),
+        "projection": projection,
+        "no_close_date": sum(1 for row in rows if row[3] is None),
+        "has_history": math.knows_outcomes(timing),
+    }
+
+
+def _day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+def _new_business(deals, period: Period, as_of: date) -> list[float]:
+    """One query: for each past period, won in it from deals created after the same point."""
+    offset = as_of - period.start
+    past = [p for p in previous_periods(period, PAST_PERIODS) if p.end < as_of]
+    if not past:
+        return []
+    sums = {
+        f"p{index}": Sum(
+            "amount",
+            filter=Q(closed_on__range=(p.start, p.end), created__gt=p.start + offset),
+            default=Decimal(0),
+        )
+        for index, p in enumerate(past)
+    }
+    # Bounding closed_on lets the (owner, closed_on) index skip the older history.
+    totals = deals.won().filter(closed_on__range=(past[-1].start, as_of)).aggregate(**sums)
+    return [float(totals[f"p{index}"]) for index in range(len(past))]
+
+
+def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
+    """What was known at the end of `as_of`, rebuilt from the stage history."""
+    team_deals = list(histories(deals, group_by_team=False))
+    snap = math.snapshot(team_deals, as_of=as_of, start=period.start, end=period.end)
+    history = math.learn(histories(Opportunity.objects.all(), group_by_team=False), as_of=as_of, seed=seed)
+    lift = _adjustment(deals, period, as_of)
+    past = [(p.start, p.end) for p in previous_periods(period, PAST_PERIODS)]
+    projection = math.project(
+        open_deals=snap.open_deals,
+        history=history,
+        horizon_days=(period.end - as_of).days,
+        won_so_far=snap.won_so_far,
+        new_business=math.new_business_samples(
+            team_deals, as_of=as_of, start=period.start, past_periods=past
+        ),
+        lift=lift,
+        seed=seed,
+    )
+    probabilities = dict(SalesStage.objects.values_list("pk", "probability"))
+    return {
+        "won": snap.won_so_far,
+        "weighted": math.stage_weighted(snap.open_closing_in_period, probabilities, snap.won_so_far),
+        "projection": projection,
+        "no_close_date": sum(1 for deal in team_deals if deal.close_date is None and deal.won is None),
+        "has_history": math.knows_outcomes(history.timing),
+    }
+
+
+def rolled_calls(*, user, team: Team, period: Period) -> dict:
+    """Every team's call below and including `team`: the manager's adjustment, else the sum."""
+    teams = list(Team.objects.filter(path__startswith=team.path).values_list("pk", "parent_id"))
+    children: dict = {}
+    for pk, parent in teams:
+        children.setdefault(parent, []).append(pk)
+    sellers: dict = {}
+    for person, member_of in (
+        Membership.objects.current()
+        .filter(team__path__startswith=team.path, person__role=Role.SELLER)
+        .values_list("person_id", "team_id")
+    ):
+        sellers.setdefault(member_of, []).append(person)
+    calls = ForecastCall.objects.visible_to(user).filter(period=period.label)
+    seller_calls, adjustments = {}, {}
+    for call in calls.filter(team__isnull=True, person_id__in=[p for ps in sellers.values() for p in ps]):
+        seller_calls.setdefault(call.person_id, math.Call(float(call.commit), float(call.best_case)))
+    for call in calls.filter(team_id__in=[pk for pk, _ in teams]):
+        adjustments.setdefault(call.team_id, math.Call(float(call.commit), float(call.best_case)))
+    return math.roll_up(
+        children=children, sellers=sellers, seller_calls=seller_calls, adjustments=adjustments, root=team.pk
+    )

@@ -1,0 +1,210 @@
+"""Reads that gather what the risk rules and the forecast need, in a fixed number of queries."""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count
+from django.utils import timezone
+
+from firstline.deals.models import ActionItem, StageStatistic
+from firstline.deals.risk import DealFacts, Signal, signals
+from firstline.kpis.forecast import DealHistory, StageRate, Timing
+from firstline.org.models import Membership
+from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
+from firstline.relationships.models import Stakeholder
+
+
+def qualifying_order() -> int | None:
+    """From the second open stage on, a deal is expected to have a buying group around it."""
+    orders = list(
+        SalesStage.objects.filter(outcome=Outcome.OPEN).order_by("order").values_list("order", flat=True)[:2]
+    )
+    return orders[1] if len(orders) > 1 else None
+
+
+def current_teams(person_ids) -> dict[int, int]:
+    """Each person's current team id (one query)."""
+    rows = (
+        Membership.objects.current()
+        .filter(person_id__in=list(person_ids))
+        .values_list("person_id", "team_id")
+    )
+    return dict(rows)
+
+
+def stall_limits(team_ids) -> dict[tuple[int | None, int], tuple[float, int]]:
+    """(team or None for the company, stage) → (75th percentile of days in stage, sample size)."""
+    rows = StageStatistic.objects.filter(team_id__in=[*set(team_ids)]) | StageStatistic.objects.filter(
+        team=None
+    )
+    return {
+        (row.team_id, row.stage_id): (row.stall_days, row.stall_sample)
+        for row in rows.only("team_id", "stage_id", "stall_days", "stall_sample")
+        if row.stall_days is not None
+    }
+
+
+def _parse_day(text) -> date | None:
+    try:
+        return date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return None
+
+
+def _parse_amount(text) -> float | None:
+    try:
+        return float(Decimal(str(text)))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def field_changes(opportunity_ids) -> dict[int, dict[str, list[tuple[date, object, object]]]]:
+    """Close-date and amount changes per deal, from the audit log every edit already writes."""
+    content_type = ContentType.objects.get_for_model(Opportunity)
+    entries = (
+        LogEntry.objects.filter(
+            content_type=content_type, object_id__in=list(opportunity_ids), action=LogEntry.Action.UPDATE
+        )
+        .order_by("timestamp", "pk")
+        .values_list("object_id", "timestamp", "changes")
+    )
+    result: dict[int, dict[str, list]] = defaultdict(lambda: {"close_date": [], "amount": []})
+    for object_id, timestamp, changes in entries:
+        day = timezone.localtime(timestamp).date()
+        for name, parse in (("close_date", _parse_day), ("amount", _parse_amount)):
+            if isinstance(changes, dict) and name in changes:
+                old, new = changes[name]
+                result[object_id][name].append((day, parse(old), parse(new)))
+    return result
+
+
+def deal_facts(opportunities: list[Opportunity], today: date | None = None) -> dict[int, DealFacts]:
+    """The facts for the risk rules about each open deal given (stage loaded), in seven queries."""
+    today = today or timezone.localdate()
+    deals = [deal for deal in opportunities if deal.stage.outcome == Outcome.OPEN]
+    ids = [deal.pk for deal in deals]
+    if not ids:
+        return {}
+    entries: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for opportunity_id, changed_at, order in (
+        StageChange.objects.filter(opportunity_id__in=ids)
+        .order_by("changed_at", "pk")
+        .values_list("opportunity_id", "changed_at", "stage__order")
+    ):
+        entries[opportunity_id].append((changed_at, order))
+    roles: dict[int, list[str]] = defaultdict(list)
+    for opportunity_id, role in Stakeholder.objects.filter(opportunity_id__in=ids).values_list(
+        "opportunity_id", "role"
+    ):
+        roles[opportunity_id].append(role)
+    actions = dict(
+        ActionItem.objects.open()
+        .filter(opportunity_id__in=ids)
+        .values("opportunity_id")
+        .annotate(n=Count("pk"))
+        .values_list("opportunity_id", "n")
+    )
+    teams = current_teams({deal.owner_id for deal in deals})
+    limits = stall_limits(teams.values())
+    changes = field_changes(ids)
+    qualifying = qualifying_order()
+    return {
+        deal.pk: _facts(
+            deal,
+            today,
+            entries[deal.pk],
+            roles[deal.pk],
+            actions.get(deal.pk, 0),
+            teams,
+            limits,
+            changes,
+            qualifying,
+        )
+        for deal in deals
+    }
+
+
+def _facts(deal, today, history, roles, actions, teams, limits, changes, qualifying) -> DealFacts:
+    local = [
+        (timezone.localtime(at).date() if timezone.is_aware(at) else at.date(), order)
+        for at, order in history
+    ]
+    entered = next((day for day, order in reversed(local) if order == deal.stage.order), None) or deal.created
+    qualified = next((day for day, order in local if qualifying is not None and order >= qualifying), None)
+    if qualified is None and qualifying is not None and deal.stage.order >= qualifying:
+        qualified = entered
+    team = teams.get(deal.owner_id)
+    limit = limits.get((team, deal.stage_id)) or limits.get((None, deal.stage_id))
+    deal_changes = changes.get(deal.pk, {"close_date": [], "amount": []})
+    return DealFacts(
+        today=today,
+        stage_name=deal.stage.name,
+        stage_entered=entered,
+        qualified_since=qualified,
+        stall_limit=limit,
+        close_date=deal.close_date,
+        close_date_changes=tuple(deal_changes["close_date"]),
+        amount=float(deal.amount) if deal.amount is not None else None,
+        amount_changes=tuple(deal_changes["amount"]),
+        stakeholder_roles=tuple(roles),
+        next_step=deal.next_step or "",
+        open_action_items=actions,
+        created=deal.created,
+    )
+
+
+def deal_signals(opportunities: list[Opportunity], today: date | None = None) -> dict[int, list[Signal]]:
+    """The live signals of each deal given: what the deal page shows."""
+    return {pk: signals(facts) for pk, facts in deal_facts(opportunities, today).items()}
+
+
+def histories(opportunities, *, group_by_team: bool = True, chunk: int = 5_000) -> Iterator[DealHistory]:
+    """Every deal in `opportunities` as forecast.DealHistory, streamed in pk order: two cursors side
+    by side (deals, then their stage changes), so a million deals never sit in memory at once."""
+    teams = (
+        current_teams(opportunities.order_by().values_list("owner_id", flat=True).distinct())
+        if group_by_team
+        else {}
+    )
+    deals = (
+        opportunities.order_by("pk")
+        .values_list("pk", "owner_id", "stage__outcome", "closed_on", "amount", "created", "close_date")
+        .iterator(chunk_size=chunk)
+    )
+    changes = (
+        StageChange.objects.filter(opportunity__in=opportunities.order_by().values("pk"))
+        .order_by("opportunity_id", "changed_at", "pk")
+        .values_list("opportunity_id", "stage_id", "changed_at")
+        .iterator(chunk_size=chunk * 4)
+    )
+    pending = next(changes, None)
+    for pk, owner_id, outcome, closed_on, amount, created, close_date in deals:
+        entries = []
+        while pending is not None and pending[0] <= pk:
+            if pending[0] == pk:
+                entries.append((pending[1], timezone.localtime(pending[2]).date()))
+            pending = next(changes, None)
+        if not entries:
+            continue
+        yield DealHistory(
+            group=teams.get(owner_id),
+            entries=tuple(entries),
+            closed_on=closed_on,
+            won=None if outcome == Outcome.OPEN else outcome == Outcome.WON,
+            amount=float(amount) if amount is not None else None,
+            created=created,
+            close_date=close_date,
+        )
+
+
+def stored_history() -> tuple[dict[int, StageRate], dict[int, Timing]]:
+    """The company-wide calibration and timing last saved by `firstline deals refresh`."""
+    rates, timing = {}, {}
+    for row in StageStatistic.objects.filter(team=None).only("stage_id", "reached", "won", "timing"):
+        rates[row.stage_id] = StageRate(row.reached, row.won)
+        timing[row.stage_id] = Timing.from_samples(row.timing)
+    return rates, timing

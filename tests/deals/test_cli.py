@@ -1,0 +1,51 @@
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+from django.utils import timezone
+
+from firstline.core.periods import fiscal_calendar
+from firstline.deals.services import stage_statistics_refresh
+
+
+def forecast(*arguments) -> str:
+    out = StringIO()
+    call_command("forecast", *arguments, stdout=out)
+    return out.getvalue()
+
+
+class ForecastCommandTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        from tests.world import build_world
+
+        cls.world = build_world()
+        stage_statistics_refresh()
+        cls.quarter = fiscal_calendar().quarter_of(timezone.localdate())
+
+    def test_json_gives_the_same_figures_as_the_api(self):
+        payload = json.loads(
+            forecast(
+                "--team", "east", "--period", self.quarter.label, "--format", "json", "--user", "manager_1"
+            )
+        )
+        assert payload["team"] == self.world.east.pk and payload["target"] == 300_000.0
+        assert payload["open_deals"] == 1 and payload["has_history"] is False
+
+    def test_as_of_replays_a_past_day(self):
+        day = (timezone.localdate() - timedelta(days=1)).isoformat()
+        text = forecast(
+            "--team", "East", "--period", self.quarter.label, "--as-of", day, "--user", "manager_1"
+        )
+        assert "replayed from the stage history" in text and f"as of {day}" in text
+
+    def test_a_team_outside_the_users_scope_is_not_found(self):
+        with pytest.raises(CommandError, match="No team called 'West'"):
+            forecast("--team", "West", "--period", self.quarter.label, "--user", "manager_1")
+
+    def test_a_bad_period_says_how_to_write_one(self):
+        with pytest.raises(CommandError, match="is not a period"):
+            forecast("--team", "East", "--period", "Q9", "--user", "manager_1")

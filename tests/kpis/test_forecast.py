@@ -1,0 +1,184 @@
+"""Forecast math: calibration arithmetic, timing with still-open deals, the seeded projection
+against a reference computation, baselines and the roll-up of calls. Pure: no database."""
+
+from datetime import date, timedelta
+from random import Random
+
+import pytest
+
+from firstline.kpis import forecast as f
+
+D0 = date(2026, 1, 1)
+
+
+def deal(entries, closed=None, won=None, amount=1000.0, group="east"):
+    return f.DealHistory(
+        group=group,
+        entries=tuple((stage, D0 + timedelta(days=day)) for stage, day in entries),
+        closed_on=D0 + timedelta(days=closed) if closed is not None else None,
+        won=won,
+        amount=amount,
+        created=D0 + timedelta(days=entries[0][1]),
+    )
+
+
+def test_percentile_interpolates_like_numpy():
+    assert f.percentile([1, 2, 3, 4], 0.75) == 3.25
+    assert f.percentile([10], 0.75) == 10
+    with pytest.raises(ValueError):
+        f.percentile([], 0.5)
+
+
+def test_calibration_counts_each_stage_a_closed_deal_reached():
+    deals = [
+        deal([(1, 0), (2, 5), (9, 10)], closed=10, won=True),
+        deal([(1, 0), (2, 5), (8, 12)], closed=12, won=False),
+        deal([(1, 0), (8, 3)], closed=3, won=False),
+        deal([(2, 0), (1, 4), (2, 6), (9, 9)], closed=9, won=True),  # back and forth: counted once per stage
+        deal([(1, 0), (2, 5)]),  # still open: not in the calibration
+        deal([(1, 0), (9, 40)], closed=40, won=True),  # closed after as_of: not known yet
+    ]
+    history = f.learn(deals, as_of=D0 + timedelta(days=30))
+    assert (history.rates[1].reached, history.rates[1].won) == (4, 2)
+    assert (history.rates[2].reached, history.rates[2].won) == (3, 2)
+    assert history.rates[2].rate == pytest.approx(2 / 3)
+    assert f.calibration(history.rates, [1, 2, 3])[3].rate is None
+
+
+def test_stall_threshold_uses_completed_stays_and_falls_back_to_the_company():
+    deals = [deal([(1, 0), (2, days)], group="east") for days in range(1, 21)]
+    deals += [deal([(1, 0), (2, 100)], group="west")]
+    history = f.learn(deals, as_of=D0 + timedelta(days=200))
+    assert history.stall_limit("east", 1) == (f.percentile(list(range(1, 21)), 0.75), 20)
+    limit, sample = history.stall_limit("west", 1)  # one deal of its own: the company's 21
+    assert sample == 21 and limit == f.percentile([*range(1, 21), 100], 0.75)
+
+
+def test_timing_counts_still_open_deals_watched_long_enough():
+    timing = f.Timing.from_samples(
+        [(5, 10, f.WON)] * 30
+        + [(5, 40, f.LOST)] * 30
+        + [(5, 100, f.STILL_OPEN)] * 40
+        + [(5, 15, f.STILL_OPEN)] * 10
+    )
+    # From day 0, within 20 days: 30 won of 30 + 30 closed + 40 still open watched 100 ≥ 20 days;
+    # the 10 watched only 15 days have an unknown outcome and are left out.
+    assert timing.chance(0, 20) == pytest.approx(30 / 100)
+
+
+def test_timing_conditions_on_time_already_spent_in_the_stage():
+    timing = f.Timing.from_samples([(3, 5, f.WON)] * 50 + [(30, 35, f.WON)] * 25 + [(30, 200, f.LOST)] * 25)
+    assert timing.chance(0, 10) == pytest.approx(50 / 100)
+    assert timing.chance(14, 30) == pytest.approx(25 / 50)  # only deals that stayed past two weeks
+
+
+def reference_projection(chances_and_amounts, won_so_far, draws, seed):
+    """The Monte Carlo spelled out independently: the same draws in the same order."""
+    rng = Random(seed)
+    ordered = sorted(((a, p) for a, p in chances_and_amounts), reverse=True)
+    totals = []
+    for _ in range(draws):
+        totals.append(won_so_far + sum(a for a, p in ordered if rng.random() < p))
+    return sum(totals) / draws, f.percentile(totals, 0.1), f.percentile(totals, 0.9)
+
+
+def test_the_projection_matches_the_reference_with_a_fixed_seed():
+    timing = f.Timing.from_samples(
+        [(1, 5, f.WON)] * 40 + [(1, 5, f.LOST)] * 60
+    )  # 40 % within any horizon ≥ 5
+    history = f.History(rates={}, stage_days={}, timing={7: timing})
+    deals = [f.OpenDeal(amount, 7, 0) for amount in (50_000.0, 20_000.0, 10_000.0, 5_000.0)]
+    projection = f.project(
+        open_deals=deals, history=history, horizon_days=30, won_so_far=1_000.0, draws=500, seed=11
+    )
+    mean, low, high = reference_projection([(d.amount, 0.4) for d in deals], 1_000.0, 500, 11)
+    assert (projection.mean, projection.low, projection.high) == pytest.approx((mean, low, high))
+    assert projection.expected_from_open == pytest.approx(0.4 * 85_000)
+    again = f.project(
+        open_deals=deals, history=history, horizon_days=30, won_so_far=1_000.0, draws=500, seed=11
+    )
+    assert again == projection
+
+
+def test_the_projection_mean_converges_on_the_expected_value():
+    timing = f.Timing.from_samples([(1, 5, f.WON)] * 25 + [(1, 5, f.LOST)] * 75)
+    history = f.History(rates={}, stage_days={}, timing={1: timing})
+    deals = [f.OpenDeal(1_000.0, 1, 0)] * 100
+    projection = f.project(
+        open_deals=deals, history=history, horizon_days=10, won_so_far=0.0, draws=2_000, seed=3
+    )
+    # 100 deals at 25 %: mean 25,000, standard error of the simulated mean about 4,330 / √2000 ≈ 97.
+    assert abs(projection.mean - 25_000) < 3 * 97
+    assert projection.low < 25_000 < projection.high
+
+
+def test_unknown_amounts_are_counted_not_summed():
+    history = f.History(rates={}, stage_days={}, timing={1: f.Timing.from_samples([(1, 1, f.WON)] * 30)})
+    projection = f.project(
+        open_deals=[f.OpenDeal(None, 1, 0), f.OpenDeal(500.0, 1, 0)],
+        history=history,
+        horizon_days=5,
+        won_so_far=0,
+    )
+    assert projection.unknown_amounts == 1 and projection.mean == 500.0
+
+
+def test_baselines():
+    assert (
+        f.stage_weighted([(1000.0, 1), (None, 2), (500.0, 3)], {1: 10, 2: 50, 3: 60}, 200.0)
+        == 200 + 100 + 300
+    )
+    assert f.run_rate(300.0, 30, 90) == 900.0
+    assert f.run_rate(300.0, 0, 90) == 0.0
+    assert f.mean_absolute_percentage_error([(110, 100), (50, 0), (90, 100)]) == pytest.approx(0.1)
+
+
+def test_snapshot_replays_what_was_known_on_the_day():
+    deals = [
+        deal([(1, 0), (2, 20), (9, 50)], closed=50, won=True, amount=100.0),  # open on day 30, in stage 2
+        deal([(1, 0), (9, 25)], closed=25, won=True, amount=40.0),  # won before day 30, in the period
+        deal([(1, 35)], amount=999.0),  # not created yet
+    ]
+    snap = f.snapshot(
+        deals, as_of=D0 + timedelta(days=30), start=D0 + timedelta(days=10), end=D0 + timedelta(days=90)
+    )
+    assert snap.won_so_far == 40.0
+    assert snap.open_deals == [f.OpenDeal(100.0, 2, 10)]
+
+
+def test_new_business_comes_from_deals_created_after_the_same_point_of_past_periods():
+    past = [(D0, D0 + timedelta(days=89))]
+    deals = [
+        deal([(1, 40), (9, 60)], closed=60, won=True, amount=70.0),  # created after day 30: new business
+        deal([(1, 10), (9, 60)], closed=60, won=True, amount=500.0),  # existed by day 30
+    ]
+    samples = f.new_business_samples(
+        deals, as_of=D0 + timedelta(days=120), start=D0 + timedelta(days=90), past_periods=past
+    )
+    assert samples == [70.0]
+
+
+def test_shrunk_factor_and_end_of_period_lift():
+    assert f.shrunk_factor(0, 0, 100, 30) == pytest.approx(1.0)
+    assert f.shrunk_factor(50, 25, 1000, 250, prior=50) == pytest.approx((25 + 12.5) / (100 * 0.25))
+    crowded = {days: 1 for days in range(90)} | {0: 61}  # 61 wins on the period's last day, 1 on others
+    assert f.end_of_period_lift(crowded, 9, 90) == pytest.approx((69 / 150) / 0.1)
+    assert f.end_of_period_lift({0: 5}, 9, 90) == 1.0  # too little history to say
+
+
+def test_calls_roll_up_with_the_managers_adjustment_winning():
+    children = {"company": ["east", "west"]}
+    sellers = {"east": ["alice", "bob"], "west": ["carol"]}
+    calls = {"alice": f.Call(100, 150), "carol": f.Call(50, 80)}
+    rolled = f.roll_up(
+        children=children,
+        sellers=sellers,
+        seller_calls=calls,
+        adjustments={"east": f.Call(90, 140)},
+        root="company",
+    )
+    assert rolled["east"].from_below == f.Call(100, 150) and rolled["east"].commit == 90
+    assert rolled["east"].adjustment == -10 and rolled["east"].sellers_without_call == 1
+    assert rolled["west"].commit == 50 and not rolled["west"].adjusted
+    assert (rolled["company"].commit, rolled["company"].best_case) == (140, 220)
+    assert rolled["company"].sellers_without_call == 1
