@@ -44,7 +44,8 @@ demo: setup
 	$(RUN) migrate --no-input
 	$(RUN) demo --if-empty
 	@echo "Firstline is starting on http://$(HOST)/ — sign in with one of the logins above."
-	$(RUN) runserver $(HOST)
+	@# The background worker (imports and other jobs) runs beside the web server and stops with it.
+	$(RUN) db_worker & trap "kill $$!" EXIT; $(RUN) runserver $(HOST)
 
 # Browser tests drive Debian's Chromium; install it if this machine does not have it yet.
 chromium:

@@ -18,6 +18,7 @@ from firstline.coaching.api import (
 from firstline.core.api import TokenView
 from firstline.deals import api as deals_api
 from firstline.kpis.api import KpiView
+from firstline.io.api import ImportRunViewSet, JobViewSet
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
 from firstline.relationships import api as relationships_api
@@ -46,6 +47,8 @@ router.register("territory-plan-reviews", territories_api.ReviewViewSet, basenam
 router.register("territory-scenarios", territories_api.ScenarioViewSet, basename="scenario")
 router.register("quota-allocations", territories_api.QuotaAllocationViewSet, basename="quotaallocation")
 router.register("quota-lines", territories_api.QuotaLineViewSet, basename="quotaline")
+router.register("imports", ImportRunViewSet, basename="importrun")
+router.register("jobs", JobViewSet, basename="job")
 router.register("exit-criteria", deals_api.ExitCriterionViewSet, basename="exitcriterion")
 router.register("qualification-frameworks", deals_api.QualificationFrameworkViewSet, basename="framework")
 router.register("deal-scorecards", deals_api.QualificationScorecardViewSet, basename="dealscorecard")

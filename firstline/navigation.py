@@ -74,6 +74,8 @@ def navigation(request) -> dict:
             if deals
             else [],
         ),
+        # Managers and admins bring data in; a seller may too (her own deals), from /imports/.
+        ("Data", [("Import", "io:import_list")] if who.managed_paths or who.is_admin else []),
     ]
     current = request.path
     nav = [

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "django_filters",
     "auditlog",
     "axes",
+    "django_tasks_db",
     "firstline.core",
     "firstline.org",
     "firstline.pipeline",
@@ -122,6 +123,7 @@ INSTALLED_APPS = [
     "firstline.coaching",
     "firstline.talent",
     "firstline.kpis",
+    "firstline.io",
     "firstline.deals",
     "firstline.relationships",
     "firstline.demo",
@@ -285,3 +287,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Background jobs (firstline.core.jobs): a database-backed queue; `firstline db_worker` runs them.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

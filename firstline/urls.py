@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from firstline.kpis.views import home
+from firstline.core.views import job_progress
 
 urlpatterns = [
     path("", home, name="home"),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", include("firstline.pipeline.urls")),
     path("", include("firstline.targets.urls")),
     path("", include("firstline.territories.urls")),
+    path("", include("firstline.io.urls")),
+    path("jobs/<int:pk>/", job_progress, name="job_progress"),
     path("", include("firstline.deals.urls")),
     path("", include("firstline.relationships.urls")),
     path("", include("firstline.coaching.urls")),

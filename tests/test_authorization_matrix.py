@@ -13,6 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from firstline.core.periods import fiscal_calendar
+from firstline.core.models import Job
+from firstline.io.models import ImportRun
 from tests.deals.world import build_deal_objects
 from tests.team_matrix import api_routes, page_routes, team_objects
 from tests.territories.world import build_territories
@@ -26,6 +28,7 @@ DIRECTORY = ALICE_CIRCLE | {"enablement"}
 EAST_TEAM = frozenset({"seller_a", "seller_b", "manager_1", "executive", "enablement", "admin"})
 ADMIN = frozenset({"admin"})
 MANAGERS = frozenset({"manager_1", "manager_2", "executive", "admin"})
+MIA_AND_ADMIN = frozenset({"manager_1", "admin"})
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Check:
 @dataclass
 class Route:
     args: tuple = ()  # world attribute names whose pk fills the URL
+    literal_args: tuple = ()  # plain values appended to the URL's arguments
     checks: list[Check] = field(default_factory=list)
 
 
@@ -281,6 +285,25 @@ ROUTES = {
             Check("post", ALICE_MANAGERS, 302, denied=200, data="target_raise"),
         ]
     ),
+    # Imports: everyone signed in has a history (their own); a run is seen by whoever uploaded it
+    # (Mia here) and superusers. Exports read through the page's scope and FilterSet.
+    "io:import_list": Route(checks=[Check("get", SIGNED_IN, 200)]),
+    "io:import_start": Route(checks=[Check("get", SIGNED_IN, 200)]),
+    "io:import_detail": Route(args=("import_run",), checks=[Check("get", MIA_AND_ADMIN, 200)]),
+    "io:import_commit": Route(args=("import_run",), checks=[Check("post", MIA_AND_ADMIN, 302, data={})]),
+    "io:import_undo": Route(args=("import_run",), checks=[Check("post", MIA_AND_ADMIN, 302, data={})]),
+    "io:export": Route(
+        literal_args=("opportunities", "csv"),
+        checks=[Check("get", SIGNED_IN, 200), Check("get", SIGNED_IN, 200, path="?outcome=won")],
+    ),
+    "api:importrun-list": api_list("import_run", MIA_AND_ADMIN),
+    "api:importrun-detail": Route(
+        args=("import_run",), checks=[Check("get", MIA_AND_ADMIN, 200, anonymous=401)]
+    ),
+    "api:job-list": api_list("job", MIA_AND_ADMIN),
+    "api:job-detail": Route(args=("job",), checks=[Check("get", MIA_AND_ADMIN, 200, anonymous=401)]),
+    # A background job is seen by whoever started it (Mia here) and superusers.
+    "job_progress": Route(args=("job",), checks=[Check("get", MIA_AND_ADMIN, 200)]),
     "api:api-root": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:schema": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
     "api:docs": Route(checks=[Check("get", SIGNED_IN, 200, anonymous=401)]),
@@ -371,6 +394,13 @@ class AuthorizationMatrixTests(TestCase):
             "target_a": cls.world.target_a,
             "product": cls.world.product,
             "stage_prospect": cls.world.stages["prospect"],
+            "job": Job.objects.create(actor=cls.world.users["manager_1"], kind="io.import"),
+            "import_run": ImportRun.objects.create(
+                actor=cls.world.users["manager_1"],
+                kind="opportunities",
+                file_name="deals.csv",
+                data=b"Owner,Stage,Created\nBob Baker,Prospect,2024-01-05\n",
+            ),
             **build_deal_objects(cls.world),
         }
         cls.objects.update(build_territories(cls.world))
@@ -409,7 +439,8 @@ class AuthorizationMatrixTests(TestCase):
         self.client.logout()
         if persona != "anonymous":
             self.client.force_login(self.world.users[persona])
-        url = reverse(name, args=[self.objects[key].pk for key in route.args]) + check.path
+        args = [self.objects[key].pk for key in route.args] + list(route.literal_args)
+        url = reverse(name, args=args) + check.path
         data = self._data(check.data)
         if name.startswith("api:") and check.method in {"post", "patch"}:
             return getattr(self.client, check.method)(url, json.dumps(data), content_type="application/json")

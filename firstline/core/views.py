@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
 
+from firstline.core.models import Job
 from firstline.core.pagination import CappedPaginator
-from firstline.core.scoping import OutOfScope, scoped_save
+from firstline.core.scoping import OutOfScope, get_visible_or_404, scoped_save
 
 
 def sortable_headers(request, columns: list[tuple[str, str, bool]], default: str):
@@ -104,3 +106,12 @@ class ScopedUpdateView(UpdateView):
         if first_invalid:
             form.fields[first_invalid].widget.attrs["autofocus"] = True
         return super().form_invalid(form)
+
+
+def job_progress(request, pk: int):
+    """A job's progress: the bar alone for htmx polling, a whole page otherwise (Back, a bookmark)."""
+    job = get_visible_or_404(Job.objects, request.user, pk=pk)
+    template = "core/_job_progress.html" if is_htmx(request) else "core/job_detail.html"
+    response = render(request, template, {"job": job})
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -30,6 +30,9 @@ class Person(models.Model):
     name = models.CharField(max_length=200)
     # Unique whatever the case (see Meta): Ann@x.com and ann@x.com are one mailbox.
     email = models.EmailField()
+    external_id = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, help_text="Id in the CRM it came from."
+    )
     title = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=20, choices=Role, default=Role.SELLER)
     hired_on = models.DateField(null=True, blank=True)

@@ -42,7 +42,7 @@ class SalesStageSerializer(ScopedModelSerializer):
 
 
 class OpportunitySerializer(ScopedModelSerializer):
-    account = ScopedRelatedField(Account)
+    account = ScopedRelatedField(Account, allow_null=True, required=False)
     owner = ScopedRelatedField(Person)
     product = ScopedRelatedField(Product, allow_null=True, required=False)
     stage = ScopedRelatedField(SalesStage)
@@ -62,6 +62,7 @@ class OpportunitySerializer(ScopedModelSerializer):
             "stage",
             "outcome",
             "created",
+            "engaged_on",
             "close_date",
             "closed_on",
             "loss_reason",

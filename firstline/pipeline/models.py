@@ -28,6 +28,9 @@ class Account(models.Model):
     """A customer or prospect, with its market potential and location for territory design."""
 
     name = models.CharField(max_length=200)
+    external_id = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, help_text="Id in the CRM it came from."
+    )
     industry = models.CharField(max_length=100, blank=True)
     segment = models.CharField(max_length=20, choices=Segment, default=Segment.MID_MARKET)
     city = models.CharField(max_length=100, blank=True)
@@ -154,15 +157,27 @@ class Opportunity(models.Model):
     external_id = models.CharField(
         max_length=100, unique=True, null=True, blank=True, help_text="Id in the CRM it came from."
     )
-    name = models.CharField(max_length=200)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")
+    # Blank only until clean() derives it: CRM exports often carry no deal name.
+    name = models.CharField(max_length=200, blank=True)
+    # Account, amount, engaged and close dates are often empty on early-stage deals in real CRMs:
+    # unknown stays null (never a made-up value) and every KPI says how it treats unknowns.
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="opportunities"
+    )
     owner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="opportunities")
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL)
-    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     currency = models.CharField(max_length=3, default=default_currency)
     stage = models.ForeignKey(SalesStage, on_delete=models.PROTECT, related_name="opportunities")
     created = models.DateField(help_text="When the opportunity was opened.")
-    close_date = models.DateField(help_text="Expected close date, or the actual one once closed.")
+    engaged_on = models.DateField(
+        null=True, blank=True, help_text="When the customer engaged (first meeting); unknown if empty."
+    )
+    close_date = models.DateField(
+        null=True, blank=True, help_text="Expected close date, or the actual one once closed."
+    )
     closed_on = models.DateField(null=True, blank=True, help_text="The day it was won or lost.")
     loss_reason = models.CharField(max_length=200, blank=True)
     competitor = models.CharField(max_length=200, blank=True)
@@ -214,6 +229,21 @@ class Opportunity(models.Model):
             self.external_id = self.external_id.strip() or None
         if self.closed_on and self.stage_id and self.stage.outcome == Outcome.OPEN:
             raise ValidationError({"closed_on": "An open opportunity has not closed yet: leave it empty."})
+        if not self.name.strip():
+            self.name = derived_opportunity_name(
+                account=self.account.name if self.account_id else "",
+                product=self.product.name if self.product_id else "",
+                external_id=self.external_id or "",
+            )
+        if not self.name:
+            raise ValidationError({"name": "Give the deal a name, an account, a product or an external id."})
+
+
+def derived_opportunity_name(*, account: str, product: str, external_id: str) -> str:
+    """The name for a deal whose source has none: "account – product", else the external id.
+    Empty when there is nothing to derive it from (the caller then reports the row)."""
+    name = " – ".join(part for part in (account.strip(), product.strip()) if part)
+    return (name or external_id.strip())[:200]
 
 
 class StageChange(models.Model):

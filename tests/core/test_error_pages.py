@@ -96,4 +96,5 @@ class ErrorPageTests(TestCase):
             "Deal reviews",
             "Forecast",
             "Sales process",
+            "Import",
         ]

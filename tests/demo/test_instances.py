@@ -27,3 +27,17 @@ def test_a_factory_instance_equals_one_built_by_the_model_and_saves_the_same():
 def test_a_factory_refuses_a_field_the_model_does_not_have():
     with pytest.raises(TypeError, match="StageChange has no field colour"):
         InstanceFactory(StageChange)(colour="red")
+
+
+def test_the_fast_datetime_adapter_writes_what_django_writes(db):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from firstline.io.bulk import adapt_datetime, datetime_adapter
+
+    adapt = datetime_adapter()
+    for value in (
+        datetime(2024, 7, 1, 9, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        datetime(2024, 1, 1, tzinfo=UTC),
+    ):
+        assert adapt(value) == adapt_datetime(value)

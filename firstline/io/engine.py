@@ -1,0 +1,322 @@
+"""The import, kind by kind: read the file, map the columns, check every row, then write all or nothing.
+
+`run_import()` is the one entry point (CLI, web job and tests call it). Rows are checked in full
+before anything is written; a rejected row stops the import unless bad rows are to be skipped.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from firstline.core.jobs import NoProgress, Progress
+from firstline.io.fields import fields_of
+from firstline.io.mapping import Mapping, MappingProblem, auto_mapping, check_complete, load_mapping
+from firstline.io.reading import FileProblem, Table, read_table
+from firstline.io.values import (
+    ValueProblem,
+    date_order,
+    has_ambiguous_dates,
+    normalise,
+    parse_amount,
+    parse_date,
+)
+
+MAX_REPORTED_ERRORS = 500
+
+
+class ImportRefused(Exception):
+    """The import as a whole cannot go ahead (file, mapping, permission); nothing was written."""
+
+
+@dataclass
+class RowError:
+    line: int
+    field: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", {self.field}" if self.field else "")
+        shown = f" {self.value!r}" if self.value else ""
+        return f"{where}:{shown} {self.reason}"
+
+
+@dataclass
+class Report:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    rejected_rows: set[int] = field(default_factory=set)
+    matches: dict[str, str] = field(default_factory=dict)  # near-duplicate "file value" → record name
+    notes: list[str] = field(default_factory=list)
+    mapping: str = ""
+    dry_run: bool = False
+    written: bool = False
+
+    def reject(self, line: int, field_name: str, value: str, reason: str) -> None:
+        self.rejected_rows.add(line)
+        if len(self.rejected) < MAX_REPORTED_ERRORS:
+            self.rejected.append(RowError(line, field_name, value, reason))
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejected_rows),
+        }
+
+    def as_dict(self) -> dict:
+        return {
+            "counts": self.counts(),
+            "rejected": [str(error) for error in self.rejected],
+            "matches": self.matches,
+            "notes": self.notes,
+            "written": self.written,
+            "dry_run": self.dry_run,
+        }
+
+
+@dataclass
+class Context:
+    actor: object
+    mapping: Mapping
+    report: Report
+    progress: Progress
+    changes: dict = field(default_factory=lambda: {"created": {}, "updated": {}})
+
+    def created(self, model, ids) -> None:
+        """Remember created ids (as ranges, compact even for a million rows) for undo."""
+        ranges = self.changes["created"].setdefault(model._meta.label_lower, [])
+        for pk in sorted(ids):
+            if ranges and ranges[-1][1] == pk - 1:
+                ranges[-1][1] = pk
+            else:
+                ranges.append([pk, pk])
+
+    def updated(self, model, pk: int, previous: dict) -> None:
+        self.changes["updated"].setdefault(model._meta.label_lower, {})[str(pk)] = previous
+
+    def near_match(self, value: str, name: str) -> None:
+        if value.strip() != name:
+            self.report.matches[value.strip()] = name
+
+
+@dataclass
+class Cells:
+    """Typed values of the mapped columns, column by column; `None` where the cell is empty."""
+
+    lines: list[int]
+    values: dict[str, list]  # field → one value per row
+
+
+def read_cells(table: Table, mapping: Mapping, report: Report) -> Cells:
+    specs = fields_of(mapping.kind)
+    values = {}
+    for name, header in mapping.columns.items():
+        index = table.headers.index(header)
+        column = [row[index] for row in table.rows]
+        values[name] = _convert_column(specs[name].type, name, column, table.lines, mapping, report)
+    for name, default in mapping.defaults.items():
+        if name not in values and name in specs:
+            column = [default] * len(table.rows)
+            values[name] = _convert_column(specs[name].type, name, column, table.lines, mapping, report)
+    return Cells(lines=table.lines, values=values)
+
+
+def _convert_column(kind: str, name: str, column: list[str], lines, mapping: Mapping, report: Report) -> list:
+    table = mapping.values.get(name, {})
+    default = mapping.defaults.get(name, "")
+    cells = [table.get(cell.strip(), cell.strip()) or default for cell in column]
+    if kind == "date":
+        order = mapping.date_format if mapping.date_format in {"us", "eu"} else None
+        if order is None and mapping.date_format != "iso":
+            try:
+                order = date_order(cells)
+            except ValueProblem as problem:
+                report.notes.append(f"{name}: {problem}; set date_format in the mapping.")
+                order = None
+            if order is None and has_ambiguous_dates(cells):
+                report.notes.append(
+                    f"{name}: every date could be month-first or day-first; set date_format in the mapping."
+                )
+        return _dates(cells, lines, order, name, report)
+    if kind == "amount":
+        return [
+            _cell(_amount, cell, mapping.currency, name, line, report)
+            for cell, line in zip(cells, lines, strict=True)
+        ]
+    return [cell or None for cell in cells]
+
+
+def _dates(cells: list[str], lines, order, name: str, report: Report) -> list:
+    """Each distinct date text parsed once and shared (a million deals have a few thousand dates);
+    a bad one is reported on every row that has it."""
+    parsed: dict[str, date] = {}
+    result = []
+    for cell, line in zip(cells, lines, strict=True):
+        value = parsed.get(cell)
+        if value is None:
+            value = _cell(parse_date, cell, order, name, line, report)
+            if value is not None:
+                parsed[cell] = value
+        result.append(value)
+    return result
+
+
+def _amount(cell: str, currency: str | None) -> tuple[Decimal, str | None]:
+    amount, named = parse_amount(cell)
+    if amount < 0:
+        raise ValueProblem("cannot be negative")
+    return amount, named or currency
+
+
+def _cell(parse, cell: str, option, name: str, line: int, report: Report):
+    if not cell:
+        return None
+    try:
+        return parse(cell, option)
+    except ValueProblem as problem:
+        report.reject(line, name, cell, str(problem))
+        return None
+
+
+class Index:
+    """Records to match references against: by external id, exact name (or email, code), then the
+    normalised name; a normalised name shared by two records is ambiguous and matches neither."""
+
+    def __init__(self, rows, label: str) -> None:
+        self.label = label
+        self.exact: dict[str, int] = {}
+        self.loose: dict[str, int | None] = {}
+        self.names: dict[int, str] = {}
+        for pk, name, *keys in rows:
+            self.add(pk, name, *keys)
+
+    def add(self, pk: int, name: str, *keys) -> None:
+        self.names[pk] = name
+        for key in (name, *keys):
+            if key:
+                self.exact.setdefault(str(key).strip().lower(), pk)
+        loose = normalise(name)
+        if loose:
+            self.loose[loose] = None if self.loose.get(loose, pk) != pk else pk
+
+    def find(self, value: str, context: Context) -> int | None:
+        pk = self.exact.get(value.strip().lower())
+        if pk is not None:
+            return pk
+        pk = self.loose.get(normalise(value))
+        if pk is not None:
+            context.near_match(value, self.names[pk])
+        return pk
+
+
+def resolve(values: list, index: Index, name: str, lines, context: Context, create=None) -> list:
+    """Replace each referenced name with an id; a reference to nothing is rejected, or created
+    through `create(value)` when the mapping lists the field under create_missing."""
+    result = []
+    cache: dict[str, int | None] = {}
+    for value, line in zip(values, lines, strict=True):
+        if value is None:
+            result.append(None)
+            continue
+        if value not in cache:
+            pk = index.find(value, context)
+            if pk is None and create is not None and name in context.mapping.create_missing:
+                pk = create(value)
+                index.add(pk, value)
+            cache[value] = pk
+        pk = cache[value]
+        if pk is None:
+            context.report.reject(line, name, value, f"no {index.label} by this id or name")
+        result.append(pk)
+    return result
+
+
+def prepare(*, kind: str, data: bytes, filename: str, mapping_text: str | None, preset: str | None):
+    try:
+        table = read_table(data, filename)
+    except FileProblem as problem:
+        raise ImportRefused(str(problem)) from None
+    try:
+        if mapping_text:
+            mapping = load_mapping(mapping_text, kind, table.headers, preset)
+        else:
+            mapping = auto_mapping(kind, table.headers, preset)
+        check_complete(mapping, table.headers)
+    except MappingProblem as problem:
+        raise ImportRefused(str(problem)) from None
+    return table, mapping
+
+
+def run_import(
+    *,
+    actor,
+    kind: str,
+    data: bytes,
+    filename: str = "",
+    mapping_text: str | None = None,
+    preset: str | None = None,
+    dry_run: bool = False,
+    skip_bad_rows: bool = False,
+    progress: Progress | None = None,
+) -> tuple[Report, dict]:
+    """Import `data` as `kind` for `actor`; returns the report and what undo needs.
+
+    Raises ImportRefused when nothing can be imported at all. Otherwise every row is checked; with any
+    row rejected nothing is written unless `skip_bad_rows`, and a dry run writes nothing either way.
+    """
+    from firstline.io.importers import IMPORTERS
+
+    progress = progress or NoProgress()
+    table, mapping = prepare(
+        kind=kind, data=data, filename=filename, mapping_text=mapping_text, preset=preset
+    )
+    report = Report(kind=kind, rows=len(table.rows), mapping=mapping.to_toml(), dry_run=dry_run)
+    if table.skipped:
+        report.notes.append(f"Skipped {len(table.skipped)} report line(s) around the table.")
+    context = Context(actor=actor, mapping=mapping, report=report, progress=progress)
+    importer = IMPORTERS[kind](context)
+    importer.check_allowed()
+    progress.phase("Reading rows", total=len(table.rows))
+    cells = read_cells(table, mapping, report)
+    progress.advance(len(table.rows))
+    table.rows.clear()  # the typed columns are all that is needed from here: half the memory
+    # Announced before the transaction: progress written inside it shows only once it commits.
+    progress.phase("Matching references and writing" if not dry_run else "Matching references", total=None)
+    with transaction.atomic():
+        # Inside the transaction: references created for missing records vanish with a rollback.
+        plan = importer.plan(cells)
+        cells.values.clear()  # the plan holds what is to be written
+        must_stop = report.rejected_rows and not skip_bad_rows
+        if dry_run or must_stop:
+            transaction.set_rollback(True)
+            report.written = False
+        else:
+            progress.phase(
+                f"Writing {report.created + report.updated:,} rows", total=report.created + report.updated
+            )
+            importer.write(plan)
+            report.written = True
+    return report, context.changes
+
+
+def group_by(items, key) -> dict:
+    grouped = defaultdict(list)
+    for item in items:
+        grouped[key(item)].append(item)
+    return grouped
+
+
+def today() -> date:
+    from django.utils import timezone
+
+    return timezone.localdate()
