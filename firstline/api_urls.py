@@ -17,8 +17,8 @@ from firstline.coaching.api import (
 )
 from firstline.core.api import TokenView
 from firstline.deals import api as deals_api
-from firstline.kpis.api import KpiView
 from firstline.io.api import ImportRunViewSet, JobViewSet
+from firstline.kpis.api import KpiView
 from firstline.org.api import MembershipViewSet, PersonViewSet, TeamViewSet
 from firstline.pipeline.api import AccountViewSet, OpportunityViewSet, ProductViewSet, SalesStageViewSet
 from firstline.relationships import api as relationships_api

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from firstline.kpis.views import home
 from firstline.core.views import job_progress
+from firstline.kpis.views import home
 
 urlpatterns = [
     path("", home, name="home"),

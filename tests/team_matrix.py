@@ -19,10 +19,10 @@ EAST_MANAGERS = frozenset({"manager_1", "executive", "admin"})
 def team_objects(world) -> dict:
     team = build_team_world(world)
     return {
-        "framework": team.framework,
+        "competency_framework": team.framework,
         "competency": team.framework.competencies.first(),
         "session_a": team.session_a,
-        "action_item_a": team.action_item_a,
+        "coaching_action_item_a": team.action_item_a,
         "assessment_a": team.assessment_a,
         "plan_a": team.plan_a,
         "goal_a": team.goal_a,
@@ -39,11 +39,11 @@ def team_ids(world) -> dict:
     """API path → id of a real object, for the coaching and talent detail routes (schemathesis)."""
     objects = team_objects(world)
     return {
-        "competency-frameworks": objects["framework"].pk,
+        "competency-frameworks": objects["competency_framework"].pk,
         "competencies": objects["competency"].pk,
         "assessments": objects["assessment_a"].pk,
         "coaching-sessions": objects["session_a"].pk,
-        "action-items": objects["action_item_a"].pk,
+        "action-items": objects["coaching_action_item_a"].pk,
         "development-plans": objects["plan_a"].pk,
         "positions": objects["position_east"].pk,
         "candidates": objects["candidate_east"].pk,
@@ -58,7 +58,7 @@ def today() -> str:
 
 def all_ratings(world, objects):
     data = {}
-    for competency in objects["framework"].competencies.all():
+    for competency in objects["competency_framework"].competencies.all():
         data[f"score_{competency.pk}"] = "3"
         data[f"evidence_{competency.pk}"] = "Seen on calls"
     return data
@@ -132,11 +132,11 @@ def page_routes(route, check) -> dict:
         "coaching:session_export": get(SIGNED_IN),
         "coaching:session_detail": get(ALICE_CIRCLE, "session_a"),
         "coaching:action_item_done": route(
-            args=("action_item_a",), checks=[check("post", ALICE_CIRCLE, 302, data={"done": "1"})]
+            args=("coaching_action_item_a",), checks=[check("post", ALICE_CIRCLE, 302, data={"done": "1"})]
         ),
         "coaching:heatmap": get(MANAGERS),
         "coaching:framework_list": get(SIGNED_IN),
-        "coaching:framework_detail": get(SIGNED_IN, "framework"),
+        "coaching:framework_detail": get(SIGNED_IN, "competency_framework"),
         "coaching:plan_detail": get(ALICE_CIRCLE, "plan_a"),
         "coaching:goal_create": route(
             args=("plan_a",),
@@ -239,17 +239,23 @@ def api_routes(route, check) -> dict:
         )
 
     def assessment(world, objects):
-        ratings = [{"competency": c.pk, "score": 3} for c in objects["framework"].competencies.all()]
+        ratings = [
+            {"competency": c.pk, "score": 3} for c in objects["competency_framework"].competencies.all()
+        ]
         alice = world.people["seller_a"].pk
         return {
             "person": alice,
-            "framework": objects["framework"].pk,
+            "framework": objects["competency_framework"].pk,
             "assessed_on": today(),
             "ratings": ratings,
         }
 
     def competency(world, objects):
-        return {"framework": objects["framework"].pk, "name": "Forecasting", "behaviours": list("12345")}
+        return {
+            "framework": objects["competency_framework"].pk,
+            "name": "Forecasting",
+            "behaviours": list("12345"),
+        }
 
     def session(world, objects):
         return {"seller": world.people["seller_a"].pk, "held_on": today(), "private_note": "Between us"}
@@ -264,13 +270,15 @@ def api_routes(route, check) -> dict:
 
     return {
         "api:competencyframework-list": listed(
-            "framework",
+            "competency_framework",
             SIGNED_IN,
             check(
                 "post", ADMIN, 201, denied=403, anonymous=401, data={"name": "Custom", "audience": "seller"}
             ),
         ),
-        "api:competencyframework-detail": read_write("framework", SIGNED_IN, ADMIN, {"description": "Ours"}),
+        "api:competencyframework-detail": read_write(
+            "competency_framework", SIGNED_IN, ADMIN, {"description": "Ours"}
+        ),
         # Enablement sees Alice (the directory) but may not assess her: 403. Others cannot even name her: 400.
         "api:competency-list": listed(
             "competency",
@@ -301,10 +309,12 @@ def api_routes(route, check) -> dict:
         ),
         "api:coachingsession-detail": read_only("session_a", ALICE_CIRCLE),
         "api:actionitem-list": listed(
-            "action_item_a", ALICE_CIRCLE, check("post", frozenset(), 0, denied=405, anonymous=401, data={})
+            "coaching_action_item_a",
+            ALICE_CIRCLE,
+            check("post", frozenset(), 0, denied=405, anonymous=401, data={}),
         ),
         "api:actionitem-detail": read_write(
-            "action_item_a", ALICE_CIRCLE, ALICE_CIRCLE, {"done_on": "2026-01-02"}
+            "coaching_action_item_a", ALICE_CIRCLE, ALICE_CIRCLE, {"done_on": "2026-01-02"}
         ),
         "api:developmentplan-list": listed(
             "plan_a",
@@ -334,7 +344,7 @@ def talent_api_routes(listed, read_only, read_write, check) -> dict:
         }
 
     def scorecard(world, objects):
-        competency = objects["framework"].competencies.first()
+        competency = objects["competency_framework"].competencies.first()
         return {
             "candidate": objects["candidate_east"].pk,
             "interviewed_on": today(),

@@ -12,8 +12,8 @@ from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from firstline.core.periods import fiscal_calendar
 from firstline.core.models import Job
+from firstline.core.periods import fiscal_calendar
 from firstline.io.models import ImportRun
 from tests.deals.world import build_deal_objects
 from tests.team_matrix import api_routes, page_routes, team_objects

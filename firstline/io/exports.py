@@ -12,10 +12,10 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from firstline.kpis.selectors import seller_figures
+from firstline.kpis.views import requested_period
 from firstline.org.filtersets import PersonFilterSet
 from firstline.org.models import Membership, Person, Role
 from firstline.org.scoping import viewer
-from firstline.kpis.views import requested_period
 from firstline.pipeline.filtersets import AccountFilterSet, OpportunityFilterSet
 from firstline.pipeline.models import Account, Opportunity
 from firstline.targets.filtersets import TargetFilterSet

@@ -3,11 +3,13 @@ strategy-and-stakeholders journey, each page audited like the other journeys."""
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from firstline.core.templatetags.firstline import money
 from firstline.deals.models import ActionItem, DealReview, ForecastCall, StrategyCanvas
 from firstline.deals.services import risk_refresh, stage_statistics_refresh
 from firstline.pipeline.models import Opportunity
@@ -73,7 +75,7 @@ def test_a_manager_reviews_a_risky_deal_and_adjusts_the_forecast(
     adjust.get_by_role("button", name="Save team call").click()
     expect(page.get_by_text("Call saved; earlier calls stay in the history.")).to_be_visible()
     commit = page.locator(".kpi", has_text="Commit call")
-    expect(commit).to_contain_text("$150,000")
+    expect(commit).to_contain_text(money(Decimal(150_000)))
     expect(commit).to_contain_text("manager's call")
     call = ForecastCall.objects.get(team=world.east)
     assert (call.commit, call.author) == (150_000, world.people["manager_1"])
