@@ -52,12 +52,8 @@ class OpportunityFilterSet(ScopedFilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=Person.objects.all(), empty_label="Anyone", widget=LongSelect
     )
-    team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.all(),
-        method="filter_team",
-        label="Team (on the close date)",
-        empty_label="Any",
-        widget=forms.HiddenInput,
+    team = django_filters.NumberFilter(
+        method="filter_team", label="Team (on the close date)", widget=forms.HiddenInput
     )
     account = django_filters.ModelChoiceFilter(queryset=Account.objects.all(), widget=forms.HiddenInput)
     close_after = django_filters.DateFilter(
@@ -103,9 +99,12 @@ class OpportunityFilterSet(ScopedFilterSet):
     def filter_outcome(self, queryset, name, outcome):
         return queryset.with_outcome(outcome)
 
-    def filter_team(self, queryset, name, team):
+    def filter_team(self, queryset, name, value):
         """Deals whose owner was in the team's subtree on the deal's close date: the records behind a
         team's figure on a dashboard (results count where the seller was when they happened)."""
+        team = Team.objects.visible_to(getattr(self.request, "user", None)).filter(pk=value).first()
+        if team is None:
+            return queryset.none()  # out of scope reads like missing
         if team.parent_id is None:
             return queryset
         members = Membership.objects.filter(
