@@ -306,7 +306,33 @@ def run_import(
             )
             importer.write(plan)
             report.written = True
+            kpi_results_refresh(context.changes)
     return report, context.changes
+
+
+def affected_sellers(changes: dict) -> set[int]:
+    """The people whose KPI results an import (or its undo) touches: owners of the deals and people
+    whose memberships it created or changed, before and after."""
+    from django.apps import apps
+
+    people: set[int] = set()
+    for label, column in (("pipeline.opportunity", "owner_id"), ("org.membership", "person_id")):
+        model = apps.get_model(label)
+        ranges = changes.get("created", {}).get(label, [])
+        updated = changes.get("updated", {}).get(label, {})
+        people.update(previous[column] for previous in updated.values() if previous.get(column))
+        query = model.objects.filter(pk__in=[int(pk) for pk in updated])
+        for first, last in ranges:
+            query = query | model.objects.filter(pk__gte=first, pk__lte=last)
+        people.update(query.order_by().values_list(column, flat=True).distinct())
+    return people
+
+
+def kpi_results_refresh(changes: dict, people: set[int] | None = None) -> None:
+    """Keep the KPI roll-ups current: bulk writes send no signals, so the import refreshes them."""
+    from firstline.kpis.rollup import results_refresh
+
+    results_refresh(person_ids=affected_sellers(changes) | (people or set()))
 
 
 def group_by(items, key) -> dict:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from firstline.core.jobs import JobFailed, NoProgress, Progress, job_kind, job_start
-from firstline.io.engine import ImportRefused, Report, run_import
+from firstline.io.engine import ImportRefused, Report, affected_sellers, kpi_results_refresh, run_import
 from firstline.io.fields import KINDS
 from firstline.io.models import ImportRun, ImportState
 from firstline.io.reading import MAX_BYTES
@@ -92,6 +92,7 @@ def import_undo(*, actor, run: ImportRun) -> None:
     later = ImportRun.objects.filter(state=ImportState.IMPORTED, kind=run.kind, pk__gt=run.pk)
     if later.exists():
         raise UndoRefused("A later import of the same kind still stands; undo it first.")
+    touched = affected_sellers(run.changes)
     try:
         with transaction.atomic():
             for label, rows in run.changes.get("updated", {}).items():
@@ -120,6 +121,7 @@ def import_undo(*, actor, run: ImportRun) -> None:
                     _delete_range(model, first, last)
             run.state, run.undone_at = ImportState.UNDONE, timezone.now()
             run.save(update_fields=["state", "undone_at"])
+            kpi_results_refresh({}, touched)
     except ProtectedError:
         raise UndoRefused(
             "Records this import created are now used by others (deals, teams); nothing was undone."

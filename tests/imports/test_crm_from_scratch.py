@@ -87,8 +87,8 @@ class CrmExportFromScratchTests(TestCase):
         assert (early.account, early.amount, early.close_date, early.name) == (None, None, None, "D-4")
 
         self.client.force_login(self.admin)
-        response = self.client.get(reverse("org:my_team"))
-        won = {row.person.name: row.won for row, _team in response.context["rows"]}
+        response = self.client.get(reverse("kpis:my_team"))
+        won = {row.key.name: row.won_amount for row in response.context["rows"]}
         assert won == {
             "Alice Archer": Decimal("15500"),
             "Bob Baker": Decimal("2000"),

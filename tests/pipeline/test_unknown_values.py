@@ -50,7 +50,7 @@ class UnknownValuesTests(TestCase):
         person_page = reverse("org:person_detail", args=[w.people["seller_a"].pk])
         assert self.client.get(person_page).status_code == 200
         self.client.force_login(w.users["manager_1"])
-        assert self.client.get(reverse("org:my_team")).status_code == 200
+        assert self.client.get(reverse("kpis:my_team")).status_code == 200
 
     def test_won_revenue_counts_known_amounts_only(self):
         w = self.world

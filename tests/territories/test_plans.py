@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from firstline.core.periods import fiscal_calendar
 from firstline.core.scoping import OutOfScope
+from firstline.kpis.rollup import results_refresh
 from firstline.pipeline.models import Opportunity
 from firstline.territories.models import PlanStatus, TerritoryPlan
 from firstline.territories.services import plan_approve, plan_review, plan_save
@@ -67,6 +68,8 @@ class PlanTests(TestCase):
         Opportunity.objects.filter(pk=self.world.opportunity_a.pk).update(
             stage=self.world.stages["won"], closed_on=max(plan.start, today - timedelta(days=1))
         )
+        # A bulk update sends no signals: refresh the KPI results as bulk writers do.
+        results_refresh(person_ids=[self.world.opportunity_a.owner_id])
         review = plan_review(
             actor=self.world.users["manager_1"],
             plan=plan,
