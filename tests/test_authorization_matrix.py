@@ -201,8 +201,8 @@ TERRITORY_ROUTES = {
     "api:territoryplan-detail": api_detail(
         "territory_plan_a", ALICE_CIRCLE, ALICE_CIRCLE, {"objectives": "Grow in retail"}
     ),
-    "api:planreview-list": api_list("review_a", ALICE_CIRCLE),
-    "api:planreview-detail": read_only("review_a", ALICE_CIRCLE),
+    "api:planreview-list": api_list("plan_review_a", ALICE_CIRCLE),
+    "api:planreview-detail": read_only("plan_review_a", ALICE_CIRCLE),
     "api:scenario-list": api_list(
         "scenario_east",
         ALICE_MANAGERS,
@@ -401,10 +401,12 @@ class AuthorizationMatrixTests(TestCase):
                 file_name="deals.csv",
                 data=b"Owner,Stage,Created\nBob Baker,Prospect,2024-01-05\n",
             ),
-            **build_deal_objects(cls.world),
         }
-        cls.objects.update(build_territories(cls.world))
-        cls.objects.update(team_objects(cls.world))
+        # Each domain names its probe objects; a name used twice would silently test the wrong object.
+        for extra in (build_deal_objects(cls.world), build_territories(cls.world), team_objects(cls.world)):
+            clash = cls.objects.keys() & extra.keys()
+            assert not clash, f"matrix objects named twice: {sorted(clash)}"
+            cls.objects.update(extra)
 
     def test_every_route_has_expectations(self):
         routes = set(walk(get_resolver().url_patterns))

@@ -76,7 +76,7 @@ def build_territories(world) -> dict:
         "assignment_a": assignment_a,
         "account_b": account_b,
         "territory_plan_a": plan,
-        "review_a": review,
+        "plan_review_a": review,
         "scenario_east": scenario,
         "allocation_east": allocation,
         "quota_line_a": line_a,
