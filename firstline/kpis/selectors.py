@@ -44,6 +44,11 @@ class Row:
         return metrics.pipeline_coverage(self.open_amount, self.target, self.won_amount)
 
     @property
+    def target_met(self) -> bool:
+        """Coverage has no denominator once the target is beaten: say so rather than "no data"."""
+        return bool(self.target) and self.won_amount >= self.target
+
+    @property
     def step_up(self) -> Decimal | None:
         """Growth of closed-won revenue over the previous period."""
         return metrics.growth(self.won_amount, self.previous_won)

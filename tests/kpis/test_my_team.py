@@ -61,6 +61,12 @@ class MyTeamTests(TestCase):
         self.assertContains(response, "no data")
         self.assertContains(response, "$90K")
 
+    def test_a_beaten_target_reads_target_met_not_no_data_for_coverage(self):
+        Target.objects.filter(person=self.world.people["seller_a"]).update(amount=Decimal(80_000))
+        response, rows = self.rows("manager_1")
+        assert rows["Alice Archer"].coverage is None and rows["Alice Archer"].target_met
+        self.assertContains(response, '<td class="num">Target met</td>', html=True)
+
     def test_the_executive_sees_every_seller_below(self):
         _response, rows = self.rows("executive")
         assert set(rows) == {"Alice Archer", "Bob Baker", "Carol Cole"}
