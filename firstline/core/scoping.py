@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal, Protocol
 
 from django.db import models, transaction
-from django.db.models import Func, IntegerField, Q, UniqueConstraint
-from django.db.models.functions import Lower
+from django.db.models import F, Func, IntegerField, Q, UniqueConstraint
+from django.db.models.lookups import Exact
 from django.http import Http404
 
 Action = Literal["view", "change"]
@@ -82,16 +82,19 @@ def _clashing_rows(instance):
         values = {name: getattr(instance, model._meta.get_field(name).attname) for name in field_names}
         if all(value is not None for value in values.values()):
             yield others.filter(**values)
+    # Expression constraints (e.g. Lower("email")) are matched the way Django's own validation does:
+    # each expression compared with itself evaluated on the instance's values.
+    replacements = {
+        F(name): value for name, value in instance._get_field_expression_map(meta=model._meta).items()
+    }
     for constraint in model._meta.constraints:
         if isinstance(constraint, UniqueConstraint) and constraint.expressions:
-            lookups = {}
-            for expression in constraint.expressions:
-                if not isinstance(expression, Lower) or len(expression.source_expressions) != 1:
-                    raise NotImplementedError(f"{constraint.name}: only Lower(field) is understood here.")
-                name = expression.source_expressions[0].name
-                lookups[f"{name}__iexact"] = getattr(instance, name)
-            if all(value is not None for value in lookups.values()):
-                yield others.filter(**lookups)
+            yield others.filter(
+                *(
+                    Exact(expression, expression.replace_expressions(replacements))
+                    for expression in constraint.expressions
+                )
+            )
 
 
 def quantize_decimals(instance) -> None:
