@@ -1,3 +1,4 @@
+import itertools
 import math
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ def test_ticks_start_at_zero_cover_the_top_in_round_steps(top):
     assert ticks[0] == 0
     assert ticks[-2] < top <= ticks[-1]
     assert 3 <= len(ticks) - 1 <= 8
-    assert all(b - a == pytest.approx(step) for a, b in zip(ticks, ticks[1:], strict=False))
+    assert all(b - a == pytest.approx(step) for a, b in itertools.pairwise(ticks))
     assert round(step / 10 ** math.floor(math.log10(step)), 9) in (1, 2, 5)
 
 
