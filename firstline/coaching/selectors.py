@@ -78,22 +78,35 @@ class Drill:
         return len(self.direct) + sum(len(ids) for ids in self.groups.values())
 
 
-def drill_down(user, chosen: str | None) -> Drill:
-    """Roll a team page up one level at a time: a VP sees regions, a director their teams, a
-    first-line manager their sellers; `chosen` (a team id from ?team=) drills into a sub-team.
-    Only the sellers directly in the team are read as people; the others are ids, grouped."""
+def chosen_team(user, chosen: str | None) -> tuple[Team | None, list[Team]]:
+    """The team a team page shows: the one the viewer leads (the company's root for an admin who
+    leads none), or the sub-team `chosen` (a team id from ?team=) if it is in that subtree; and the
+    way back up to the viewer's own team. (None, []) for someone who leads no team."""
     who = viewer(user)
-    members = _led_memberships(user)
     tops = list(Team.objects.filter(manager_id=who.person_id)) if who.person_id else []
     if not tops and who.is_admin:
         tops = list(Team.objects.filter(parent=None))
     if not tops:
-        return Drill(None, {}, [], [], members.values("person_id"))
+        return None, []
     team = tops[0]
     if chosen and chosen.isdigit():
         picked = Team.objects.filter(pk=int(chosen)).first()
         if picked is not None and any(picked.path.startswith(top.path) for top in tops):
             team = picked
+    top = next(t for t in tops if team.path.startswith(t.path))
+    trail_ids = [int(part) for part in team.path.strip("/").split("/")[top.path.count("/") - 2 :]]
+    trail_teams = Team.objects.in_bulk(trail_ids)
+    return team, [trail_teams[pk] for pk in trail_ids if pk in trail_teams]
+
+
+def drill_down(user, chosen: str | None) -> Drill:
+    """Roll a team page up one level at a time: a VP sees regions, a director their teams, a
+    first-line manager their sellers; `chosen` (a team id from ?team=) drills into a sub-team.
+    Only the sellers directly in the team are read as people; the others are ids, grouped."""
+    members = _led_memberships(user)
+    team, trail = chosen_team(user, chosen)
+    if team is None:
+        return Drill(None, {}, [], [], members.values("person_id"))
     members = members.filter(team__path__startswith=team.path)
     depth = team.path.count("/") - 1
     by_child: dict[int, list[int]] = defaultdict(list)
@@ -110,10 +123,6 @@ def drill_down(user, chosen: str | None) -> Drill:
         .order_by("person__name")
         .values_list("person_id", "person__name")
     ]
-    top = next(t for t in tops if team.path.startswith(t.path))
-    trail_ids = [int(part) for part in team.path.strip("/").split("/")[top.path.count("/") - 2 :]]
-    trail_teams = Team.objects.in_bulk(trail_ids)
-    trail = [trail_teams[pk] for pk in trail_ids if pk in trail_teams]
     return Drill(team, groups, direct, trail, members.values("person_id"), team_of)
 
 

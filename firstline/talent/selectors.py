@@ -13,7 +13,7 @@ from firstline.core.formatting import percent
 from firstline.core.periods import fiscal_calendar
 from firstline.kpis.engagement import EnpsCounts, enps, mean_days
 from firstline.kpis.metrics import ratio
-from firstline.kpis.selectors import seller_figures
+from firstline.kpis.selectors import seller_figures_by_period
 from firstline.talent.models import MIN_GROUP, PULSE_ITEMS, Position, PulseResponse
 
 ITEM_KEYS = [key for key, _text in PULSE_ITEMS]
@@ -171,11 +171,10 @@ def _risk_facts(*, user, people: list, person_ids, today: date, coaching_since: 
     last_quarter = calendar.quarter_of(calendar.quarter_of(today).start - timedelta(days=1))
     before = calendar.quarter_of(last_quarter.start - timedelta(days=1))
     recent, earlier = (
-        {
-            f.person.pk: f.percent_to_plan
-            for f in seller_figures(user=user, people=people, period=period, person_ids=person_ids)
-        }
-        for period in (last_quarter, before)
+        {f.person.pk: f.percent_to_plan for f in figures}
+        for figures in seller_figures_by_period(
+            user=user, people=people, periods=[last_quarter, before], person_ids=person_ids
+        )
     )
     overdue = dict(
         DevelopmentGoal.objects.visible_to(user)
@@ -194,18 +193,21 @@ def _risk_facts(*, user, people: list, person_ids, today: date, coaching_since: 
     return _RiskFacts(last_quarter, before, recent, earlier, overdue, last_session, coaching_since)
 
 
-def _reasons(facts: _RiskFacts, pk: int, team_id, team_enps: dict, today: date) -> list[tuple[str, str]]:
-    """The flags of one seller, each with the figures behind it."""
+def _reasons(
+    facts: _RiskFacts, pk: int, team_id, team_enps: dict, today: date, *, explain: bool = True
+) -> list[tuple[str, str]]:
+    """The flags of one seller, each with the figures behind it (left out when not `explain`ed:
+    a roll-up only counts the flags, and writing thousands of reasons nobody sees costs time)."""
     reasons = []
     now, then = facts.recent.get(pk), facts.earlier.get(pk)
     if now is not None and then is not None and (then - now) * 100 >= ATTAINMENT_DROP_POINTS:
-        reasons.append(
-            (
-                "Falling attainment",
-                f"{percent(now)} to plan in {facts.last_quarter.label}, "
-                f"down from {percent(then)} in {facts.before.label}.",
-            )
+        why = (
+            f"{percent(now)} to plan in {facts.last_quarter.label}, "
+            f"down from {percent(then)} in {facts.before.label}."
+            if explain
+            else ""
         )
+        reasons.append(("Falling attainment", why))
     if facts.overdue.get(pk):
         reasons.append(("Overdue development goals", f"{facts.overdue[pk]} development goal(s) past due."))
     last = facts.last_session.get(pk)
@@ -257,7 +259,8 @@ def retention_rollup(
     rollups = []
     for team, ids in groups.items():
         rules = [
-            {rule for rule, _why in _reasons(facts, pk, team_of.get(pk), team_enps, today)} for pk in ids
+            {rule for rule, _why in _reasons(facts, pk, team_of.get(pk), team_enps, today, explain=False)}
+            for pk in ids
         ]
         rollups.append(
             RiskRollup(

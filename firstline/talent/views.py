@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from firstline.coaching.exports import cell
-from firstline.coaching.selectors import drill_down
+from firstline.coaching.selectors import chosen_team, drill_down
 from firstline.core import formatting
 from firstline.core.scoping import OutOfScope, get_visible_or_404, scoped_save
 from firstline.core.views import ScopedListView
@@ -237,18 +237,25 @@ def _leader_teams(request) -> list[Team]:
     raise Http404("You do not lead a team.")
 
 
-def _engagement(request):
+def _engagement(request, *, latest_only: bool = False):
+    """The teams the viewer leads, the recent pulses (oldest first; only the latest if asked) and
+    their results per team."""
     teams = _leader_teams(request)
     pulses = list(Pulse.objects.visible_to(request.user).filter(opens_on__lte=timezone.localdate()))
     pulses = sorted(pulses[:TREND_PULSES], key=lambda p: p.closes_on)
+    if latest_only:
+        pulses = pulses[-1:]
     results = pulse_results(pulses=pulses, teams=teams)
     return teams, pulses, results
 
 
 def engagement(request):
-    """eNPS per team for each recent pulse (the trend), never for fewer than MIN_GROUP answers."""
+    """eNPS per team for each recent pulse (the trend), never for fewer than MIN_GROUP answers:
+    the team the viewer leads and its sub-teams one level down, each linking one level further."""
     teams, pulses, results = _engagement(request)
-    table = [(team, [results[p.pk][team.pk] for p in pulses]) for team in teams]
+    team, trail = chosen_team(request.user, request.GET.get("team"))
+    shown = [t for t in teams if team is not None and (t.pk == team.pk or t.parent_id == team.pk)]
+    table = [(t, [results[p.pk][t.pk] for p in pulses]) for t in shown]
     latest = pulses[-1] if pulses else None
     chart = {
         "labels": [p.title for p in pulses],
@@ -264,7 +271,9 @@ def engagement(request):
             "pulses": pulses,
             "table": table,
             "latest": latest,
-            "latest_items": [(t, results[latest.pk][t.pk]) for t in teams] if latest else [],
+            "latest_items": [(t, results[latest.pk][t.pk]) for t in shown] if latest else [],
+            "team": team,
+            "drill": {"trail": trail},
             "min_group": MIN_GROUP,
             "chart": chart,
         },
@@ -300,7 +309,7 @@ def engagement_export(request):
 def retention(request):
     """Sellers flagged by the documented retention-risk rules, each flag with its reason; for a
     manager of managers, the flags counted per sub-team."""
-    teams, pulses, results = _engagement(request)
+    teams, pulses, results = _engagement(request, latest_only=True)
     latest = pulses[-1] if pulses else None
     team_enps = {t.pk: results[latest.pk][t.pk].enps for t in teams} if latest else {}
     today = timezone.localdate()
