@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from firstline.coaching.models import (
     ActionItem,
@@ -241,23 +241,31 @@ def team_heatmap(*, user, people: list, framework) -> Heatmap:
 
 def heatmap_rollup(*, user, groups: dict, person_ids, framework) -> list[tuple[Team, Heatmap]]:
     """Each sub-team's average of its sellers' latest manager ratings per competency, for the
-    manager's manager. The sellers are `person_ids` (a subquery), grouped by `groups` (team → ids);
-    only the latest assessment's ratings are read."""
+    manager's manager. The sellers are `person_ids` (a subquery), grouped by `groups` (team → ids).
+    The database picks each seller's latest manager assessment (no later one, by day then id, as
+    _latest_two orders them) and returns only its scores; the sums are made here."""
     competencies = list(framework.competencies.all())
-    assessments = Assessment.objects.visible_to(user).filter(
-        person__in=person_ids, framework=framework, kind=AssessmentKind.MANAGER
+    manager = Assessment.objects.visible_to(user).filter(framework=framework, kind=AssessmentKind.MANAGER)
+    later = manager.filter(person_id=OuterRef("person_id")).filter(
+        Q(assessed_on__gt=OuterRef("assessed_on"))
+        | Q(assessed_on=OuterRef("assessed_on"), pk__gt=OuterRef("pk"))
     )
-    latest, _dates = _latest_two(assessments)
-    cells = _cells(latest, AssessmentKind.MANAGER, previous=False)
+    latest = manager.filter(person__in=person_ids).filter(~Exists(later))
+    group_of = {pk: team for team, ids in groups.items() for pk in ids}
+    totals: dict[tuple[Team, int], list[int]] = defaultdict(lambda: [0, 0])  # score sum, people
+    scores = Rating.objects.filter(assessment__in=latest.values("pk")).order_by()
+    for person_id, competency_id, score in scores.values_list(
+        "assessment__person_id", "competency_id", "score"
+    ):
+        total = totals[group_of[person_id], competency_id]
+        total[0] += score
+        total[1] += 1
     return [
         (
             team,
-            heatmap_of(
-                competencies,
-                [HeatmapRow(pk, [cells.get((pk, c.pk), Cell()) for c in competencies]) for pk in ids],
-            ),
+            Heatmap(competencies, [], [ratio(*totals.get((team, c.pk), (0, 0))) for c in competencies]),
         )
-        for team, ids in groups.items()
+        for team in groups
     ]
 
 
