@@ -257,7 +257,9 @@ def heatmap_rollup(*, user, groups: dict, person_ids, framework) -> list[tuple[T
     for person_id, competency_id, score in scores.values_list(
         "assessment__person_id", "competency_id", "score"
     ):
-        total = totals[group_of[person_id], competency_id]
+        if (team := group_of.get(person_id)) is None:
+            continue  # a seller directly in the shown team: on the page's own rows, not in a roll-up
+        total = totals[team, competency_id]
         total[0] += score
         total[1] += 1
     return [
