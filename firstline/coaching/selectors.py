@@ -156,16 +156,13 @@ def _latest_two(assessments) -> tuple[dict[tuple[int, str], list[int]], dict[tup
     return latest, dates
 
 
-def _cells(
-    latest: dict[tuple[int, str], list[int]], kind: str, previous: bool = True
-) -> dict[tuple[int, int], Cell]:
-    """(person, competency) → the latest score of `kind`, the one before (unless `previous` is
-    False), and the evidence."""
+def _cells(latest: dict[tuple[int, str], list[int]], kind: str) -> dict[tuple[int, int], Cell]:
+    """(person, competency) → the latest score of `kind`, the one before, and the evidence."""
     position = {
         pk: (person_id, index)
         for (person_id, k), ids in latest.items()
         if k == kind
-        for index, pk in enumerate(ids if previous else ids[:1])
+        for index, pk in enumerate(ids)
     }
     cells: dict[tuple[int, int], Cell] = defaultdict(Cell)
     rows = (
