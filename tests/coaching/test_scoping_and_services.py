@@ -267,6 +267,7 @@ class CompetencyApiTests(TestCase):
         )
         assert response.status_code == 400
         # An object, as the schema documents for 400 (core.schema), not a bare list of messages.
-        assert response.json() == {"non_field_errors": ["Rate every competency of the framework exactly once."]}
+        whole = ["Rate every competency of the framework exactly once."]
+        assert response.json() == {"non_field_errors": whole}
         bare_list = self.client.post("/api/assessments/", [], content_type="application/json")
         assert bare_list.status_code == 400 and "non_field_errors" in bare_list.json()
