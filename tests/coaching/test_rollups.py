@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.test import TestCase
+from django.urls import reverse
 from django.utils import timezone
 
 from firstline.coaching.models import ActionItem, CoachingSession, DevelopmentGoal
@@ -174,3 +175,15 @@ class RollUpTests(TestCase):
         assert east.rule_counts == [0, 1, 1, 3]
         # West: Fay's attainment fell; Carol (46 days) and Fay (never) are not coached, Ed (45) is.
         assert west.rule_counts == [1, 0, 2, 0] and west.flagged == 2
+
+    def test_engagement_rolls_up_one_level_and_ignores_a_team_outside_the_subtree(self):
+        w = self.world
+
+        def teams(persona, query=""):
+            self.client.force_login(w.users[persona])
+            response = self.client.get(reverse("talent:engagement") + query)
+            return [team.name for team, _results in response.context["table"]]
+
+        assert teams("executive") == ["Northwind", "East", "West"]
+        assert teams("executive", f"?team={w.east.pk}") == ["East"]
+        assert teams("manager_2", f"?team={w.east.pk}") == ["West"]
