@@ -39,7 +39,7 @@ def pages(people, team_ids):
     )
     open_page = first_page.replace("WHERE 1=1", "WHERE s.outcome = 'open'")
     capped_count = (
-        f"SELECT count(*) FROM (SELECT 1 FROM pipeline_opportunity WHERE 1=1{open_scope} LIMIT 10001)"
+        f"SELECT count(*) FROM (SELECT 1 FROM pipeline_opportunity WHERE 1=1{open_scope} LIMIT 10001) capped"
     )
     return [
         ("My team (dashboard)", "/team/", None),
