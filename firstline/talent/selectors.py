@@ -150,6 +150,8 @@ class RiskRow:
 
 @dataclass(frozen=True)
 class _Seller:
+    """A seller known only by id (seller_figures reads nothing else): a roll-up needs no names."""
+
     pk: int
 
 
