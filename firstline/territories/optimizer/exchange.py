@@ -48,7 +48,12 @@ class Exchange:
             blo, bhi = np.searchsorted(key, [back, back + 1])
             if lo == hi or blo == bhi:
                 continue
-            if self._best(u[lo:hi][:SIDE], u[blo:bhi][:SIDE], ta, tb, centres, hard):
+            # The units most worth trading: those carrying most of what ta has too much of, relative to tb.
+            surplus = self.s.sums[ta] - self.s.sums[tb]
+            us, vs = u[lo:hi], u[blo:bhi]
+            us = us[np.argsort(-(self.s.scaled[us] @ surplus), kind="stable")[:SIDE]]
+            vs = vs[np.argsort(self.s.scaled[vs] @ surplus, kind="stable")[:SIDE]]
+            if self._best(us, vs, ta, tb, centres, hard):
                 touched[ta] = touched[tb] = True
                 done += 1
         return done

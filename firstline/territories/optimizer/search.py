@@ -22,6 +22,7 @@ MEAN_PULL = 10.0
 EPS = 1e-12
 SWAP_TRIES = 8
 BALANCE_DISRUPTION_SHARE = 0.05
+PATIENCE = 40  # rounds without a better balance before the balancing phase gives up
 
 
 @dataclass
@@ -197,18 +198,34 @@ class Search:
 
     def run(self, phase: str, hard: bool, max_rounds: int = 10_000) -> int:
         from .exchange import Exchange  # one module each; they use each other
+        from .transfer import transfer
 
         total = 0
         swaps = Exchange(self)
+        refused: set[int] = set()
+        best, best_labels, stale = self.violation(), self.s.labels.copy(), 0
         for r in range(max_rounds):
             if time.monotonic() > self.s.deadline:
                 break
-            done = self.round(hard)
+            # Far out of balance, a plan for every territory at once beats a round of single moves.
+            first = r == 0 and not hard and self.violation() > 0
+            done = transfer(self, refused) if first else self.round(hard)
             if done == 0 and (hard or self.violation() > 0):
-                done = swaps.round(hard)
+                # Single moves stalled: plan moves for every territory at once, then try exchanges.
+                done = (0 if hard else transfer(self, refused)) or swaps.round(hard)
             total += done
             if self.progress and r % 5 == 0:
                 self.progress(r, max_rounds, f"{phase}: round {r + 1}, {total} moves")
+            if not hard:
+                now = self.violation()
+                if now < best - EPS:
+                    best, best_labels, stale = now, self.s.labels.copy(), 0
+                else:
+                    stale += 1
+                if stale > PATIENCE:
+                    break
             if done == 0:
                 break
+        if not hard and self.violation() > best + EPS:
+            self.s.reset(best_labels)
         return total

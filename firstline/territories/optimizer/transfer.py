@@ -1,0 +1,122 @@
+"""Balance many territories at once: a linear program over every boundary move.
+
+Moves judged one at a time stall once neighbouring territories differ by less than a unit: a region
+that is long on potential and short on workload hands nothing on, because each neighbour would only
+trade places with it. Here every boundary unit may go to any territory it touches, all at once: a
+linear program (HiGHS) picks the cheapest set of moves — fewest, then most compact — that brings every
+territory within tolerance on every measure. It routes surpluses through chains of territories and
+chooses which units carry them (a large account one way, small ones back), which is what fixes two
+measures at once. Contiguity is not in the program: the chosen moves are applied one by one, each
+checked like any other move, and what is skipped is left to the local search.
+"""
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
+
+from .graph import stays_connected_without, surely_separable
+from .search import BALANCE_DISRUPTION_SHARE, Search
+
+MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
+SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above a move's cost
+AIM = 0.6
+WHOLE, FRACTION = 0.99, 0.01
+MIP_SECONDS = 0.5
+
+
+def transfer(search: Search, refused: set[int]) -> int:
+    """Solve the program once and apply its moves; the number of units moved. Planned moves that could
+    not be made are added to `refused` (as unit * k + territory) and left out of later programs."""
+    s, p = search.s, search.s.problem
+    found = search.candidates()
+    if found is None:
+        return 0
+    u, a, b = found
+    # Only moves that are possible on their own; together they are checked again when applied.
+    alone = surely_separable(s.graph, s.labels)[u] & (s.counts[a] > 1)
+    if refused:
+        alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
+    u, a, b = u[alone], a[alone], b[alone]
+    k, m, nv = p.k, p.m, len(u)
+    effect_b = s.scaled[u] * s.ratio[b][:, None]
+    effect_a = s.scaled[u] * s.ratio[a][:, None]
+    column = np.repeat(np.arange(nv), m)
+    measure = np.tile(np.arange(m), nv)
+    sums = coo_matrix(
+        (
+            np.r_[effect_b.ravel(), -effect_a.ravel()],
+            (np.r_[np.repeat(b, m) * m + measure, np.repeat(a, m) * m + measure], np.r_[column, column]),
+        ),
+        shape=(k * m, nv),
+    ).tocsr()
+    units, once = np.unique(u, return_inverse=True)
+    each_once = coo_matrix((np.ones(nv), (once, np.arange(nv))), shape=(len(units), nv)).tocsr()
+    excess = (s.sums - 1.0).ravel()
+    # Every move costs something, so the program never moves a unit for compactness alone: that is
+    # the polish phase's job, where balance is a hard limit.
+    cost = np.maximum(
+        MOVE_COST
+        + search.compact_delta(u, a, b, s.centres())
+        + BALANCE_DISRUPTION_SHARE * search.disrupt_delta(u, a, b),
+        MOVE_COST / 2,
+    )
+    tol = np.tile(search.tol * AIM, k)
+    x = _program(cost, sums, each_once, excess, tol, integral=False)
+    if x is None:
+        return 0
+    # A vertex of the program splits a few units between territories. Keep the whole moves and decide
+    # the split ones exactly: a small integer program over just those (HiGHS, a fraction of a second).
+    whole = np.flatnonzero(x > WHOLE)
+    split = np.flatnonzero((x > FRACTION) & (x <= WHOLE) & ~np.isin(once, once[whole]))
+    chosen = whole
+    if len(split):
+        rest = excess + np.asarray(sums[:, whole].sum(axis=1)).ravel()
+        _, again = np.unique(once[split], return_inverse=True)
+        y = _program(
+            cost[split],
+            sums[:, split],
+            coo_matrix((np.ones(len(split)), (again, np.arange(len(split))))).tocsr(),
+            rest,
+            tol,
+            integral=True,
+        )
+        if y is not None:
+            chosen = np.r_[whole, split[y > 0.5]]
+    done = 0
+    for i in chosen:
+        uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
+        if s.labels[uu] != aa:
+            continue
+        if (
+            s.counts[aa] <= 1
+            or search.over_budget(uu, aa, bb)
+            or not s.touches(uu, bb)
+            or not stays_connected_without(s.graph, s.labels, uu)
+        ):
+            refused.add(uu * p.k + bb)
+            continue
+        s.apply(uu, aa, bb)
+        done += 1
+    return done
+
+
+def _program(cost, sums, each_once, excess, tol, *, integral: bool):
+    """Choose moves (0..1 each, at most one per unit) that bring every territory's excess within `tol`.
+
+    Excess beyond the aim is allowed at a price (slack), so there is always an answer: when the border
+    units cannot balance everything in one go, they balance as much as they can."""
+    nv, rows = sums.shape[1], sums.shape[0]
+    slack = -identity(rows, format="csr")
+    none = csr_matrix((each_once.shape[0], rows))
+    matrix = vstack([hstack([sums, slack]), hstack([-sums, slack]), hstack([each_once, none])]).tocsr()
+    upper = np.r_[tol - excess, tol + excess, np.ones(each_once.shape[0])]
+    objective = np.r_[cost, np.full(rows, SLACK_COST)]
+    bounds = Bounds(0, np.r_[np.ones(nv), np.full(rows, np.inf)])
+    result = milp(
+        objective,
+        constraints=LinearConstraint(matrix, -np.inf, upper),
+        integrality=np.r_[np.full(nv, int(integral)), np.zeros(rows)],
+        bounds=bounds,
+        options={"time_limit": MIP_SECONDS} if integral else {},
+    )
+    return None if result.x is None else result.x[:nv]
