@@ -30,7 +30,7 @@ def iterate(search: Search, deadline: float, polish, patience: int = 6) -> int:
         boost = SHAKE_BOOSTS[shakes % len(SHAKE_BOOSTS)]
         shakes += 1
         search.compact_scale *= boost
-        search.run("Shaking", hard=False, max_rounds=8)
+        search.run("Shaking", hard=False, max_rounds=8, shake=True)
         search.compact_scale /= boost
         search.run("Balancing", hard=False)
         search.run("Compacting", hard=True)

@@ -114,6 +114,9 @@ class Search:
         # territory's total weight times its typical radius.
         self.compact_scale = 1.0 / (max(radius, 1e-12) * p.weights.sum() / p.k)
         self.disrupt = p.disruption_weight
+        # Moves a plan made (unit * k + the territory it left): single moves do not undo them, or the
+        # two would trade the same units back and forth.
+        self.planned: set[int] = set()
 
     def candidates(self):
         lab = self.s.labels
@@ -182,6 +185,8 @@ class Search:
             uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
             if s.labels[uu] != aa or s.counts[aa] <= 1 or self.over_budget(uu, aa, bb):
                 continue
+            if self.planned and uu * s.problem.k + bb in self.planned:
+                continue
             if (touched[aa] or touched[bb]) and self.delta(uu, aa, bb, centres, hard) >= -EPS:
                 continue
             if not s.touches(uu, bb) or not stays_connected_without(s.graph, s.labels, uu):
@@ -196,36 +201,48 @@ class Search:
     def violation(self) -> float:
         return float(np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0).max(initial=0.0))
 
-    def run(self, phase: str, hard: bool, max_rounds: int = 10_000) -> int:
+    def violations(self) -> tuple[float, float]:
+        """Excess over tolerance: the worst territory's, then the sum over all territories."""
+        over = np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0)
+        return round(float(over.max(initial=0.0)), 9), float(over.sum())
+
+    def run(self, phase: str, hard: bool, max_rounds: int = 10_000, shake: bool = False) -> int:
+        """Rounds of moves until they stall. Balancing (not `hard`) plans moves for all territories at
+        once and ends at the best balance it saw; a `shake` lets balance slip on purpose, so it does
+        neither."""
         from .exchange import Exchange  # one module each; they use each other
         from .transfer import transfer
 
         total = 0
         swaps = Exchange(self)
         refused: set[int] = set()
-        best, best_labels, stale = self.violation(), self.s.labels.copy(), 0
+        self.planned.clear()
+        best, best_labels = self.violations(), self.s.labels.copy()
+        progress, stale = best[1], 0
+        balancing = not hard and not shake
         for r in range(max_rounds):
             if time.monotonic() > self.s.deadline:
                 break
-            # Far out of balance, a plan for every territory at once beats a round of single moves.
-            first = r == 0 and not hard and self.violation() > 0
-            done = transfer(self, refused) if first else self.round(hard)
+            # Far out of balance, a plan for every territory at once beats a round of single moves;
+            # single moves then tidy up until they stall, and the next plan starts from there.
+            plan = r == 0 and balancing and self.violation() > 0
+            done = transfer(self, refused) if plan else self.round(hard)
             if done == 0 and (hard or self.violation() > 0):
                 # Single moves stalled: plan moves for every territory at once, then try exchanges.
-                done = (0 if hard else transfer(self, refused)) or swaps.round(hard)
+                done = (transfer(self, refused) if balancing else 0) or swaps.round(hard)
             total += done
             if self.progress and r % 5 == 0:
                 self.progress(r, max_rounds, f"{phase}: round {r + 1}, {total} moves")
-            if not hard:
-                now = self.violation()
-                if now < best - EPS:
-                    best, best_labels, stale = now, self.s.labels.copy(), 0
-                else:
-                    stale += 1
-                if stale > PATIENCE:
-                    break
+            if balancing:
+                now = self.violations()
+                if now < best:
+                    best, best_labels = now, self.s.labels.copy()
+                # Progress is the summed excess: the worst territory alone hides most of it.
+                progress, stale = (now[1], 0) if now[1] < progress - EPS else (progress, stale + 1)
+                if stale > PATIENCE or now[0] == 0:
+                    break  # balanced: the moves left are compactness's, under hard limits
             if done == 0:
                 break
-        if not hard and self.violation() > best + EPS:
+        if balancing and self.violations() > best:
             self.s.reset(best_labels)
         return total

@@ -15,11 +15,11 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
 
 from .graph import stays_connected_without, surely_separable
-from .search import BALANCE_DISRUPTION_SHARE, Search
+from .search import Search
 
 MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
 SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above a move's cost
-AIM = 0.6
+AIM, AIM_DISRUPTING = 0.6, 0.9  # share of the tolerance a plan aims for
 WHOLE, FRACTION = 0.99, 0.01
 MIP_SECONDS = 0.5
 
@@ -53,14 +53,16 @@ def transfer(search: Search, refused: set[int]) -> int:
     each_once = coo_matrix((np.ones(nv), (once, np.arange(nv))), shape=(len(units), nv)).tocsr()
     excess = (s.sums - 1.0).ravel()
     # Every move costs something, so the program never moves a unit for compactness alone: that is
-    # the polish phase's job, where balance is a hard limit.
+    # the polish phase's job, where balance is a hard limit. Disruption counts in full here (unlike in
+    # the single-move search): balance is a constraint, so it cannot be traded away for fewer moves.
     cost = np.maximum(
-        MOVE_COST
-        + search.compact_delta(u, a, b, s.centres())
-        + BALANCE_DISRUPTION_SHARE * search.disrupt_delta(u, a, b),
+        MOVE_COST + search.compact_delta(u, a, b, s.centres()) + search.disrupt_delta(u, a, b),
         MOVE_COST / 2,
     )
-    tol = np.tile(search.tol * AIM, k)
+    # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
+    # disruption, each one of that room costs too, so aim nearer the limit.
+    aim = AIM_DISRUPTING if search.disrupt > 0 and (p.current >= 0).any() else AIM
+    tol = np.tile(search.tol * aim, k)
     x = _program(cost, sums, each_once, excess, tol, integral=False)
     if x is None:
         return 0
@@ -96,6 +98,7 @@ def transfer(search: Search, refused: set[int]) -> int:
             refused.add(uu * p.k + bb)
             continue
         s.apply(uu, aa, bb)
+        search.planned.add(uu * p.k + aa)
         done += 1
     return done
 
