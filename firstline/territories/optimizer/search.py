@@ -4,8 +4,9 @@ Each round scores every boundary move at once with numpy, then walks the improvi
 Python, re-scoring a move exactly when an earlier move in the round touched its territories, and
 checking that the unit's old territory stays one component. Two phases:
 
-1. balance: squared excess over each measure's tolerance (plus a small pull towards the mean, so
-   surpluses flow through chains of territories), with compactness and disruption as tie-breakers;
+1. balance: a plan for all territories at once (`transfer`), then single moves scored by the squared
+   excess over each measure's tolerance (plus a small pull towards the mean), with compactness and
+   disruption as tie-breakers, and a new plan whenever they stall;
 2. polish: balance becomes a hard limit and the compactness objective (plus disruption) is improved.
 """
 

@@ -20,72 +20,27 @@ from .search import Search
 MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
 SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above a move's cost
 AIM, AIM_DISRUPTING = 0.6, 0.9  # share of the tolerance a plan aims for
-WHOLE, FRACTION = 0.99, 0.01
+WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the two, it is split
 MIP_SECONDS = 0.5
 
 
 def transfer(search: Search, refused: set[int]) -> int:
-    """Solve the program once and apply its moves; the number of units moved. Planned moves that could
-    not be made are added to `refused` (as unit * k + territory) and left out of later programs."""
+    """Plan moves for every territory at once and make them; the number of units moved. Planned moves
+    that could not be made are added to `refused` (as unit * k + territory) and left out of later plans."""
     s, p = search.s, search.s.problem
     found = search.candidates()
     if found is None:
         return 0
     u, a, b = found
-    # Only moves that are possible on their own; together they are checked again when applied.
+    # Only moves that are possible on their own; together they are checked again when made.
     alone = surely_separable(s.graph, s.labels)[u] & (s.counts[a] > 1)
     if refused:
         alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
     u, a, b = u[alone], a[alone], b[alone]
-    k, m, nv = p.k, p.m, len(u)
-    effect_b = s.scaled[u] * s.ratio[b][:, None]
-    effect_a = s.scaled[u] * s.ratio[a][:, None]
-    column = np.repeat(np.arange(nv), m)
-    measure = np.tile(np.arange(m), nv)
-    sums = coo_matrix(
-        (
-            np.r_[effect_b.ravel(), -effect_a.ravel()],
-            (np.r_[np.repeat(b, m) * m + measure, np.repeat(a, m) * m + measure], np.r_[column, column]),
-        ),
-        shape=(k * m, nv),
-    ).tocsr()
-    units, once = np.unique(u, return_inverse=True)
-    each_once = coo_matrix((np.ones(nv), (once, np.arange(nv))), shape=(len(units), nv)).tocsr()
-    excess = (s.sums - 1.0).ravel()
-    # Every move costs something, so the program never moves a unit for compactness alone: that is
-    # the polish phase's job, where balance is a hard limit. Disruption counts in full here (unlike in
-    # the single-move search): balance is a constraint, so it cannot be traded away for fewer moves.
-    cost = np.maximum(
-        MOVE_COST + search.compact_delta(u, a, b, s.centres()) + search.disrupt_delta(u, a, b),
-        MOVE_COST / 2,
-    )
-    # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
-    # disruption, each one of that room costs too, so aim nearer the limit.
-    aim = AIM_DISRUPTING if search.disrupt > 0 and (p.current >= 0).any() else AIM
-    tol = np.tile(search.tol * aim, k)
-    x = _program(cost, sums, each_once, excess, tol, integral=False)
-    if x is None:
+    if not len(u):
         return 0
-    # A vertex of the program splits a few units between territories. Keep the whole moves and decide
-    # the split ones exactly: a small integer program over just those (HiGHS, a fraction of a second).
-    whole = np.flatnonzero(x > WHOLE)
-    split = np.flatnonzero((x > FRACTION) & (x <= WHOLE) & ~np.isin(once, once[whole]))
-    chosen = whole
-    if len(split):
-        rest = excess + np.asarray(sums[:, whole].sum(axis=1)).ravel()
-        _, again = np.unique(once[split], return_inverse=True)
-        y = _program(
-            cost[split],
-            sums[:, split],
-            coo_matrix((np.ones(len(split)), (again, np.arange(len(split))))).tocsr(),
-            rest,
-            tol,
-            integral=True,
-        )
-        if y is not None:
-            chosen = np.r_[whole, split[y > 0.5]]
     done = 0
-    for i in chosen:
+    for i in _plan(search, u, a, b):
         uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
         if s.labels[uu] != aa:
             continue
@@ -101,6 +56,56 @@ def transfer(search: Search, refused: set[int]) -> int:
         search.planned.add(uu * p.k + aa)
         done += 1
     return done
+
+
+def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Indices of the candidate moves (unit u from territory a to b) the plan makes."""
+    s, p = search.s, search.s.problem
+    sums, once = _effects(search, u, a, b)
+    each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
+    excess = (s.sums - 1.0).ravel()
+    # Every move costs something, so the program never moves a unit for compactness alone: that is
+    # the polish phase's job, where balance is a hard limit. Disruption counts in full here (unlike in
+    # the single-move search): balance is a constraint, so it cannot be traded away for fewer moves.
+    cost = np.maximum(
+        MOVE_COST + search.compact_delta(u, a, b, s.centres()) + search.disrupt_delta(u, a, b),
+        MOVE_COST / 2,
+    )
+    # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
+    # disruption, each one of that room costs too, so aim nearer the limit.
+    aim = AIM_DISRUPTING if search.disrupt > 0 and (p.current >= 0).any() else AIM
+    tol = np.tile(search.tol * aim, p.k)
+    x = _program(cost, sums, each_once, excess, tol, integral=False)
+    if x is None:
+        return np.zeros(0, dtype=np.int64)
+    # A vertex of the program splits a few units between territories. Keep the whole moves and decide
+    # the split ones exactly: a small integer program over just those (HiGHS, a fraction of a second).
+    whole = np.flatnonzero(x > WHOLE)
+    split = np.flatnonzero((x > FRACTION) & (x <= WHOLE) & ~np.isin(once, once[whole]))
+    if not len(split):
+        return whole
+    rest = excess + np.asarray(sums[:, whole].sum(axis=1)).ravel()
+    _, again = np.unique(once[split], return_inverse=True)
+    each_once = coo_matrix((np.ones(len(split)), (again, np.arange(len(split))))).tocsr()
+    y = _program(cost[split], sums[:, split], each_once, rest, tol, integral=True)
+    return whole if y is None else np.r_[whole, split[y > 0.5]]
+
+
+def _effects(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray):
+    """(k * m, moves) change of each territory's measures per move, and each move's unit number."""
+    s, p = search.s, search.s.problem
+    m, nv = p.m, len(u)
+    column = np.repeat(np.arange(nv), m)
+    measure = np.tile(np.arange(m), nv)
+    sums = coo_matrix(
+        (
+            np.r_[(s.scaled[u] * s.ratio[b][:, None]).ravel(), -(s.scaled[u] * s.ratio[a][:, None]).ravel()],
+            (np.r_[np.repeat(b, m) * m + measure, np.repeat(a, m) * m + measure], np.r_[column, column]),
+        ),
+        shape=(p.k * m, nv),
+    ).tocsr()
+    _, once = np.unique(u, return_inverse=True)
+    return sums, once
 
 
 def _program(cost, sums, each_once, excess, tol, *, integral: bool):
