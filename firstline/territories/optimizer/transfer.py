@@ -22,6 +22,7 @@ SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above 
 AIM, AIM_DISRUPTING = 0.6, 0.9  # share of the tolerance a plan aims for
 WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the two, it is split
 MIP_SECONDS = 0.5
+PASSES = 3
 
 
 def transfer(search: Search, refused: set[int]) -> int:
@@ -32,29 +33,43 @@ def transfer(search: Search, refused: set[int]) -> int:
     if found is None:
         return 0
     u, a, b = found
-    # Only moves that are possible on their own; together they are checked again when made.
-    alone = surely_separable(s.graph, s.labels)[u] & (s.counts[a] > 1)
+    # Only moves that are possible on their own; together they are checked again when made. The ring
+    # test settles most units at once; around territories out of tolerance, where every option counts,
+    # the units it cannot settle get the bounded search too.
+    alone = surely_separable(s.graph, s.labels)[u]
+    off = (np.abs(s.sums - 1.0) > search.tol).any(axis=1)
+    for i in np.flatnonzero(~alone & (off[a] | off[b])):
+        alone[i] = stays_connected_without(s.graph, s.labels, int(u[i]))
+    alone &= s.counts[a] > 1
     if refused:
         alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
     u, a, b = u[alone], a[alone], b[alone]
     if not len(u):
         return 0
+    pending = [(int(u[i]), int(a[i]), int(b[i])) for i in _plan(search, u, a, b)]
     done = 0
-    for i in _plan(search, u, a, b):
-        uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
-        if s.labels[uu] != aa:
-            continue
-        if (
-            s.counts[aa] <= 1
-            or search.over_budget(uu, aa, bb)
-            or not s.touches(uu, bb)
-            or not stays_connected_without(s.graph, s.labels, uu)
-        ):
-            refused.add(uu * p.k + bb)
-            continue
-        s.apply(uu, aa, bb)
-        search.planned.add(uu * p.k + aa)
-        done += 1
+    # A move that cannot be made yet may become possible once others are (a unit stops being the only
+    # link of its territory when a neighbour leaves with it), so go over the rest again while that helps.
+    for _ in range(PASSES):
+        waiting = []
+        for uu, aa, bb in pending:
+            if s.labels[uu] != aa:
+                continue
+            if (
+                s.counts[aa] <= 1
+                or search.over_budget(uu, aa, bb)
+                or not s.touches(uu, bb)
+                or not stays_connected_without(s.graph, s.labels, uu)
+            ):
+                waiting.append((uu, aa, bb))
+                continue
+            s.apply(uu, aa, bb)
+            search.planned.add(uu * p.k + aa)
+            done += 1
+        if len(waiting) == len(pending):
+            break
+        pending = waiting
+    refused.update(uu * p.k + bb for uu, _aa, bb in pending)
     return done
 
 
