@@ -10,7 +10,6 @@ checking that the unit's old territory stays one component. Two phases:
 2. polish: balance becomes a hard limit and the compactness objective (plus disruption) is improved.
 """
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,7 +194,7 @@ class Search:
             s.apply(uu, aa, bb)
             touched[aa] = touched[bb] = True
             done += 1
-            if done % 64 == 0 and time.monotonic() > s.deadline:
+            if done % 64 == 0 and s.problem.clock() > s.deadline:
                 break
         return done
 
@@ -222,7 +221,7 @@ class Search:
         progress, stale = best[1], 0
         balancing = not hard and not shake
         for r in range(max_rounds):
-            if time.monotonic() > self.s.deadline:
+            if self.s.problem.clock() > self.s.deadline:
                 break
             # Far out of balance, a plan for every territory at once beats a round of single moves;
             # single moves then tidy up until they stall, and the next plan starts from there.
