@@ -118,10 +118,15 @@ def backtest(seed: int) -> None:
         past = [(p.start, p.end) for p in _previous(calendar, quarter, 8)]
         for week in WEEKS:
             as_of = quarter.start + timedelta(days=7 * week - 1)
-            history = math.learn(
-                deals, as_of=as_of, seed=seed, period_end_of=lambda day: calendar.quarter_of(day).end
+            history = math.learn(deals, as_of=as_of, seed=seed)
+            calibration = math.calibrate(
+                deals,
+                history,
+                as_of=as_of,
+                start=quarter.start,
+                past_periods=past,
+                group_factor=history.group_factor,
             )
-            lift = math.end_of_period_lift(history.days_before_end, (quarter.end - as_of).days, quarter.days)
             for team in teams:
                 team_deals = by_team[team]
                 actual = math.actual_won(team_deals, start=quarter.start, end=quarter.end)
@@ -134,7 +139,8 @@ def backtest(seed: int) -> None:
                     new_business=math.new_business_samples(
                         team_deals, as_of=as_of, start=quarter.start, past_periods=past
                     ),
-                    lift=lift * history.group_factor(team),
+                    factor=calibration.factor * history.group_factor(team),
+                    shock_sd=calibration.shock_sd,
                     seed=seed,
                 )
                 weighted = math.stage_weighted(snap.open_closing_in_period, probabilities, snap.won_so_far)

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from firstline.core.periods import Period, fiscal_calendar
-from firstline.deals.models import ForecastCall, ForecastCategory
+from firstline.deals.models import ForecastCalibration, ForecastCall, ForecastCategory, PeriodKind
 from firstline.deals.selectors import histories, stored_history
 from firstline.kpis import forecast as math
 from firstline.org.models import Membership, Role, Team
@@ -46,14 +46,20 @@ class TeamForecast:
         return self.calls.get(self.team.pk)
 
 
+def period_kind(period: Period) -> str:
+    if "Q" in period.label:
+        return PeriodKind.QUARTER
+    return PeriodKind.MONTH if "-" in period.label else PeriodKind.YEAR
+
+
 def _period_of(period: Period):
     """A function from a day to the period of the same kind as `period` holding it."""
     calendar = fiscal_calendar()
-    if "Q" in period.label:
-        return calendar.quarter_of
-    if "-" in period.label:
-        return lambda day: calendar.month(day.year, day.month)
-    return calendar.year_of
+    return {
+        PeriodKind.QUARTER: calendar.quarter_of,
+        PeriodKind.MONTH: lambda day: calendar.month(day.year, day.month),
+        PeriodKind.YEAR: calendar.year_of,
+    }[period_kind(period)]
 
 
 def previous_periods(period: Period, count: int) -> list[Period]:
@@ -124,42 +130,64 @@ def by_category(deals, period: Period) -> dict[str, tuple[int, float]]:
 
 
 def _recent_record(deals, as_of: date) -> tuple[int, int]:
-    since = as_of - timedelta(days=math.SHOCK_WINDOW_DAYS)
+    since = as_of - timedelta(days=math.RECENT_DAYS)
     closed = deals.filter(closed_on__range=(since, as_of)).exclude(stage__outcome="open")
     counts = closed.aggregate(closed=Count("pk"), won=Count("pk", filter=Q(stage__outcome="won")))
     return counts["closed"], counts["won"]
 
 
-def _adjustment(deals, period: Period, as_of: date) -> float:
-    """The end-of-period lift times the team's recent win rate against the company's."""
-    # The company-wide half is the same for every team: compute it once per day and per stage
-    # history (every win or loss adds a stage change, so the newest one's id dates the data).
+def _team_factor(deals, as_of: date) -> float:
+    """The team's recent win rate against the company's, shrunk towards 1."""
+    # The company's half is the same for every team: count it once per day and per stage history
+    # (every win or loss adds a stage change, so the newest one's id dates the data).
     newest = StageChange.objects.aggregate(newest=Max("pk"))["newest"]
-    key = f"firstline:forecast:company:{period.label[4:5] or 'Y'}:{as_of.isoformat()}:{newest}"
-    days_before_end, closed, won = cache.get_or_set(key, lambda: _company_record(period, as_of), 3600)
-    lift = math.end_of_period_lift(days_before_end, (period.end - as_of).days, period.days)
+    key = f"firstline:forecast:company:{as_of.isoformat()}:{newest}"
+    closed, won = cache.get_or_set(key, lambda: _recent_record(Opportunity.objects.all(), as_of), 3600)
     team_closed, team_won = _recent_record(deals, as_of)
-    return lift * math.shrunk_factor(team_closed, team_won, closed, won)
+    return math.shrunk_factor(team_closed, team_won, closed, won)
 
 
-def _company_record(period: Period, as_of: date) -> tuple[dict[int, int], int, int]:
-    """Wins by days before their period's end, and closed and won counts, over eight quarters."""
-    period_of = _period_of(period)
-    since = as_of - timedelta(days=math.SHOCK_WINDOW_DAYS)
-    days_before_end: dict[int, int] = {}
-    wins = (
-        Opportunity.objects.won()
-        .filter(closed_on__range=(since, as_of))
-        .order_by()
-        .values("closed_on")
-        .annotate(n=Count("pk"))
-        .values_list("closed_on", "n")
+def stored_calibration(period: Period) -> math.Calibration:
+    """The calibration `firstline deals refresh` last stored for periods of this kind (none: the
+    chances as learned, with no shared shock — the interval is then too narrow)."""
+    row = ForecastCalibration.objects.filter(kind=period_kind(period)).first()
+    if row is None:
+        return math.Calibration()
+    return math.Calibration(factor=row.factor, shock_sd=row.shock_sd, periods=row.periods)
+
+
+def calibration_refresh(history: math.History, today: date) -> list[ForecastCalibration]:
+    """Check the chances at today's point of the last periods of each kind (one pass over every deal)
+    and store the result for the live projection."""
+    calendar = fiscal_calendar()
+    current = {
+        PeriodKind.QUARTER: calendar.quarter_of(today),
+        PeriodKind.MONTH: calendar.month(today.year, today.month),
+        PeriodKind.YEAR: calendar.year_of(today),
+    }
+    targets = {
+        kind: (
+            today,
+            period.start,
+            [(p.start, p.end) for p in previous_periods(period, math.CALIBRATION_PERIODS)],
+        )
+        for kind, period in current.items()
+    }
+    found = math.calibrate_many(
+        histories(Opportunity.objects.all()), history, targets, group_factor=history.group_factor
     )
-    for day, count in wins:
-        key = (period_of(day).end - day).days
-        days_before_end[key] = days_before_end.get(key, 0) + count
-    closed, won = _recent_record(Opportunity.objects.all(), as_of)
-    return days_before_end, closed, won
+    ForecastCalibration.objects.all().delete()
+    return ForecastCalibration.objects.bulk_create(
+        ForecastCalibration(
+            kind=kind,
+            days_into_period=(today - current[kind].start).days,
+            factor=calibration.factor,
+            shock_sd=calibration.shock_sd,
+            periods=calibration.periods,
+            computed_on=today,
+        )
+        for kind, calibration in found.items()
+    )
 
 
 def _live(deals, period: Period, as_of: date, seed: int) -> dict:
@@ -187,13 +215,15 @@ def _live(deals, period: Period, as_of: date, seed: int) -> dict:
         for amount, stage, _entered, close, _created in rows
         if close is not None and period.start <= close <= period.end
     ]
+    calibration = stored_calibration(period)
     projection = math.project(
         open_deals=open_deals,
         history=history,
         horizon_days=(period.end - as_of).days,
         won_so_far=won,
         new_business=_new_business(deals, period, as_of),
-        lift=_adjustment(deals, period, as_of),
+        factor=calibration.factor * _team_factor(deals, as_of),
+        shock_sd=calibration.shock_sd,
         seed=seed,
     )
     return {
@@ -229,12 +259,19 @@ def _new_business(deals, period: Period, as_of: date) -> list[float]:
 
 
 def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
-    """What was known at the end of `as_of`, rebuilt from the stage history."""
+    """What was known at the end of `as_of`, rebuilt from the stage history and the edits."""
     team_deals = list(histories(deals, group_by_team=False))
     snap = math.snapshot(team_deals, as_of=as_of, start=period.start, end=period.end)
-    history = math.learn(histories(Opportunity.objects.all(), group_by_team=False), as_of=as_of, seed=seed)
-    lift = _adjustment(deals, period, as_of)
+    history = math.learn(histories(Opportunity.objects.all()), as_of=as_of, seed=seed)
     past = [(p.start, p.end) for p in previous_periods(period, PAST_PERIODS)]
+    calibration = math.calibrate(
+        histories(Opportunity.objects.all()),
+        history,
+        as_of=as_of,
+        start=period.start,
+        past_periods=past,
+        group_factor=history.group_factor,
+    )
     projection = math.project(
         open_deals=snap.open_deals,
         history=history,
@@ -243,7 +280,8 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         new_business=math.new_business_samples(
             team_deals, as_of=as_of, start=period.start, past_periods=past
         ),
-        lift=lift,
+        factor=calibration.factor * _team_factor(deals, as_of),
+        shock_sd=calibration.shock_sd,
         seed=seed,
     )
     probabilities = dict(SalesStage.objects.values_list("pk", "probability"))
@@ -251,7 +289,7 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         "won": snap.won_so_far,
         "weighted": math.stage_weighted(snap.open_closing_in_period, probabilities, snap.won_so_far),
         "projection": projection,
-        "no_close_date": sum(1 for deal in team_deals if deal.close_date is None and deal.won is None),
+        "no_close_date": snap.without_close_date,
         "has_history": math.knows_outcomes(history.timing),
     }
 

@@ -261,7 +261,7 @@ class StageStatistic(models.Model):
     timing = models.JSONField(
         default=list,
         blank=True,
-        help_text="Company-wide: [days in stage, days to close or still open, outcome] samples.",
+        help_text="Company-wide: [days in stage, days to close or still open, outcome, amount] samples.",
     )
     computed_on = models.DateField()
 
@@ -283,6 +283,34 @@ class StageStatistic(models.Model):
     @property
     def win_rate(self) -> float | None:
         return self.won / self.reached if self.reached else None
+
+
+class PeriodKind(models.TextChoices):
+    QUARTER = "quarter", "Quarter"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class ForecastCalibration(models.Model):
+    """How the projection's chances did at the same point of the last periods of a kind (see
+    kpis.forecast.calibrate), for the live projection of the current period. Refreshed by
+    `firstline deals refresh`, which the live page needs: a million deals cannot be replayed per request."""
+
+    kind = models.CharField(max_length=10, choices=PeriodKind.choices, unique=True)
+    days_into_period = models.PositiveIntegerField()
+    factor = models.FloatField(help_text="Won from the deals open then / what their chances expected.")
+    shock_sd = models.FloatField(help_text="Relative spread of a team's period beyond coin-flip noise.")
+    periods = models.PositiveSmallIntegerField(help_text="Past periods it rests on.")
+    computed_on = models.DateField()
+
+    objects = ScopedQuerySet.as_manager()
+    scope = SharedScope()
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} calibration of {self.computed_on}"
 
 
 class DealReview(models.Model):
