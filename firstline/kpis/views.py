@@ -6,6 +6,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from firstline.core import formatting
+from firstline.core.charts import chart
 from firstline.core.periods import PeriodError, fiscal_calendar
 from firstline.core.views import sortable_headers
 from firstline.kpis import metrics
@@ -181,24 +183,16 @@ def _difference(now, before):
 
 
 def _trend_chart(trend) -> dict:
-    return {
-        "type": "trend",
-        "labels": [point.label for point in trend],
-        "series": [
-            {"label": "Closed won", "values": [float(point.won_amount) for point in trend]},
-            {"label": "Plan", "values": [float(point.target) for point in trend]},
-        ],
-    }
+    won = [point.won_amount for point in trend]
+    plan = [point.target for point in trend]
+    labels = [point.label for point in trend]
+    return chart("trend", labels, [("Closed won", won), ("Plan", plan)], formatting.money_compact)
 
 
 def _funnel_chart(figures) -> dict:
-    return {
-        "type": "funnel",
-        "labels": [step.stage for step in figures.funnel],
-        "series": [
-            {"label": "Deals that reached the stage", "values": [step.reached for step in figures.funnel]}
-        ],
-    }
+    reached = [step.reached for step in figures.funnel]
+    labels = [step.stage for step in figures.funnel]
+    return chart("funnel", labels, [("Deals that reached the stage", reached)], formatting.count, whole=True)
 
 
 def seller_dashboard_context(*, person, period) -> dict:
