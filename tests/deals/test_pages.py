@@ -71,6 +71,25 @@ class ReviewQueueTests(TestCase):
         self.assertContains(response, "Metrics, Champion")
         self.assertContains(response, "not scored")
 
+    def test_qualification_gaps_show_in_the_opportunity_list_in_constant_queries(self):
+        url = reverse("pipeline:opportunity_list")
+        with self.assertNumQueries(11) as few:  # as without scorecards (tests/pipeline/test_pages.py)
+            self.client.get(url)
+        framework = default_framework()
+        full = dict.fromkeys(framework.element_keys(), 3)
+        for index, deal in enumerate(add_deals(self.world, 30)):
+            scores = full | {"champion": 1, "metrics": 0} if index == 0 else full
+            Scorecard.objects.create(
+                opportunity=deal, framework=framework, scores=scores, updated_at=timezone.now()
+            )
+        with self.assertNumQueries(len(few.captured_queries)):
+            response = self.client.get(url, {"sort": "-amount"})
+        self.assertContains(response, "Qualification gaps")
+        self.assertContains(response, "2 MEDDICC gaps")
+        self.assertContains(response, "Metrics, Champion")
+        self.assertContains(response, "not scored")  # the deals scored before the 30 were not
+        self.assertContains(response, "none", count=29)
+
     def test_each_focus_answers(self):
         for focus in ("largest", "stalled", "closing", "nonsense"):
             assert self.client.get(reverse("deals:review_queue"), {"focus": focus}).status_code == 200
