@@ -263,6 +263,7 @@ def forecast_payload(result) -> dict:
         "unknown_amounts": projection.unknown_amounts,
         "seed": projection.seed,
         "has_history": result.has_history,
+        "rolled_up": result.rolled_up,
     }
 
 

@@ -11,7 +11,14 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from firstline.core.periods import Period, fiscal_calendar
-from firstline.deals.models import ForecastCalibration, ForecastCall, ForecastCategory, PeriodKind
+from firstline.deals.models import (
+    ForecastCalibration,
+    ForecastCall,
+    ForecastCategory,
+    PeriodKind,
+    StageStatistic,
+    TeamForecastRollup,
+)
 from firstline.deals.selectors import histories, stored_history
 from firstline.kpis import forecast as math
 from firstline.org.models import Membership, Role, Team
@@ -19,6 +26,7 @@ from firstline.pipeline.models import Opportunity, SalesStage, StageChange
 from firstline.targets.models import Metric, Target
 
 PAST_PERIODS = 8
+ROLLUP_EXACT_DEALS = 50  # per team: a region's largest deals are drawn one by one, the rest by the tail
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class TeamForecast:
     open_without_close_date: int
     has_history: bool  # without closed deals to learn from there is no projection to speak of
     categories: dict  # category → (deals, amount) of open deals closing in the period; live only
+    rolled_up: int = 0  # teams whose figures of `as_of` (the last refresh) were added up; 0: computed now
 
     @property
     def to_plan(self):
@@ -86,12 +95,18 @@ def team_forecast(
     today = timezone.localdate()
     as_of = min(as_of or today, period.end)
     people = team_people(team)
-    deals = Opportunity.objects.visible_to(user).filter(owner_id__in=people)
+    deals = Opportunity.objects.visible_to(user)
+    if team.parent_id is not None:  # the whole company needs no filter (and an IN of everyone is slow)
+        deals = deals.filter(owner_id__in=people)
     replayed = as_of < today
-    figures = (_replayed if replayed else _live)(deals, period, as_of, seed)
-    target = (
-        Target.objects.visible_to(user).filter(person_id__in=people, metric=Metric.REVENUE).within(period)
-    )
+    if replayed:
+        figures = _replayed(deals, period, as_of, seed)
+    else:
+        figures = _rolled_up(user, team, period, seed) or _live(deals, period, as_of, seed)
+    as_of = figures.get("as_of", as_of)
+    target = Target.objects.visible_to(user).filter(metric=Metric.REVENUE).within(period)
+    if team.parent_id is not None:
+        target = target.filter(person_id__in=people)
     target_amount = float(target.aggregate(total=Sum("amount"))["total"] or 0)
     elapsed = (as_of - period.start).days + 1
     return TeamForecast(
@@ -107,7 +122,8 @@ def team_forecast(
         replayed=replayed,
         open_without_close_date=figures["no_close_date"],
         has_history=figures["has_history"],
-        categories={} if replayed else by_category(deals, period),
+        categories=figures["categories"],
+        rolled_up=figures.get("rolled_up", 0),
     )
 
 
@@ -190,7 +206,10 @@ def calibration_refresh(history: math.History, today: date) -> list[ForecastCali
     )
 
 
-def _live(deals, period: Period, as_of: date, seed: int) -> dict:
+def _live_parts(
+    deals, period: Period, as_of: date, history: math.History, calibration: math.Calibration
+) -> dict:
+    """Today's figures of these deals, with the open ones as a pipeline to draw from."""
     won = float(
         deals.won().filter(closed_on__range=(period.start, as_of)).aggregate(t=Sum("amount"))["t"] or 0
     )
@@ -207,31 +226,124 @@ def _live(deals, period: Period, as_of: date, seed: int) -> dict:
         )
         for amount, stage, entered, _close, created in rows
     ]
-    rates, timing = stored_history()
-    history = math.History(rates=rates, stage_days={}, timing=timing)
     probabilities = dict(SalesStage.objects.values_list("pk", "probability"))
     in_period = [
         (float(amount) if amount is not None else None, stage)
         for amount, stage, _entered, close, _created in rows
         if close is not None and period.start <= close <= period.end
     ]
+    factor = calibration.factor * _team_factor(deals, as_of)
+    return {
+        "won": won,
+        "weighted": math.stage_weighted(in_period, probabilities, won),
+        "pipeline": math.open_pipeline(open_deals, history, (period.end - as_of).days, factor=factor),
+        "new_business": _new_business(deals, period, as_of),
+        "no_close_date": sum(1 for row in rows if row[3] is None),
+        "categories": by_category(deals, period),
+    }
+
+
+def _live(deals, period: Period, as_of: date, seed: int) -> dict:
+    rates, timing = stored_history()
     calibration = stored_calibration(period)
-    projection = math.project(
-        open_deals=open_deals,
-        history=history,
-        horizon_days=(period.end - as_of).days,
-        won_so_far=won,
-        new_business=_new_business(deals, period, as_of),
-        factor=calibration.factor * _team_factor(deals, as_of),
+    history = math.History(rates=rates, stage_days={}, timing=timing)
+    parts = _live_parts(deals, period, as_of, history, calibration)
+    projection = math.simulate(
+        parts["pipeline"],
+        won_so_far=parts["won"],
+        new_business=parts["new_business"],
         shock_sd=calibration.shock_sd,
+        seed=seed,
+    )
+    return parts | {"projection": projection, "has_history": math.knows_outcomes(timing)}
+
+
+def rollup_refresh(today: date) -> int:
+    """Store each team's own figures (its direct members' deals) for the current quarter, which a
+    region's or the company's forecast page adds up (`_rolled_up`) instead of reading every deal."""
+    period = fiscal_calendar().quarter_of(today)
+    rates, timing = stored_history()
+    history = math.History(rates=rates, stage_days={}, timing=timing)
+    calibration = stored_calibration(period)
+    members: dict[int, list[int]] = {}
+    for person, team in Membership.objects.current().values_list("person_id", "team_id"):
+        members.setdefault(team, []).append(person)
+    rows = []
+    for team, people in members.items():
+        parts = _live_parts(
+            Opportunity.objects.filter(owner_id__in=people), period, today, history, calibration
+        )
+        pipeline = parts["pipeline"]
+        rows.append(
+            TeamForecastRollup(
+                team_id=team,
+                kind=period_kind(period),
+                period=period.label,
+                computed_on=today,
+                won_so_far=parts["won"],
+                stage_weighted=parts["weighted"],
+                without_close_date=parts["no_close_date"],
+                exact=[list(deal) for deal in pipeline.exact[:ROLLUP_EXACT_DEALS]],
+                tail_mean=pipeline.tail_mean
+                + sum(amount * p for amount, p in pipeline.exact[ROLLUP_EXACT_DEALS:]),
+                tail_variance=pipeline.tail_variance
+                + sum(amount * amount * p * (1 - p) for amount, p in pipeline.exact[ROLLUP_EXACT_DEALS:]),
+                open_deals=pipeline.open_deals,
+                unknown_amounts=pipeline.unknown_amounts,
+                new_business=parts["new_business"],
+                categories={label: list(figures) for label, figures in parts["categories"].items()},
+            )
+        )
+    TeamForecastRollup.objects.all().delete()
+    TeamForecastRollup.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def _rolled_up(user, team: Team, period: Period, seed: int) -> dict | None:
+    """A team with teams below it, in the period the last refresh stored: its teams' figures added
+    up (constant queries, whatever the size of the tree). None: compute it from the deals."""
+    if not Team.objects.filter(parent=team).exists():
+        return None
+    rows = list(
+        TeamForecastRollup.objects.visible_to(user).filter(
+            team__path__startswith=team.path, period=period.label
+        )
+    )
+    if not rows:
+        return None
+    pipeline = math.combine(
+        math.OpenPipeline(
+            exact=tuple(tuple(deal) for deal in row.exact),
+            tail_mean=row.tail_mean,
+            tail_variance=row.tail_variance,
+            open_deals=row.open_deals,
+            unknown_amounts=row.unknown_amounts,
+        )
+        for row in rows
+    )
+    won = sum(row.won_so_far for row in rows)
+    new_business = [sum(values) for values in zip(*(row.new_business for row in rows), strict=True)]
+    categories = {}
+    for row in rows:
+        for label, (count, amount) in row.categories.items():
+            before = categories.get(label, (0, 0.0))
+            categories[label] = (before[0] + count, before[1] + amount)
+    projection = math.simulate(
+        pipeline,
+        won_so_far=won,
+        new_business=new_business,
+        shock_sd=stored_calibration(period).shock_sd,
         seed=seed,
     )
     return {
         "won": won,
-        "weighted": math.stage_weighted(in_period, probabilities, won),
+        "weighted": sum(row.stage_weighted for row in rows),
         "projection": projection,
-        "no_close_date": sum(1 for row in rows if row[3] is None),
-        "has_history": math.knows_outcomes(timing),
+        "no_close_date": sum(row.without_close_date for row in rows),
+        "has_history": StageStatistic.objects.filter(team=None, reached__gt=0).exists(),
+        "categories": categories,
+        "as_of": min(row.computed_on for row in rows),
+        "rolled_up": len(rows),
     }
 
 
@@ -291,6 +403,7 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         "projection": projection,
         "no_close_date": snap.without_close_date,
         "has_history": math.knows_outcomes(history.timing),
+        "categories": {},
     }
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from firstline.coaching.models import SessionKind
 from firstline.coaching.services import session_record
 from firstline.core.scoping import OutOfScope, save_in_scope, scoped_save
-from firstline.deals.forecasting import calibration_refresh
+from firstline.deals.forecasting import calibration_refresh, rollup_refresh
 from firstline.deals.models import (
     ActionItem,
     CriterionCheck,
@@ -310,6 +310,7 @@ def stage_statistics_refresh(*, today: date | None = None, seed: int = 0) -> int
                     )
                 )
     StageStatistic.objects.bulk_create(rows)
+    rollup_refresh(today)
     return len(rows)
 
 

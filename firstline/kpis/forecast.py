@@ -318,6 +318,66 @@ def win_chances(deals: Sequence[OpenDeal], history: History, horizon_days: int) 
     ]
 
 
+@dataclass(frozen=True)
+class OpenPipeline:
+    """What a set of open deals may add by the period's end: the largest drawn one by one, the long
+    tail by its normal approximation (the Lindeberg central limit theorem). Pipelines of several
+    teams combine into one (`combine`), so a region's projection can be drawn from its teams'."""
+
+    exact: tuple[tuple[float, float], ...]  # (amount, chance of being won in time), largest first
+    tail_mean: float
+    tail_variance: float
+    open_deals: int
+    unknown_amounts: int
+
+    @property
+    def expected(self) -> float:
+        return sum(amount * p for amount, p in self.exact) + self.tail_mean
+
+
+def open_pipeline(
+    open_deals: Sequence[OpenDeal],
+    history: History,
+    horizon_days: int,
+    *,
+    factor: float = 1.0,
+    exact: int = EXACT_DEALS,
+) -> OpenPipeline:
+    chances = [min(1.0, chance * factor) for chance in win_chances(open_deals, history, horizon_days)]
+    known = sorted(
+        ((deal.amount, chance) for deal, chance in zip(open_deals, chances, strict=True) if deal.amount),
+        reverse=True,
+    )
+    return _split(known, exact, len(open_deals), sum(1 for deal in open_deals if deal.amount is None))
+
+
+def _split(
+    known, exact: int, open_deals: int, unknown: int, tail_mean=0.0, tail_variance=0.0
+) -> OpenPipeline:
+    tail = known[exact:]
+    return OpenPipeline(
+        exact=tuple(known[:exact]),
+        tail_mean=tail_mean + sum(amount * p for amount, p in tail),
+        tail_variance=tail_variance + sum(amount * amount * p * (1 - p) for amount, p in tail),
+        open_deals=open_deals,
+        unknown_amounts=unknown,
+    )
+
+
+def combine(pipelines: Iterable[OpenPipeline], exact: int = EXACT_DEALS) -> OpenPipeline:
+    """One pipeline of several: the largest `exact` deals of all drawn one by one, the rest in the tail."""
+    pipelines = list(pipelines)
+    known = sorted((deal for pipeline in pipelines for deal in pipeline.exact), reverse=True)
+    return _split(
+        known,
+        exact,
+        sum(p.open_deals for p in pipelines),
+        sum(p.unknown_amounts for p in pipelines),
+        tail_mean=sum(p.tail_mean for p in pipelines),
+        tail_variance=sum(p.tail_variance for p in pipelines),
+    )
+
+
 def project(
     *,
     open_deals: Sequence[OpenDeal],
@@ -331,37 +391,47 @@ def project(
     seed: int = 0,
 ) -> Projection:
     """Monte Carlo of the amount won by the end of the period; the same seed gives the same answer."""
-    rng = Random(seed)
-    chances = [min(1.0, chance * factor) for chance in win_chances(open_deals, history, horizon_days)]
-    known = sorted(
-        ((deal.amount, chance) for deal, chance in zip(open_deals, chances, strict=True) if deal.amount),
-        reverse=True,
+    return simulate(
+        open_pipeline(open_deals, history, horizon_days, factor=factor),
+        won_so_far=won_so_far,
+        new_business=new_business,
+        shock_sd=shock_sd,
+        draws=draws,
+        seed=seed,
     )
-    exact, tail = known[:EXACT_DEALS], known[EXACT_DEALS:]
-    tail_mean = sum(amount * p for amount, p in tail)
-    tail_sd = sqrt(sum(amount * amount * p * (1 - p) for amount, p in tail))
+
+
+def simulate(
+    pipeline: OpenPipeline,
+    *,
+    won_so_far: float,
+    new_business: Sequence[float] = (),
+    shock_sd: float = 0.0,
+    draws: int = DRAWS,
+    seed: int = 0,
+) -> Projection:
+    rng = Random(seed)
+    tail_sd = sqrt(pipeline.tail_variance)
     totals = []
     spread = shock_sd
     for _ in range(draws):
         # One shared shock per simulated period: the chances' own error moves every deal's together.
         shock = exp(rng.gauss(-spread * spread / 2, spread)) if spread else 1.0
-        total = won_so_far + sum(amount for amount, p in exact if rng.random() < p * shock)
-        if tail:
-            total += max(0.0, rng.gauss(tail_mean * shock, tail_sd))
+        total = won_so_far + sum(amount for amount, p in pipeline.exact if rng.random() < p * shock)
+        if pipeline.tail_mean or tail_sd:
+            total += max(0.0, rng.gauss(pipeline.tail_mean * shock, tail_sd))
         if new_business:
             total += new_business[int(rng.random() * len(new_business))]
         totals.append(total)
-    expected_open = sum(amount * p for amount, p in known)
-    expected_new = sum(new_business) / len(new_business) if new_business else 0.0
     return Projection(
         mean=sum(totals) / draws,
         low=percentile(totals, INTERVAL[0]),
         high=percentile(totals, INTERVAL[1]),
         won_so_far=won_so_far,
-        expected_from_open=expected_open,
-        expected_new_business=expected_new,
-        open_deals=len(open_deals),
-        unknown_amounts=sum(1 for deal in open_deals if deal.amount is None),
+        expected_from_open=pipeline.expected,
+        expected_new_business=sum(new_business) / len(new_business) if new_business else 0.0,
+        open_deals=pipeline.open_deals,
+        unknown_amounts=pipeline.unknown_amounts,
         draws=draws,
         seed=seed,
     )
