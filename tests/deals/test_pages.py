@@ -5,7 +5,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.deals.models import Scorecard
+from firstline.deals.models import RiskSignal, Scorecard, SignalKind
 from firstline.deals.services import default_framework, risk_refresh, stage_statistics_refresh
 from firstline.pipeline.models import Opportunity, StageChange
 from firstline.relationships.models import Contact, Stakeholder
@@ -52,13 +52,31 @@ class ReviewQueueTests(TestCase):
 
     def test_the_query_count_does_not_depend_on_the_number_of_deals(self):
         url = reverse("deals:review_queue")
-        # Session, user, viewer and the scope's id list (org.scoping), then the queue and its signals.
-        with self.assertNumQueries(7) as few:
+        # Session, user, viewer and the scope's id list (org.scoping), then the queue (the deals with
+        # several signals, then the flagged ones by size) and its signals.
+        with self.assertNumQueries(8) as few:
             self.client.get(url)
         add_deals(self.world, 30)
         risk_refresh()
         with self.assertNumQueries(len(few.captured_queries)):
             self.client.get(url)
+
+    def test_the_deals_with_most_signals_come_first_then_the_largest(self):
+        smallest = Opportunity.objects.get(name="Deal 000")
+        kinds = set(RiskSignal.objects.filter(opportunity=smallest).values_list("kind", flat=True))
+        extra = next(kind for kind in SignalKind if kind not in kinds)
+        RiskSignal.objects.create(
+            opportunity=smallest,
+            kind=extra,
+            reason="Planted.",
+            since=timezone.localdate(),
+            computed_on=timezone.localdate(),
+        )
+        rows = self.client.get(reverse("deals:review_queue")).context["rows"]
+        counts = [len(found) for _deal, found in rows]
+        assert rows[0][0] == smallest and counts[0] == max(counts)
+        rest = [(len(found), deal.amount) for deal, found in rows]
+        assert rest == sorted(rest, key=lambda row: (-row[0], -row[1]))
 
     def test_qualification_gaps_show_in_the_queue(self):
         deal = Opportunity.objects.get(name="Deal 002")
