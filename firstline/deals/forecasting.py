@@ -421,11 +421,16 @@ def rolled_calls(*, user, team: Team, period: Period) -> dict:
     ):
         sellers.setdefault(member_of, []).append(person)
     calls = ForecastCall.objects.visible_to(user).filter(period=period.label)
+    own = calls.filter(team__isnull=True)
+    if team.parent_id is not None:  # everyone's, for the company: no list of every seller to check
+        own = own.filter(person_id__in=[p for ps in sellers.values() for p in ps])
     seller_calls, adjustments = {}, {}
-    for call in calls.filter(team__isnull=True, person_id__in=[p for ps in sellers.values() for p in ps]):
-        seller_calls.setdefault(call.person_id, math.Call(float(call.commit), float(call.best_case)))
-    for call in calls.filter(team_id__in=[pk for pk, _ in teams]):
-        adjustments.setdefault(call.team_id, math.Call(float(call.commit), float(call.best_case)))
+    # Newest first (the model's order): the first call seen is the one that counts.
+    for person, commit, best_case in own.values_list("person_id", "commit", "best_case"):
+        seller_calls.setdefault(person, math.Call(float(commit), float(best_case)))
+    made = calls.filter(team_id__in=[pk for pk, _ in teams]).values_list("team_id", "commit", "best_case")
+    for team_id, commit, best_case in made:
+        adjustments.setdefault(team_id, math.Call(float(commit), float(best_case)))
     return math.roll_up(
         children=children, sellers=sellers, seller_calls=seller_calls, adjustments=adjustments, root=team.pk
     )

@@ -4,10 +4,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from firstline.deals.models import ActionItem, StageStatistic
@@ -227,7 +228,16 @@ def histories(opportunities, *, group_by_team: bool = True, chunk: int = 5_000) 
 
 
 def stored_history() -> tuple[dict[int, StageRate], dict[int, Timing]]:
-    """The company-wide calibration and timing last saved by `firstline deals refresh`."""
+    """The company-wide calibration and timing last saved by `firstline deals refresh`. Reading
+    thousands of timing samples takes longer than a page may: they are kept in the process until a
+    refresh stores new rows (new ids, a new day or new counts)."""
+    rows = StageStatistic.objects.filter(team=None)
+    key = rows.aggregate(newest=Max("pk"), rows=Count("pk"), day=Max("computed_on"), reached=Sum("reached"))
+    return _stored_history(tuple(key.values()))
+
+
+@lru_cache(maxsize=1)
+def _stored_history(_key) -> tuple[dict[int, StageRate], dict[int, Timing]]:
     rates, timing = {}, {}
     for row in StageStatistic.objects.filter(team=None).only("stage_id", "reached", "won", "timing"):
         rates[row.stage_id] = StageRate(row.reached, row.won)

@@ -19,8 +19,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from math import exp, sqrt
+from math import sqrt
 from random import Random
+
+import numpy
 
 TIMING_SAMPLE = 6_000  # per stage: enough for stable tail estimates per size band, small enough to store
 SIZE_BANDS = 3
@@ -410,23 +412,24 @@ def simulate(
     draws: int = DRAWS,
     seed: int = 0,
 ) -> Projection:
-    rng = Random(seed)
-    tail_sd = sqrt(pipeline.tail_variance)
-    totals = []
-    spread = shock_sd
-    for _ in range(draws):
-        # One shared shock per simulated period: the chances' own error moves every deal's together.
-        shock = exp(rng.gauss(-spread * spread / 2, spread)) if spread else 1.0
-        total = won_so_far + sum(amount for amount, p in pipeline.exact if rng.random() < p * shock)
-        if pipeline.tail_mean or tail_sd:
-            total += max(0.0, rng.gauss(pipeline.tail_mean * shock, tail_sd))
-        if new_business:
-            total += new_business[int(rng.random() * len(new_business))]
-        totals.append(total)
+    """The draws, all at once: one shared shock per simulated period (the chances' own error moves
+    every deal's together), each large deal won or not, the tail, and one past period's new business."""
+    rng = numpy.random.default_rng(seed)
+    shock = (
+        numpy.exp(rng.normal(-shock_sd * shock_sd / 2, shock_sd, draws)) if shock_sd else numpy.ones(draws)
+    )
+    amounts = numpy.array([amount for amount, _ in pipeline.exact], dtype=float)
+    chances = numpy.array([p for _, p in pipeline.exact], dtype=float)
+    totals = won_so_far + (rng.random((draws, len(amounts))) < chances * shock[:, None]) @ amounts
+    if pipeline.tail_mean or pipeline.tail_variance:
+        totals += numpy.maximum(0.0, rng.normal(pipeline.tail_mean * shock, sqrt(pipeline.tail_variance)))
+    if new_business:
+        totals += numpy.asarray(new_business, dtype=float)[rng.integers(0, len(new_business), draws)]
+    low, high = numpy.percentile(totals, [100 * INTERVAL[0], 100 * INTERVAL[1]])
     return Projection(
-        mean=sum(totals) / draws,
-        low=percentile(totals, INTERVAL[0]),
-        high=percentile(totals, INTERVAL[1]),
+        mean=float(totals.mean()),
+        low=float(low),
+        high=float(high),
         won_so_far=won_so_far,
         expected_from_open=pipeline.expected,
         expected_new_business=sum(new_business) / len(new_business) if new_business else 0.0,

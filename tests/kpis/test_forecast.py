@@ -3,8 +3,8 @@ against a reference computation, baselines and the roll-up of calls. Pure: no da
 
 from datetime import date, timedelta
 from math import exp, sqrt
-from random import Random
 
+import numpy
 import pytest
 
 from firstline.kpis import forecast as f
@@ -90,13 +90,16 @@ def test_timing_reads_chances_within_the_deals_size_band():
 
 
 def reference_projection(chances_and_amounts, won_so_far, draws, seed, shock_sd=0.0):
-    """The Monte Carlo spelled out independently: the same draws in the same order."""
-    rng = Random(seed)
+    """The Monte Carlo spelled out draw by draw, from the same random numbers in the same order:
+    the shocks, then a uniform number per draw and deal (largest deal first)."""
+    rng = numpy.random.default_rng(seed)
     ordered = sorted(((a, p) for a, p in chances_and_amounts), reverse=True)
+    shocks = [exp(x) for x in rng.normal(-(shock_sd**2) / 2, shock_sd, draws)] if shock_sd else [1.0] * draws
+    uniforms = rng.random((draws, len(ordered)))
     totals = []
-    for _ in range(draws):
-        shock = exp(rng.gauss(-(shock_sd**2) / 2, shock_sd)) if shock_sd else 1.0
-        totals.append(won_so_far + sum(a for a, p in ordered if rng.random() < p * shock))
+    for draw in range(draws):
+        won = [a for (a, p), u in zip(ordered, uniforms[draw], strict=True) if u < p * shocks[draw]]
+        totals.append(won_so_far + sum(won))
     return sum(totals) / draws, f.percentile(totals, 0.1), f.percentile(totals, 0.9)
 
 
