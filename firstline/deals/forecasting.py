@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, FloatField, Max, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from firstline.core.periods import Period, fiscal_calendar
@@ -26,7 +27,7 @@ from firstline.pipeline.models import Opportunity, SalesStage, StageChange
 from firstline.targets.models import Metric, Target
 
 PAST_PERIODS = 8
-ROLLUP_EXACT_DEALS = 50  # per team: a region's largest deals are drawn one by one, the rest by the tail
+ROLLUP_EXACT_DEALS = 25  # per team: a region's largest deals are drawn one by one, the rest by the tail
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,10 @@ def team_forecast(
 ) -> TeamForecast:
     today = timezone.localdate()
     as_of = min(as_of or today, period.end)
-    people = team_people(team)
+    whole_company = team.parent_id is None  # needs no filter (and an IN of everyone is slow)
+    people = [] if whole_company else team_people(team)
     deals = Opportunity.objects.visible_to(user)
-    if team.parent_id is not None:  # the whole company needs no filter (and an IN of everyone is slow)
+    if not whole_company:
         deals = deals.filter(owner_id__in=people)
     replayed = as_of < today
     if replayed:
@@ -105,7 +107,7 @@ def team_forecast(
         figures = _rolled_up(user, team, period, seed) or _live(deals, period, as_of, seed)
     as_of = figures.get("as_of", as_of)
     target = Target.objects.visible_to(user).filter(metric=Metric.REVENUE).within(period)
-    if team.parent_id is not None:
+    if not whole_company:
         target = target.filter(person_id__in=people)
     target_amount = float(target.aggregate(total=Sum("amount"))["total"] or 0)
     elapsed = (as_of - period.start).days + 1
@@ -426,11 +428,12 @@ def rolled_calls(*, user, team: Team, period: Period) -> dict:
         own = own.filter(person_id__in=[p for ps in sellers.values() for p in ps])
     seller_calls, adjustments = {}, {}
     # Newest first (the model's order): the first call seen is the one that counts.
-    for person, commit, best_case in own.values_list("person_id", "commit", "best_case"):
-        seller_calls.setdefault(person, math.Call(float(commit), float(best_case)))
-    made = calls.filter(team_id__in=[pk for pk, _ in teams]).values_list("team_id", "commit", "best_case")
-    for team_id, commit, best_case in made:
-        adjustments.setdefault(team_id, math.Call(float(commit), float(best_case)))
+    amounts = {"c": Cast("commit", FloatField()), "b": Cast("best_case", FloatField())}
+    for person, commit, best_case in own.annotate(**amounts).values_list("person_id", "c", "b"):
+        seller_calls.setdefault(person, math.Call(commit, best_case))
+    made = calls.filter(team_id__in=[pk for pk, _ in teams]).annotate(**amounts)
+    for team_id, commit, best_case in made.values_list("team_id", "c", "b"):
+        adjustments.setdefault(team_id, math.Call(commit, best_case))
     return math.roll_up(
         children=children, sellers=sellers, seller_calls=seller_calls, adjustments=adjustments, root=team.pk
     )
