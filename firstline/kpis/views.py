@@ -1,9 +1,12 @@
 """Dashboards: the manager's team (and, for second-line and executives, the teams under them side by
 side with drill-down), and the figures on a seller's own page. Every figure comes from kpis.figures."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from firstline.core import formatting
@@ -149,8 +152,15 @@ def my_team(request):
             "trend_chart": _trend_chart(trend),
             "funnel_chart": _funnel_chart(figures),
             "leaderboard": leaderboard(rows),
+            "deals_in_period": _deals_closing_in(period),
         },
     )
+
+
+def _deals_closing_in(period) -> str:
+    """The opportunity list of deals closing in the period; rows add their owner or team."""
+    span = urlencode({"close_after": period.start.isoformat(), "close_before": period.end.isoformat()})
+    return f"{reverse('pipeline:opportunity_list')}?{span}"
 
 
 def _elapsed_share(period):
