@@ -137,7 +137,7 @@ def backtest(seed: int) -> None:
                     horizon_days=(quarter.end - as_of).days,
                     won_so_far=snap.won_so_far,
                     new_business=math.new_business_samples(
-                        team_deals, as_of=as_of, start=quarter.start, past_periods=past
+                        team_deals, as_of=as_of, start=quarter.start, past_periods=past, history_start=first
                     ),
                     factor=calibration.factor * history.group_factor(team),
                     shock_sd=calibration.shock_sd,
@@ -188,14 +188,15 @@ def _previous(calendar, quarter, count):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sellers", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=7, help="Demo seed (the projection uses seed 0).")
+    parser.add_argument("--seed", type=int, default=7, help="Demo seed.")
+    parser.add_argument("--projection-seed", type=int, default=0, help="Monte Carlo and learning seed.")
     parser.add_argument("--existing", action="store_true", help="Backtest the database in DATABASE_URL.")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="firstline-backtest-") as directory:
         setup(arguments.existing, directory)
         if not arguments.existing:
             score_risk(build_demo(arguments.sellers, arguments.seed))
-        backtest(seed=0)
+        backtest(seed=arguments.projection_seed)
     return 0
 
 

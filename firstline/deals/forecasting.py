@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, FloatField, Max, Q, Sum
+from django.db.models import Count, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -353,10 +353,16 @@ def _day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
+def history_start() -> date | None:
+    """The day the company's history begins: when its first deal was created."""
+    return Opportunity.objects.aggregate(first=Min("created"))["first"]
+
+
 def _new_business(deals, period: Period, as_of: date) -> list[float]:
     """One query: for each past period, won in it from deals created after the same point."""
     offset = as_of - period.start
-    past = [p for p in previous_periods(period, PAST_PERIODS) if p.end < as_of]
+    began = history_start()
+    past = [p for p in previous_periods(period, PAST_PERIODS) if p.end < as_of and began and p.start >= began]
     if not past:
         return []
     sums = {
@@ -392,7 +398,7 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         horizon_days=(period.end - as_of).days,
         won_so_far=snap.won_so_far,
         new_business=math.new_business_samples(
-            team_deals, as_of=as_of, start=period.start, past_periods=past
+            team_deals, as_of=as_of, start=period.start, past_periods=past, history_start=history_start()
         ),
         factor=calibration.factor * _team_factor(deals, as_of),
         shock_sd=calibration.shock_sd,

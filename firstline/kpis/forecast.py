@@ -557,13 +557,19 @@ def snapshot(deals: Iterable[DealHistory], *, as_of: date, start: date, end: dat
 
 
 def new_business_samples(
-    deals: Iterable[DealHistory], *, as_of: date, start: date, past_periods: Sequence[tuple[date, date]]
+    deals: Iterable[DealHistory],
+    *,
+    as_of: date,
+    start: date,
+    past_periods: Sequence[tuple[date, date]],
+    history_start: date | None = None,
 ) -> list[float]:
-    """For each past period that ended before `as_of`: the amount won in it from deals created
-    after the same point of that period — what the rest of this period may add from deals that do
-    not exist yet."""
+    """For each past period that ended before `as_of` (and began once there was history: before
+    it, a period would count as one without new business): the amount won in it from deals
+    created after the same point of that period — what the rest of this period may add from deals
+    that do not exist yet."""
     offset = as_of - start
-    usable = [(s, e) for s, e in past_periods if e < as_of]
+    usable = [(s, e) for s, e in past_periods if e < as_of and (history_start is None or s >= history_start)]
     totals = [0.0] * len(usable)
     for deal in deals:
         if not deal.won or deal.closed_on is None or deal.created is None:

@@ -243,6 +243,16 @@ def test_new_business_comes_from_deals_created_after_the_same_point_of_past_peri
         deals, as_of=D0 + timedelta(days=120), start=D0 + timedelta(days=90), past_periods=past
     )
     assert samples == [70.0]
+    # A period that began before the history did says nothing (rather than "no new business").
+    earlier = [(D0 - timedelta(days=90), D0 - timedelta(days=1)), *past]
+    samples = f.new_business_samples(
+        deals,
+        as_of=D0 + timedelta(days=120),
+        start=D0 + timedelta(days=90),
+        past_periods=earlier,
+        history_start=D0,
+    )
+    assert samples == [70.0]
 
 
 def test_shrunk_factor():
