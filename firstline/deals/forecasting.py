@@ -7,8 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, FloatField, Max, Min, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from firstline.core.periods import Period, fiscal_calendar
@@ -432,14 +431,21 @@ def rolled_calls(*, user, team: Team, period: Period) -> dict:
     own = calls.filter(team__isnull=True)
     if team.parent_id is not None:  # everyone's, for the company: no list of every seller to check
         own = own.filter(person_id__in=[p for ps in sellers.values() for p in ps])
-    seller_calls, adjustments = {}, {}
-    # Newest first (the model's order): the first call seen is the one that counts.
-    amounts = {"c": Cast("commit", FloatField()), "b": Cast("best_case", FloatField())}
-    for person, commit, best_case in own.annotate(**amounts).values_list("person_id", "c", "b"):
-        seller_calls.setdefault(person, math.Call(commit, best_case))
-    made = calls.filter(team_id__in=[pk for pk, _ in teams]).annotate(**amounts)
-    for team_id, commit, best_case in made.values_list("team_id", "c", "b"):
-        adjustments.setdefault(team_id, math.Call(commit, best_case))
+
+    # Only each seller's and each team's latest call (the index on period, person or team, made_at).
+    def newest(**same):
+        return Subquery(calls.filter(**same).order_by("-made_at", "-pk").values("pk")[:1])
+
+    own = own.filter(pk=newest(person_id=OuterRef("person_id"), team__isnull=True))
+    made = calls.filter(team_id__in=[pk for pk, _ in teams], pk=newest(team_id=OuterRef("team_id")))
+    seller_calls = {
+        person: math.Call(float(commit), float(best_case))
+        for person, commit, best_case in own.values_list("person_id", "commit", "best_case")
+    }
+    adjustments = {
+        team_id: math.Call(float(commit), float(best_case))
+        for team_id, commit, best_case in made.values_list("team_id", "commit", "best_case")
+    }
     return math.roll_up(
         children=children, sellers=sellers, seller_calls=seller_calls, adjustments=adjustments, root=team.pk
     )

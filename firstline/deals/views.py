@@ -379,6 +379,6 @@ def forecast_call(request):
 def process(request):
     """The standard sales process: stages, exit criteria, configured and calibrated probabilities."""
     stages = SalesStage.objects.prefetch_related("criteria")
-    statistics = {row.stage_id: row for row in StageStatistic.objects.filter(team=None)}
+    statistics = {row.stage_id: row for row in StageStatistic.objects.filter(team=None).defer("timing")}
     rows = [(stage, statistics.get(stage.pk)) for stage in stages if stage.outcome == Outcome.OPEN]
     return render(request, "deals/process.html", {"rows": rows})
