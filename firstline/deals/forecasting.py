@@ -21,6 +21,7 @@ from firstline.deals.models import (
 )
 from firstline.deals.selectors import histories, stored_history
 from firstline.kpis import forecast as math
+from firstline.kpis.models import SellerMonthResult
 from firstline.org.models import Membership, Role, Team
 from firstline.pipeline.models import Opportunity, SalesStage, StageChange
 from firstline.targets.models import Metric, Target
@@ -103,7 +104,9 @@ def team_forecast(
     if replayed:
         figures = _replayed(deals, period, as_of, seed)
     else:
-        figures = _rolled_up(user, team, period, seed) or _live(deals, period, as_of, seed)
+        figures = _rolled_up(user, team, period, seed) or _live(
+            deals, None if whole_company else people, period, as_of, seed
+        )
     as_of = figures.get("as_of", as_of)
     target = Target.objects.visible_to(user).filter(metric=Metric.REVENUE).within(period)
     if not whole_company:
@@ -153,14 +156,23 @@ def _recent_record(deals, as_of: date) -> tuple[int, int]:
     return counts["closed"], counts["won"]
 
 
-def _team_factor(deals, as_of: date) -> float:
-    """The team's recent win rate against the company's, shrunk towards 1."""
+def _team_factor(deals, as_of: date, *, people: list[int] | None = None) -> float:
+    """The team's recent win rate against the company's, shrunk towards 1. With `people` (live: all
+    that has closed by today is in the KPI roll-ups), the team's half is read from the sellers'
+    monthly results rather than two years of deals."""
     # The company's half is the same for every team: count it once per day and per stage history
     # (every win or loss adds a stage change, so the newest one's id dates the data).
     newest = StageChange.objects.aggregate(newest=Max("pk"))["newest"]
     key = f"firstline:forecast:company:{as_of.isoformat()}:{newest}"
     closed, won = cache.get_or_set(key, lambda: _recent_record(Opportunity.objects.all(), as_of), 3600)
-    team_closed, team_won = _recent_record(deals, as_of)
+    if people is None:
+        team_closed, team_won = _recent_record(deals, as_of)
+    else:
+        since = (as_of - timedelta(days=math.RECENT_DAYS)).replace(day=1)
+        totals = SellerMonthResult.objects.filter(
+            person_id__in=people, month__range=(since, as_of)
+        ).aggregate(won=Sum("won_count", default=0), lost=Sum("lost_count", default=0))
+        team_closed, team_won = totals["won"] + totals["lost"], totals["won"]
     return math.shrunk_factor(team_closed, team_won, closed, won)
 
 
@@ -208,7 +220,7 @@ def calibration_refresh(history: math.History, today: date) -> list[ForecastCali
 
 
 def _live_parts(
-    deals, period: Period, as_of: date, history: math.History, calibration: math.Calibration
+    deals, people, period: Period, as_of: date, history: math.History, calibration: math.Calibration
 ) -> dict:
     """Today's figures of these deals, with the open ones as a pipeline to draw from."""
     won = float(
@@ -233,7 +245,7 @@ def _live_parts(
         for amount, stage, _entered, close, _created in rows
         if close is not None and period.start <= close <= period.end
     ]
-    factor = calibration.factor * _team_factor(deals, as_of)
+    factor = calibration.factor * _team_factor(deals, as_of, people=people)
     return {
         "won": won,
         "weighted": math.stage_weighted(in_period, probabilities, won),
@@ -244,11 +256,11 @@ def _live_parts(
     }
 
 
-def _live(deals, period: Period, as_of: date, seed: int) -> dict:
+def _live(deals, people: list[int] | None, period: Period, as_of: date, seed: int) -> dict:
     rates, timing = stored_history()
     calibration = stored_calibration(period)
     history = math.History(rates=rates, stage_days={}, timing=timing)
-    parts = _live_parts(deals, period, as_of, history, calibration)
+    parts = _live_parts(deals, people, period, as_of, history, calibration)
     projection = math.simulate(
         parts["pipeline"],
         won_so_far=parts["won"],
@@ -271,9 +283,8 @@ def rollup_refresh(today: date) -> int:
         members.setdefault(team, []).append(person)
     rows = []
     for team, people in members.items():
-        parts = _live_parts(
-            Opportunity.objects.filter(owner_id__in=people), period, today, history, calibration
-        )
+        deals = Opportunity.objects.filter(owner_id__in=people)
+        parts = _live_parts(deals, people, period, today, history, calibration)
         pipeline = parts["pipeline"]
         rows.append(
             TeamForecastRollup(
@@ -305,13 +316,18 @@ def _rolled_up(user, team: Team, period: Period, seed: int) -> dict | None:
     up (constant queries, whatever the size of the tree). None: compute it from the deals."""
     if not Team.objects.filter(parent=team).exists():
         return None
-    rows = list(
-        TeamForecastRollup.objects.visible_to(user).filter(
-            team__path__startswith=team.path, period=period.label
-        )
+    stored = TeamForecastRollup.objects.visible_to(user).filter(
+        team__path__startswith=team.path, period=period.label
     )
-    if not rows:
+    # The stored rows change only with a refresh (new ids): what they add up to is kept until then.
+    found = stored.aggregate(newest=Max("pk"), rows=Count("pk"))
+    if not found["rows"]:
         return None
+    key = f"firstline:forecast:rollup:{team.pk}:{period.label}:{found['newest']}:{found['rows']}:{seed}"
+    return cache.get_or_set(key, lambda: _add_up(list(stored), period, seed), 3600)
+
+
+def _add_up(rows: list[TeamForecastRollup], period: Period, seed: int) -> dict:
     pipeline = math.combine(
         math.OpenPipeline(
             exact=tuple(tuple(deal) for deal in row.exact),

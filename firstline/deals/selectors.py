@@ -233,11 +233,12 @@ def stored_history() -> tuple[dict[int, StageRate], dict[int, Timing]]:
     refresh stores new rows (new ids, a new day or new counts)."""
     rows = StageStatistic.objects.filter(team=None)
     key = rows.aggregate(newest=Max("pk"), rows=Count("pk"), day=Max("computed_on"), reached=Sum("reached"))
-    return _stored_history(tuple(key.values()))
+    return stored_rows(tuple(key.values()))
 
 
 @lru_cache(maxsize=1)
-def _stored_history(_key) -> tuple[dict[int, StageRate], dict[int, Timing]]:
+def stored_rows(_key) -> tuple[dict[int, StageRate], dict[int, Timing]]:
+    """The rows `stored_history` names by `_key`, read once per process."""
     rates, timing = {}, {}
     for row in StageStatistic.objects.filter(team=None).only("stage_id", "reached", "won", "timing"):
         rates[row.stage_id] = StageRate(row.reached, row.won)
