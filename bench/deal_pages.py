@@ -1,76 +1,92 @@
 """Server time and query counts of the deal guidance pages, beside the opportunity list as baseline.
 
-    DATABASE_URL=sqlite:////tmp/big.sqlite3 .venv/bin/python bench/deal_pages.py
+    .venv/bin/python bench/deal_pages.py --database /work/scale/copy.sqlite3   # a migrated copy
 
-Run it on a demo company (`firstline demo --sellers N`). For the VP (the whole company) and for a
-first-line manager it requests each page through Django's test client, best of five, and prints
-milliseconds, the query count and the ratio to the opportunity list (the named baseline, measured in
-the same run), so the numbers move together with the machine's load.
+Run it on a demo company (`firstline demo --sellers N`, then `firstline deals refresh`). For a
+first-line manager, a director (a region) and the VP it requests each page through Django's test
+client with DEBUG off, and prints the median and max milliseconds of `--repeat` requests (after one
+to warm the caches), the query count and the ratio to the opportunity list (the named baseline,
+measured in the same run), so the numbers move together with the machine's load.
 """
 
+import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firstline.settings")
-os.environ.setdefault("DEBUG", "false")
-
-import django
-
-django.setup()
-
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from firstline.demo.generator import demo_logins  # noqa: E402
-from firstline.org.models import Person  # noqa: E402
-from firstline.pipeline.models import Opportunity  # noqa: E402
-
-ROUNDS = 5
-
-
-def measure(client: Client, url: str) -> tuple[float, int, int]:
-    best, queries, status = float("inf"), 0, 0
-    for _ in range(ROUNDS):
-        reset_queries()
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            best = min(best, time.perf_counter() - started)
-        queries, status = len(captured.captured_queries), response.status_code
-    return best * 1000, queries, status
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    logins = {login.role: login for login in demo_logins()}
-    deals = Opportunity.objects.count()
-    print(f"{Person.objects.count():,} people, {deals:,} opportunities ({connection.vendor})")
-    for role in ("executive", "manager"):
-        person = Person.objects.get(user__username=logins[role].username)
-        client = Client()
-        client.force_login(person.user)
-        deal = Opportunity.objects.visible_to(person.user).open().order_by("-amount").first()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", help="SQLite file (default: DATABASE_URL)")
+    parser.add_argument("--repeat", type=int, default=7)
+    arguments = parser.parse_args()
+    if arguments.database:
+        os.environ["DATABASE_URL"] = f"sqlite:///{arguments.database}"
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firstline.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.urls import reverse
+
+    from firstline.org.models import Team, TeamKind
+    from firstline.pipeline.models import Opportunity
+
+    setup_test_environment()
+    personas = [
+        ("first-line manager", Team.objects.filter(kind=TeamKind.TEAM, manager__user__isnull=False)),
+        ("director", Team.objects.filter(kind=TeamKind.REGION, manager__user__isnull=False)),
+        ("VP", Team.objects.filter(parent=None)),
+    ]
+    print(
+        f"database: {connection.vendor}, {connection.settings_dict['NAME']}, "
+        f"{Opportunity.objects.count():,} deals"
+    )
+    print(f"\n{'persona':<20}{'page':<30}{'median ms':>10}{'max ms':>9}{'queries':>8}{'× list':>8}")
+    for label, teams in personas:
+        team = teams.order_by("path").first()
+        if team is None or team.manager is None or team.manager.user is None:
+            print(f"{label}: no such persona in this database")
+            continue
+        user = team.manager.user
+        client = Client(raise_request_exception=True)
+        client.force_login(user)
+        deal = Opportunity.objects.visible_to(user).open().order_by("-amount", "pk").first()
         pages = {
             "opportunity list (baseline)": reverse("pipeline:opportunity_list"),
             "review queue, riskiest": reverse("deals:review_queue"),
             "review queue, largest": reverse("deals:review_queue") + "?focus=largest",
+            "review queue, stalled": reverse("deals:review_queue") + "?focus=stalled",
+            "review queue, closing": reverse("deals:review_queue") + "?focus=closing",
             "deal plan": reverse("deals:deal", args=[deal.pk]),
             "account relationships": reverse("relationships:account_map", args=[deal.account_id]),
-            "forecast (live projection)": reverse("deals:forecast"),
+            "forecast": reverse("deals:forecast"),
             "sales process": reverse("deals:process"),
         }
-        print(f"\n{role} ({person.name})")
-        print(f"  {'page':<30}{'ms':>9}{'queries':>9}{'× baseline':>12}")
         baseline = None
-        for label, url in pages.items():
-            ms, queries, status = measure(client, url)
-            baseline = baseline or ms
-            flag = "" if status == 200 else f"  (status {status})"
-            print(f"  {label:<30}{ms:>9.1f}{queries:>9}{ms / baseline:>12.2f}{flag}")
+        for page, url in pages.items():
+            client.get(url)  # warm the caches
+            times, queries = [], 0
+            for _ in range(arguments.repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, (page, url, response.status_code)
+                queries = len(captured.captured_queries)
+            median = statistics.median(times)
+            baseline = baseline or median
+            print(
+                f"{label:<20}{page:<30}{median:>10.1f}{max(times):>9.1f}{queries:>8}{median / baseline:>8.2f}"
+            )
     return 0
 
 

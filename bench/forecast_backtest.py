@@ -118,10 +118,15 @@ def backtest(seed: int) -> None:
         past = [(p.start, p.end) for p in _previous(calendar, quarter, 8)]
         for week in WEEKS:
             as_of = quarter.start + timedelta(days=7 * week - 1)
-            history = math.learn(
-                deals, as_of=as_of, seed=seed, period_end_of=lambda day: calendar.quarter_of(day).end
+            history = math.learn(deals, as_of=as_of, seed=seed)
+            calibration = math.calibrate(
+                deals,
+                history,
+                as_of=as_of,
+                start=quarter.start,
+                past_periods=past,
+                group_factor=history.group_factor,
             )
-            lift = math.end_of_period_lift(history.days_before_end, (quarter.end - as_of).days, quarter.days)
             for team in teams:
                 team_deals = by_team[team]
                 actual = math.actual_won(team_deals, start=quarter.start, end=quarter.end)
@@ -132,9 +137,10 @@ def backtest(seed: int) -> None:
                     horizon_days=(quarter.end - as_of).days,
                     won_so_far=snap.won_so_far,
                     new_business=math.new_business_samples(
-                        team_deals, as_of=as_of, start=quarter.start, past_periods=past
+                        team_deals, as_of=as_of, start=quarter.start, past_periods=past, history_start=first
                     ),
-                    lift=lift * history.group_factor(team),
+                    factor=calibration.factor * history.group_factor(team),
+                    shock_sd=calibration.shock_sd,
                     seed=seed,
                 )
                 weighted = math.stage_weighted(snap.open_closing_in_period, probabilities, snap.won_so_far)
@@ -182,14 +188,15 @@ def _previous(calendar, quarter, count):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sellers", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=7, help="Demo seed (the projection uses seed 0).")
+    parser.add_argument("--seed", type=int, default=7, help="Demo seed.")
+    parser.add_argument("--projection-seed", type=int, default=0, help="Monte Carlo and learning seed.")
     parser.add_argument("--existing", action="store_true", help="Backtest the database in DATABASE_URL.")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="firstline-backtest-") as directory:
         setup(arguments.existing, directory)
         if not arguments.existing:
             score_risk(build_demo(arguments.sellers, arguments.seed))
-        backtest(seed=0)
+        backtest(seed=arguments.projection_seed)
     return 0
 
 

@@ -12,3 +12,15 @@ def _jobs_run_immediately(settings):
     # Background jobs run inside the request or command that starts them, so tests are deterministic;
     # tests of the database worker switch back to its backend themselves.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_from_another_test():
+    # Forecast figures are kept (Django's cache, the process) keyed by row ids, which a rolled-back
+    # test may hand out again for different data.
+    from django.core.cache import cache
+
+    from firstline.deals.selectors import stored_rows
+
+    cache.clear()
+    stored_rows.cache_clear()

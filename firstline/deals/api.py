@@ -238,6 +238,10 @@ class ProjectionSerializer(serializers.Serializer):
     has_history = serializers.BooleanField(
         help_text="False: no closed deals learned from; ignore the projection."
     )
+    rolled_up = serializers.IntegerField(
+        help_text="Teams whose figures of `as_of` (the last `firstline deals refresh`) were added up; "
+        "0: computed from the deals now."
+    )
 
 
 def forecast_payload(result) -> dict:
@@ -263,6 +267,7 @@ def forecast_payload(result) -> dict:
         "unknown_amounts": projection.unknown_amounts,
         "seed": projection.seed,
         "has_history": result.has_history,
+        "rolled_up": result.rolled_up,
     }
 
 

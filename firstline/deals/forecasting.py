@@ -7,18 +7,27 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from firstline.core.periods import Period, fiscal_calendar
-from firstline.deals.models import ForecastCall, ForecastCategory
+from firstline.deals.models import (
+    ForecastCalibration,
+    ForecastCall,
+    ForecastCategory,
+    PeriodKind,
+    StageStatistic,
+    TeamForecastRollup,
+)
 from firstline.deals.selectors import histories, stored_history
 from firstline.kpis import forecast as math
+from firstline.kpis.models import SellerMonthResult
 from firstline.org.models import Membership, Role, Team
 from firstline.pipeline.models import Opportunity, SalesStage, StageChange
 from firstline.targets.models import Metric, Target
 
 PAST_PERIODS = 8
+ROLLUP_EXACT_DEALS = 25  # per team: a region's largest deals are drawn one by one, the rest by the tail
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class TeamForecast:
     open_without_close_date: int
     has_history: bool  # without closed deals to learn from there is no projection to speak of
     categories: dict  # category → (deals, amount) of open deals closing in the period; live only
+    rolled_up: int = 0  # teams whose figures of `as_of` (the last refresh) were added up; 0: computed now
 
     @property
     def to_plan(self):
@@ -46,14 +56,20 @@ class TeamForecast:
         return self.calls.get(self.team.pk)
 
 
+def period_kind(period: Period) -> str:
+    if "Q" in period.label:
+        return PeriodKind.QUARTER
+    return PeriodKind.MONTH if "-" in period.label else PeriodKind.YEAR
+
+
 def _period_of(period: Period):
     """A function from a day to the period of the same kind as `period` holding it."""
     calendar = fiscal_calendar()
-    if "Q" in period.label:
-        return calendar.quarter_of
-    if "-" in period.label:
-        return lambda day: calendar.month(day.year, day.month)
-    return calendar.year_of
+    return {
+        PeriodKind.QUARTER: calendar.quarter_of,
+        PeriodKind.MONTH: lambda day: calendar.month(day.year, day.month),
+        PeriodKind.YEAR: calendar.year_of,
+    }[period_kind(period)]
 
 
 def previous_periods(period: Period, count: int) -> list[Period]:
@@ -79,13 +95,22 @@ def team_forecast(
 ) -> TeamForecast:
     today = timezone.localdate()
     as_of = min(as_of or today, period.end)
-    people = team_people(team)
-    deals = Opportunity.objects.visible_to(user).filter(owner_id__in=people)
+    whole_company = team.parent_id is None  # needs no filter (and an IN of everyone is slow)
+    people = [] if whole_company else team_people(team)
+    deals = Opportunity.objects.visible_to(user)
+    if not whole_company:
+        deals = deals.filter(owner_id__in=people)
     replayed = as_of < today
-    figures = (_replayed if replayed else _live)(deals, period, as_of, seed)
-    target = (
-        Target.objects.visible_to(user).filter(person_id__in=people, metric=Metric.REVENUE).within(period)
-    )
+    if replayed:
+        figures = _replayed(deals, period, as_of, seed)
+    else:
+        figures = _rolled_up(user, team, period, seed) or _live(
+            deals, None if whole_company else people, period, as_of, seed
+        )
+    as_of = figures.get("as_of", as_of)
+    target = Target.objects.visible_to(user).filter(metric=Metric.REVENUE).within(period)
+    if not whole_company:
+        target = target.filter(person_id__in=people)
     target_amount = float(target.aggregate(total=Sum("amount"))["total"] or 0)
     elapsed = (as_of - period.start).days + 1
     return TeamForecast(
@@ -101,7 +126,8 @@ def team_forecast(
         replayed=replayed,
         open_without_close_date=figures["no_close_date"],
         has_history=figures["has_history"],
-        categories={} if replayed else by_category(deals, period),
+        categories=figures["categories"],
+        rolled_up=figures.get("rolled_up", 0),
     )
 
 
@@ -124,45 +150,79 @@ def by_category(deals, period: Period) -> dict[str, tuple[int, float]]:
 
 
 def _recent_record(deals, as_of: date) -> tuple[int, int]:
-    since = as_of - timedelta(days=math.SHOCK_WINDOW_DAYS)
+    since = as_of - timedelta(days=math.RECENT_DAYS)
     closed = deals.filter(closed_on__range=(since, as_of)).exclude(stage__outcome="open")
     counts = closed.aggregate(closed=Count("pk"), won=Count("pk", filter=Q(stage__outcome="won")))
     return counts["closed"], counts["won"]
 
 
-def _adjustment(deals, period: Period, as_of: date) -> float:
-    """The end-of-period lift times the team's recent win rate against the company's."""
-    # The company-wide half is the same for every team: compute it once per day and per stage
-    # history (every win or loss adds a stage change, so the newest one's id dates the data).
+def _team_factor(deals, as_of: date, *, people: list[int] | None = None) -> float:
+    """The team's recent win rate against the company's, shrunk towards 1. With `people` (live: all
+    that has closed by today is in the KPI roll-ups), the team's half is read from the sellers'
+    monthly results rather than two years of deals."""
+    # The company's half is the same for every team: count it once per day and per stage history
+    # (every win or loss adds a stage change, so the newest one's id dates the data).
     newest = StageChange.objects.aggregate(newest=Max("pk"))["newest"]
-    key = f"firstline:forecast:company:{period.label[4:5] or 'Y'}:{as_of.isoformat()}:{newest}"
-    days_before_end, closed, won = cache.get_or_set(key, lambda: _company_record(period, as_of), 3600)
-    lift = math.end_of_period_lift(days_before_end, (period.end - as_of).days, period.days)
-    team_closed, team_won = _recent_record(deals, as_of)
-    return lift * math.shrunk_factor(team_closed, team_won, closed, won)
+    key = f"firstline:forecast:company:{as_of.isoformat()}:{newest}"
+    closed, won = cache.get_or_set(key, lambda: _recent_record(Opportunity.objects.all(), as_of), 3600)
+    if people is None:
+        team_closed, team_won = _recent_record(deals, as_of)
+    else:
+        since = (as_of - timedelta(days=math.RECENT_DAYS)).replace(day=1)
+        totals = SellerMonthResult.objects.filter(
+            person_id__in=people, month__range=(since, as_of)
+        ).aggregate(won=Sum("won_count", default=0), lost=Sum("lost_count", default=0))
+        team_closed, team_won = totals["won"] + totals["lost"], totals["won"]
+    return math.shrunk_factor(team_closed, team_won, closed, won)
 
 
-def _company_record(period: Period, as_of: date) -> tuple[dict[int, int], int, int]:
-    """Wins by days before their period's end, and closed and won counts, over eight quarters."""
-    period_of = _period_of(period)
-    since = as_of - timedelta(days=math.SHOCK_WINDOW_DAYS)
-    days_before_end: dict[int, int] = {}
-    wins = (
-        Opportunity.objects.won()
-        .filter(closed_on__range=(since, as_of))
-        .order_by()
-        .values("closed_on")
-        .annotate(n=Count("pk"))
-        .values_list("closed_on", "n")
+def stored_calibration(period: Period) -> math.Calibration:
+    """The calibration `firstline deals refresh` last stored for periods of this kind (none: the
+    chances as learned, with no shared shock — the interval is then too narrow)."""
+    row = ForecastCalibration.objects.filter(kind=period_kind(period)).first()
+    if row is None:
+        return math.Calibration()
+    return math.Calibration(factor=row.factor, shock_sd=row.shock_sd, periods=row.periods)
+
+
+def calibration_refresh(history: math.History, today: date) -> list[ForecastCalibration]:
+    """Check the chances at today's point of the last periods of each kind (one pass over every deal)
+    and store the result for the live projection."""
+    calendar = fiscal_calendar()
+    current = {
+        PeriodKind.QUARTER: calendar.quarter_of(today),
+        PeriodKind.MONTH: calendar.month(today.year, today.month),
+        PeriodKind.YEAR: calendar.year_of(today),
+    }
+    targets = {
+        kind: (
+            today,
+            period.start,
+            [(p.start, p.end) for p in previous_periods(period, math.CALIBRATION_PERIODS)],
+        )
+        for kind, period in current.items()
+    }
+    found = math.calibrate_many(
+        histories(Opportunity.objects.all()), history, targets, group_factor=history.group_factor
     )
-    for day, count in wins:
-        key = (period_of(day).end - day).days
-        days_before_end[key] = days_before_end.get(key, 0) + count
-    closed, won = _recent_record(Opportunity.objects.all(), as_of)
-    return days_before_end, closed, won
+    ForecastCalibration.objects.all().delete()
+    return ForecastCalibration.objects.bulk_create(
+        ForecastCalibration(
+            kind=kind,
+            days_into_period=(today - current[kind].start).days,
+            factor=calibration.factor,
+            shock_sd=calibration.shock_sd,
+            periods=calibration.periods,
+            computed_on=today,
+        )
+        for kind, calibration in found.items()
+    )
 
 
-def _live(deals, period: Period, as_of: date, seed: int) -> dict:
+def _live_parts(
+    deals, people, period: Period, as_of: date, history: math.History, calibration: math.Calibration
+) -> dict:
+    """Today's figures of these deals, with the open ones as a pipeline to draw from."""
     won = float(
         deals.won().filter(closed_on__range=(period.start, as_of)).aggregate(t=Sum("amount"))["t"] or 0
     )
@@ -179,29 +239,128 @@ def _live(deals, period: Period, as_of: date, seed: int) -> dict:
         )
         for amount, stage, entered, _close, created in rows
     ]
-    rates, timing = stored_history()
-    history = math.History(rates=rates, stage_days={}, timing=timing)
     probabilities = dict(SalesStage.objects.values_list("pk", "probability"))
     in_period = [
         (float(amount) if amount is not None else None, stage)
         for amount, stage, _entered, close, _created in rows
         if close is not None and period.start <= close <= period.end
     ]
-    projection = math.project(
-        open_deals=open_deals,
-        history=history,
-        horizon_days=(period.end - as_of).days,
+    factor = calibration.factor * _team_factor(deals, as_of, people=people)
+    return {
+        "won": won,
+        "weighted": math.stage_weighted(in_period, probabilities, won),
+        "pipeline": math.open_pipeline(open_deals, history, (period.end - as_of).days, factor=factor),
+        "new_business": _new_business(deals, period, as_of),
+        "no_close_date": sum(1 for row in rows if row[3] is None),
+        "categories": by_category(deals, period),
+    }
+
+
+def _live(deals, people: list[int] | None, period: Period, as_of: date, seed: int) -> dict:
+    rates, timing = stored_history()
+    calibration = stored_calibration(period)
+    history = math.History(rates=rates, stage_days={}, timing=timing)
+    parts = _live_parts(deals, people, period, as_of, history, calibration)
+    projection = math.simulate(
+        parts["pipeline"],
+        won_so_far=parts["won"],
+        new_business=parts["new_business"],
+        shock_sd=calibration.shock_sd,
+        seed=seed,
+    )
+    return parts | {"projection": projection, "has_history": math.knows_outcomes(timing)}
+
+
+def rollup_refresh(today: date) -> int:
+    """Store each team's own figures (its direct members' deals) for the current quarter, which a
+    region's or the company's forecast page adds up (`_rolled_up`) instead of reading every deal."""
+    period = fiscal_calendar().quarter_of(today)
+    rates, timing = stored_history()
+    history = math.History(rates=rates, stage_days={}, timing=timing)
+    calibration = stored_calibration(period)
+    members: dict[int, list[int]] = {}
+    for person, team in Membership.objects.current().values_list("person_id", "team_id"):
+        members.setdefault(team, []).append(person)
+    rows = []
+    for team, people in members.items():
+        deals = Opportunity.objects.filter(owner_id__in=people)
+        parts = _live_parts(deals, people, period, today, history, calibration)
+        pipeline = parts["pipeline"]
+        rows.append(
+            TeamForecastRollup(
+                team_id=team,
+                kind=period_kind(period),
+                period=period.label,
+                computed_on=today,
+                won_so_far=parts["won"],
+                stage_weighted=parts["weighted"],
+                without_close_date=parts["no_close_date"],
+                exact=[list(deal) for deal in pipeline.exact[:ROLLUP_EXACT_DEALS]],
+                tail_mean=pipeline.tail_mean
+                + sum(amount * p for amount, p in pipeline.exact[ROLLUP_EXACT_DEALS:]),
+                tail_variance=pipeline.tail_variance
+                + sum(amount * amount * p * (1 - p) for amount, p in pipeline.exact[ROLLUP_EXACT_DEALS:]),
+                open_deals=pipeline.open_deals,
+                unknown_amounts=pipeline.unknown_amounts,
+                new_business=parts["new_business"],
+                categories={label: list(figures) for label, figures in parts["categories"].items()},
+            )
+        )
+    TeamForecastRollup.objects.all().delete()
+    TeamForecastRollup.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def _rolled_up(user, team: Team, period: Period, seed: int) -> dict | None:
+    """A team with teams below it, in the period the last refresh stored: its teams' figures added
+    up (constant queries, whatever the size of the tree). None: compute it from the deals."""
+    if not Team.objects.filter(parent=team).exists():
+        return None
+    stored = TeamForecastRollup.objects.visible_to(user).filter(
+        team__path__startswith=team.path, period=period.label
+    )
+    # The stored rows change only with a refresh (new ids): what they add up to is kept until then.
+    found = stored.aggregate(newest=Max("pk"), rows=Count("pk"))
+    if not found["rows"]:
+        return None
+    key = f"firstline:forecast:rollup:{team.pk}:{period.label}:{found['newest']}:{found['rows']}:{seed}"
+    return cache.get_or_set(key, lambda: _add_up(list(stored), period, seed), 3600)
+
+
+def _add_up(rows: list[TeamForecastRollup], period: Period, seed: int) -> dict:
+    pipeline = math.combine(
+        math.OpenPipeline(
+            exact=tuple(tuple(deal) for deal in row.exact),
+            tail_mean=row.tail_mean,
+            tail_variance=row.tail_variance,
+            open_deals=row.open_deals,
+            unknown_amounts=row.unknown_amounts,
+        )
+        for row in rows
+    )
+    won = sum(row.won_so_far for row in rows)
+    new_business = [sum(values) for values in zip(*(row.new_business for row in rows), strict=True)]
+    categories = {}
+    for row in rows:
+        for label, (count, amount) in row.categories.items():
+            before = categories.get(label, (0, 0.0))
+            categories[label] = (before[0] + count, before[1] + amount)
+    projection = math.simulate(
+        pipeline,
         won_so_far=won,
-        new_business=_new_business(deals, period, as_of),
-        lift=_adjustment(deals, period, as_of),
+        new_business=new_business,
+        shock_sd=stored_calibration(period).shock_sd,
         seed=seed,
     )
     return {
         "won": won,
-        "weighted": math.stage_weighted(in_period, probabilities, won),
+        "weighted": sum(row.stage_weighted for row in rows),
         "projection": projection,
-        "no_close_date": sum(1 for row in rows if row[3] is None),
-        "has_history": math.knows_outcomes(timing),
+        "no_close_date": sum(row.without_close_date for row in rows),
+        "has_history": StageStatistic.objects.filter(team=None, reached__gt=0).exists(),
+        "categories": categories,
+        "as_of": min(row.computed_on for row in rows),
+        "rolled_up": len(rows),
     }
 
 
@@ -209,10 +368,16 @@ def _day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
+def history_start() -> date | None:
+    """The day the company's history begins: when its first deal was created."""
+    return Opportunity.objects.aggregate(first=Min("created"))["first"]
+
+
 def _new_business(deals, period: Period, as_of: date) -> list[float]:
     """One query: for each past period, won in it from deals created after the same point."""
     offset = as_of - period.start
-    past = [p for p in previous_periods(period, PAST_PERIODS) if p.end < as_of]
+    began = history_start()
+    past = [p for p in previous_periods(period, PAST_PERIODS) if p.end < as_of and began and p.start >= began]
     if not past:
         return []
     sums = {
@@ -229,21 +394,29 @@ def _new_business(deals, period: Period, as_of: date) -> list[float]:
 
 
 def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
-    """What was known at the end of `as_of`, rebuilt from the stage history."""
+    """What was known at the end of `as_of`, rebuilt from the stage history and the edits."""
     team_deals = list(histories(deals, group_by_team=False))
     snap = math.snapshot(team_deals, as_of=as_of, start=period.start, end=period.end)
-    history = math.learn(histories(Opportunity.objects.all(), group_by_team=False), as_of=as_of, seed=seed)
-    lift = _adjustment(deals, period, as_of)
+    history = math.learn(histories(Opportunity.objects.all()), as_of=as_of, seed=seed)
     past = [(p.start, p.end) for p in previous_periods(period, PAST_PERIODS)]
+    calibration = math.calibrate(
+        histories(Opportunity.objects.all()),
+        history,
+        as_of=as_of,
+        start=period.start,
+        past_periods=past,
+        group_factor=history.group_factor,
+    )
     projection = math.project(
         open_deals=snap.open_deals,
         history=history,
         horizon_days=(period.end - as_of).days,
         won_so_far=snap.won_so_far,
         new_business=math.new_business_samples(
-            team_deals, as_of=as_of, start=period.start, past_periods=past
+            team_deals, as_of=as_of, start=period.start, past_periods=past, history_start=history_start()
         ),
-        lift=lift,
+        factor=calibration.factor * _team_factor(deals, as_of),
+        shock_sd=calibration.shock_sd,
         seed=seed,
     )
     probabilities = dict(SalesStage.objects.values_list("pk", "probability"))
@@ -251,8 +424,9 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         "won": snap.won_so_far,
         "weighted": math.stage_weighted(snap.open_closing_in_period, probabilities, snap.won_so_far),
         "projection": projection,
-        "no_close_date": sum(1 for deal in team_deals if deal.close_date is None and deal.won is None),
+        "no_close_date": snap.without_close_date,
         "has_history": math.knows_outcomes(history.timing),
+        "categories": {},
     }
 
 
@@ -270,11 +444,24 @@ def rolled_calls(*, user, team: Team, period: Period) -> dict:
     ):
         sellers.setdefault(member_of, []).append(person)
     calls = ForecastCall.objects.visible_to(user).filter(period=period.label)
-    seller_calls, adjustments = {}, {}
-    for call in calls.filter(team__isnull=True, person_id__in=[p for ps in sellers.values() for p in ps]):
-        seller_calls.setdefault(call.person_id, math.Call(float(call.commit), float(call.best_case)))
-    for call in calls.filter(team_id__in=[pk for pk, _ in teams]):
-        adjustments.setdefault(call.team_id, math.Call(float(call.commit), float(call.best_case)))
+    own = calls.filter(team__isnull=True)
+    if team.parent_id is not None:  # everyone's, for the company: no list of every seller to check
+        own = own.filter(person_id__in=[p for ps in sellers.values() for p in ps])
+
+    # Only each seller's and each team's latest call (the index on period, person or team, made_at).
+    def newest(**same):
+        return Subquery(calls.filter(**same).order_by("-made_at", "-pk").values("pk")[:1])
+
+    own = own.filter(pk=newest(person_id=OuterRef("person_id"), team__isnull=True))
+    made = calls.filter(team_id__in=[pk for pk, _ in teams], pk=newest(team_id=OuterRef("team_id")))
+    seller_calls = {
+        person: math.Call(float(commit), float(best_case))
+        for person, commit, best_case in own.values_list("person_id", "commit", "best_case")
+    }
+    adjustments = {
+        team_id: math.Call(float(commit), float(best_case))
+        for team_id, commit, best_case in made.values_list("team_id", "commit", "best_case")
+    }
     return math.roll_up(
         children=children, sellers=sellers, seller_calls=seller_calls, adjustments=adjustments, root=team.pk
     )

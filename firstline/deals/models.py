@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from firstline.core.periods import PERIOD_HELP, PeriodError, fiscal_calendar
 from firstline.core.scoping import ScopedQuerySet
-from firstline.deals.scoping import ForecastCallScope
+from firstline.deals.scoping import ForecastCallScope, TeamFiguresScope
 from firstline.org.models import Person, Team
 from firstline.org.scoping import PersonScope, SharedScope
 from firstline.pipeline.models import Opportunity, SalesStage
@@ -261,7 +261,7 @@ class StageStatistic(models.Model):
     timing = models.JSONField(
         default=list,
         blank=True,
-        help_text="Company-wide: [days in stage, days to close or still open, outcome] samples.",
+        help_text="Company-wide: [days in stage, days to close or still open, outcome, amount] samples.",
     )
     computed_on = models.DateField()
 
@@ -283,6 +283,65 @@ class StageStatistic(models.Model):
     @property
     def win_rate(self) -> float | None:
         return self.won / self.reached if self.reached else None
+
+
+class PeriodKind(models.TextChoices):
+    QUARTER = "quarter", "Quarter"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class ForecastCalibration(models.Model):
+    """How the projection's chances did at the same point of the last periods of a kind (see
+    kpis.forecast.calibrate), for the live projection of the current period. Refreshed by
+    `firstline deals refresh`, which the live page needs: a million deals cannot be replayed per request."""
+
+    kind = models.CharField(max_length=10, choices=PeriodKind.choices, unique=True)
+    days_into_period = models.PositiveIntegerField()
+    factor = models.FloatField(help_text="Won from the deals open then / what their chances expected.")
+    shock_sd = models.FloatField(help_text="Relative spread of a team's period beyond coin-flip noise.")
+    periods = models.PositiveSmallIntegerField(help_text="Past periods it rests on.")
+    computed_on = models.DateField()
+
+    objects = ScopedQuerySet.as_manager()
+    scope = SharedScope()
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} calibration of {self.computed_on}"
+
+
+class TeamForecastRollup(models.Model):
+    """One first-line team's live forecast figures for the current period of a kind, as of the last
+    `firstline deals refresh`: what a region's or the company's forecast page adds up instead of
+    reading every open deal below it (kpis.forecast.combine)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=PeriodKind.choices)
+    period = models.CharField(max_length=10)
+    computed_on = models.DateField()
+    won_so_far = models.FloatField()
+    stage_weighted = models.FloatField()
+    without_close_date = models.PositiveIntegerField()
+    exact = models.JSONField(help_text="[amount, chance] of the largest open deals.")
+    tail_mean = models.FloatField()
+    tail_variance = models.FloatField()
+    open_deals = models.PositiveIntegerField()
+    unknown_amounts = models.PositiveIntegerField()
+    new_business = models.JSONField(help_text="Won from deals created later, per past period.")
+    categories = models.JSONField(help_text="Forecast category label → [deals, amount].")
+
+    objects = ScopedQuerySet.as_manager()
+    scope = TeamFiguresScope()
+
+    class Meta:
+        ordering = ["team", "kind"]
+        constraints = [models.UniqueConstraint(fields=["team", "kind"], name="team_forecast_rollup_once")]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.period} forecast of {self.computed_on}"
 
 
 class DealReview(models.Model):

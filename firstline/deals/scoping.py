@@ -22,3 +22,17 @@ class ForecastCallScope:
             return NOTHING
         own = Q(person_id=who.person_id) if action == "change" else PersonScope("person").q(user, action)
         return (Q(team__isnull=True) & own) | (Q(team__isnull=False) & who.subtree_q("team__path"))
+
+
+@dataclass(frozen=True)
+class TeamFiguresScope:
+    """Figures stored per team (forecast roll-ups): seen by the managers of that team and of every
+    team above it; written only by `firstline deals refresh`."""
+
+    def q(self, user, action: Action) -> Q:
+        who = viewer(user)
+        if who.is_admin and action == "view":
+            return Q()
+        if action == "change" or who.person_id is None:
+            return NOTHING
+        return who.subtree_q("team__path")

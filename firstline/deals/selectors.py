@@ -4,10 +4,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from firstline.deals.models import ActionItem, StageStatistic
@@ -62,23 +63,37 @@ def _parse_amount(text) -> float | None:
         return None
 
 
-def field_changes(opportunity_ids) -> dict[int, dict[str, list[tuple[date, object, object]]]]:
-    """Close-date and amount changes per deal, from the audit log every edit already writes."""
-    content_type = ContentType.objects.get_for_model(Opportunity)
-    entries = (
+REPLAYED_FIELDS = (("close_date", _parse_day), ("amount", _parse_amount))
+
+
+def _edits(opportunities):
+    """Updates of opportunities that changed the close date or the amount, from the audit log every
+    edit already writes, as (opportunity id, timestamp, changes), in order per opportunity."""
+    return (
         LogEntry.objects.filter(
-            content_type=content_type, object_id__in=list(opportunity_ids), action=LogEntry.Action.UPDATE
+            content_type=ContentType.objects.get_for_model(Opportunity),
+            action=LogEntry.Action.UPDATE,
+            object_id__in=opportunities,
         )
-        .order_by("timestamp", "pk")
+        .filter(Q(changes__has_key="close_date") | Q(changes__has_key="amount"))
+        .order_by("object_id", "timestamp", "pk")
         .values_list("object_id", "timestamp", "changes")
     )
+
+
+def _add_edit(result: dict[str, list], timestamp, changes) -> None:
+    day = timezone.localtime(timestamp).date()
+    for name, parse in REPLAYED_FIELDS:
+        if isinstance(changes, dict) and name in changes:
+            old, new = changes[name]
+            result[name].append((day, parse(old), parse(new)))
+
+
+def field_changes(opportunity_ids) -> dict[int, dict[str, list[tuple[date, object, object]]]]:
+    """Close-date and amount changes per deal, from the audit log."""
     result: dict[int, dict[str, list]] = defaultdict(lambda: {"close_date": [], "amount": []})
-    for object_id, timestamp, changes in entries:
-        day = timezone.localtime(timestamp).date()
-        for name, parse in (("close_date", _parse_day), ("amount", _parse_amount)):
-            if isinstance(changes, dict) and name in changes:
-                old, new = changes[name]
-                result[object_id][name].append((day, parse(old), parse(new)))
+    for object_id, timestamp, changes in _edits(list(opportunity_ids)):
+        _add_edit(result[object_id], timestamp, changes)
     return result
 
 
@@ -163,31 +178,40 @@ def deal_signals(opportunities: list[Opportunity], today: date | None = None) ->
 
 
 def histories(opportunities, *, group_by_team: bool = True, chunk: int = 5_000) -> Iterator[DealHistory]:
-    """Every deal in `opportunities` as forecast.DealHistory, streamed in pk order: two cursors side
-    by side (deals, then their stage changes), so a million deals never sit in memory at once."""
+    """Every deal in `opportunities` as forecast.DealHistory, streamed in pk order: three cursors side
+    by side (deals, their stage changes, their close-date and amount edits), so a million deals never
+    sit in memory at once."""
     teams = (
         current_teams(opportunities.order_by().values_list("owner_id", flat=True).distinct())
         if group_by_team
         else {}
     )
+    ids = opportunities.order_by().values("pk")
     deals = (
         opportunities.order_by("pk")
         .values_list("pk", "owner_id", "stage__outcome", "closed_on", "amount", "created", "close_date")
         .iterator(chunk_size=chunk)
     )
     changes = (
-        StageChange.objects.filter(opportunity__in=opportunities.order_by().values("pk"))
+        StageChange.objects.filter(opportunity__in=ids)
         .order_by("opportunity_id", "changed_at", "pk")
         .values_list("opportunity_id", "stage_id", "changed_at")
         .iterator(chunk_size=chunk * 4)
     )
+    edits = _edits(ids).iterator(chunk_size=chunk)
     pending = next(changes, None)
+    pending_edit = next(edits, None)
     for pk, owner_id, outcome, closed_on, amount, created, close_date in deals:
         entries = []
         while pending is not None and pending[0] <= pk:
             if pending[0] == pk:
                 entries.append((pending[1], timezone.localtime(pending[2]).date()))
             pending = next(changes, None)
+        edited: dict[str, list] = {"close_date": [], "amount": []}
+        while pending_edit is not None and pending_edit[0] <= pk:
+            if pending_edit[0] == pk:
+                _add_edit(edited, pending_edit[1], pending_edit[2])
+            pending_edit = next(edits, None)
         if not entries:
             continue
         yield DealHistory(
@@ -198,11 +222,23 @@ def histories(opportunities, *, group_by_team: bool = True, chunk: int = 5_000) 
             amount=float(amount) if amount is not None else None,
             created=created,
             close_date=close_date,
+            amount_changes=tuple(edited["amount"]),
+            close_date_changes=tuple(edited["close_date"]),
         )
 
 
 def stored_history() -> tuple[dict[int, StageRate], dict[int, Timing]]:
-    """The company-wide calibration and timing last saved by `firstline deals refresh`."""
+    """The company-wide calibration and timing last saved by `firstline deals refresh`. Reading
+    thousands of timing samples takes longer than a page may: they are kept in the process until a
+    refresh stores new rows (new ids, a new day or new counts)."""
+    rows = StageStatistic.objects.filter(team=None)
+    key = rows.aggregate(newest=Max("pk"), rows=Count("pk"), day=Max("computed_on"), reached=Sum("reached"))
+    return stored_rows(tuple(key.values()))
+
+
+@lru_cache(maxsize=1)
+def stored_rows(_key) -> tuple[dict[int, StageRate], dict[int, Timing]]:
+    """The rows `stored_history` names by `_key`, read once per process."""
     rates, timing = {}, {}
     for row in StageStatistic.objects.filter(team=None).only("stage_id", "reached", "won", "timing"):
         rates[row.stage_id] = StageRate(row.reached, row.won)

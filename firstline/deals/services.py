@@ -11,6 +11,7 @@ from django.utils import timezone
 from firstline.coaching.models import SessionKind
 from firstline.coaching.services import session_record
 from firstline.core.scoping import OutOfScope, save_in_scope, scoped_save
+from firstline.deals.forecasting import calibration_refresh, rollup_refresh
 from firstline.deals.models import (
     ActionItem,
     CriterionCheck,
@@ -270,9 +271,11 @@ def risk_refresh(*, opportunities=None, today: date | None = None) -> int:
 
 @transaction.atomic
 def stage_statistics_refresh(*, today: date | None = None, seed: int = 0) -> int:
-    """Learn calibration, stall thresholds and timing from every deal's history, and store them."""
+    """Learn calibration, stall thresholds and timing from every deal's history, and store them with
+    how the forecast's chances did at today's point of past periods."""
     today = today or timezone.localdate()
     history = learn(histories(Opportunity.objects.all()), as_of=today, seed=seed)
+    calibration_refresh(history, today)
     StageStatistic.objects.all().delete()
     by_team: dict[object, dict[int, list[int]]] = defaultdict(dict)
     for (team, stage), days in history.stage_days.items():
@@ -307,6 +310,7 @@ def stage_statistics_refresh(*, today: date | None = None, seed: int = 0) -> int
                     )
                 )
     StageStatistic.objects.bulk_create(rows)
+    rollup_refresh(today)
     return len(rows)
 
 

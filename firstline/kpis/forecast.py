@@ -19,15 +19,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from math import exp, log, sqrt
+from math import sqrt
 from random import Random
 
-TIMING_SAMPLE = 4_000  # per stage: enough for stable tail estimates, small enough to store
+import numpy
+
+TIMING_SAMPLE = 6_000  # per stage: enough for stable tail estimates per size band, small enough to store
+SIZE_BANDS = 3
+MIN_BAND_SAMPLES = 300  # fewer known amounts per band than this: one band for all sizes
 MIN_TIMING_SAMPLES = 20  # fewer samples than this past a deal's age: use the oldest ones instead
 EXACT_DEALS = 200  # the largest deals are drawn one by one; the long tail by its normal approximation
 DRAWS = 1_000
 INTERVAL = (0.10, 0.90)  # the 80 % interval
-SHOCK_WINDOW_DAYS = 728  # the eight quarters before the forecast tell how much quarters vary
+RECENT_DAYS = 728  # a group's win rate against everyone's: over the eight quarters before the forecast
+CALIBRATION_PERIODS = 4  # the chances are checked against the same point of the last four periods
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,23 @@ class DealHistory:
     amount: float | None
     created: date | None = None
     close_date: date | None = None  # the expected (or actual) close date as stored today
+    amount_changes: tuple[tuple[date, float | None, float | None], ...] = ()  # (day, old, new), in order
+    close_date_changes: tuple[tuple[date, date | None, date | None], ...] = ()
+
+    def amount_on(self, day: date) -> float | None:
+        return value_on(self.amount, self.amount_changes, day)
+
+    def close_date_on(self, day: date) -> date | None:
+        return value_on(self.close_date, self.close_date_changes, day)
+
+
+def value_on(today, changes: Sequence[tuple[date, object, object]], day: date):
+    """A field's value at the end of `day`: the old value of its first change after that day, else
+    today's value."""
+    for changed_on, old, _new in changes:
+        if changed_on > day:
+            return old
+    return today
 
 
 @dataclass(frozen=True)
@@ -60,25 +82,42 @@ AGE_STEP = 7  # ages are looked up by the week, so chances can be cached per wee
 @dataclass
 class Timing:
     """Samples for one stage: (days it stayed in the stage, days from entering it to closing or to
-    the day of learning, outcome). Deals still open on the day of learning count too ("censored"):
-    learning only from closed deals would over-represent the fast ones and overstate every chance.
+    the day of learning, outcome, amount or 0 when unknown). Deals still open on the day of learning
+    count too ("censored"): learning only from closed deals would over-represent the fast ones and
+    overstate every chance. Large deals win less often and take longer than small ones, so with
+    enough samples the chances are read within the deal's size band (the samples' terciles).
     """
 
-    samples: list[tuple[int, int, int]] = field(default_factory=list)  # sorted by stay
+    samples: list[tuple[int, int, int, int]] = field(default_factory=list)  # sorted by stay
     stays: list[int] = field(default_factory=list)
+    edges: tuple[float, ...] = ()  # amounts between size bands; empty: one band
+    bands: tuple["Timing", ...] = ()
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_samples(cls, samples: Iterable[Sequence[int]]) -> "Timing":
-        ordered = sorted((int(stay), int(days), int(outcome)) for stay, days, outcome in samples)
-        return cls(samples=ordered, stays=[stay for stay, _, _ in ordered])
+    def from_samples(cls, samples: Iterable[Sequence[int]], *, banded: bool = True) -> "Timing":
+        ordered = sorted(_sample(*values) for values in samples)
+        timing = cls(samples=ordered, stays=[stay for stay, *_ in ordered])
+        amounts = sorted(amount for *_, amount in ordered if amount)
+        if banded and len(amounts) >= SIZE_BANDS * MIN_BAND_SAMPLES:
+            edges = tuple(amounts[len(amounts) * band // SIZE_BANDS] for band in range(1, SIZE_BANDS))
+            split: list[list] = [[] for _ in range(SIZE_BANDS)]
+            for sample in ordered:
+                if sample[3]:
+                    split[bisect_right(edges, sample[3])].append(sample)
+            timing.edges = edges
+            timing.bands = tuple(cls.from_samples(part, banded=False) for part in split)
+        return timing
 
-    def chance(self, age: int, horizon: int) -> float:
-        """P(won within `horizon` more days | in this stage for `age` days so far).
+    def chance(self, age: int, horizon: int, amount: float | None = None) -> float:
+        """P(won within `horizon` more days | in this stage for `age` days so far), for a deal of
+        `amount` (any size when unknown).
 
         From deals that stayed in the stage longer than `age`, counting only known outcomes:
         closed deals, and still-open deals watched for at least `age + horizon` days.
         """
+        if amount and self.bands:
+            return self.bands[bisect_right(self.edges, amount)].chance(age, horizon)
         if horizon < 0 or not self.samples:
             return 0.0
         age = age - age % AGE_STEP
@@ -94,7 +133,7 @@ class Timing:
             start = max(0, len(self.samples) - MIN_TIMING_SAMPLES)
             age = self.stays[start] - 1
         won = known = 0
-        for _stay, days, outcome in self.samples[start:]:
+        for _stay, days, outcome, _amount in self.samples[start:]:
             if outcome == STILL_OPEN:
                 known += days >= age + horizon
             else:
@@ -103,13 +142,16 @@ class Timing:
         return won / known if known else 0.0
 
 
+def _sample(stay: int, days: int, outcome: int, amount: float = 0) -> tuple[int, int, int, int]:
+    """One timing sample; rows stored before amounts were kept have three fields."""
+    return int(stay), int(days), int(outcome), int(amount or 0)
+
+
 @dataclass
 class History:
     rates: dict[int, StageRate]
     stage_days: dict[tuple[object, int], list[int]]  # (group, stage) → days spent before moving on
     timing: dict[int, Timing]
-    shock_sd: float = 0.0  # spread of a team's quarter: deals in one quarter win or lose together
-    days_before_end: dict[int, int] = field(default_factory=dict)  # wins by days before their period's end
     group_rates: dict[object, tuple[int, int]] = field(default_factory=dict)  # group → (closed, won), recent
 
     def group_factor(self, group, prior: int = 50) -> float:
@@ -145,7 +187,7 @@ def shrunk_factor(group_closed: int, group_won: int, closed: int, won: int, prio
 
 def knows_outcomes(timing: dict[int, Timing]) -> bool:
     """Whether any closed deal informs the timing (still-open deals alone cannot say who wins)."""
-    return any(outcome != STILL_OPEN for stage in timing.values() for *_, outcome in stage.samples)
+    return any(outcome != STILL_OPEN for stage in timing.values() for _, _, outcome, _ in stage.samples)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -159,14 +201,10 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0, period_end_of=None) -> History:
-    """What the history known on `as_of` teaches: only stage exits and closes before that day count.
-    `period_end_of(day)`, when given, lets it learn how wins crowd towards the ends of periods."""
+def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0) -> History:
+    """What the history known on `as_of` teaches: only stage exits and closes before that day count."""
     rng = Random(seed)
-    days_before_end: dict[int, int] = defaultdict(int)
-    quarters: dict[tuple[object, int], list[int]] = defaultdict(
-        lambda: [0, 0]
-    )  # (group, quarter) → closed, won
+    recent: dict[object, list[int]] = defaultdict(lambda: [0, 0])  # group → closed, won
     reached: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     stage_days: dict[tuple[object, int], list[int]] = defaultdict(list)
     pairs: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
@@ -175,12 +213,10 @@ def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0, period_en
         _learn_stage_days(deal, as_of, stage_days)
         closed = deal.won is not None and deal.closed_on is not None and deal.closed_on < as_of
         if closed:
-            if (as_of - deal.closed_on).days <= SHOCK_WINDOW_DAYS:
-                tally = quarters[(deal.group, (as_of - deal.closed_on).days // 91)]
+            if (as_of - deal.closed_on).days <= RECENT_DAYS:
+                tally = recent[deal.group]
                 tally[0] += 1
                 tally[1] += int(deal.won)
-                if deal.won and period_end_of is not None:
-                    days_before_end[(period_end_of(deal.closed_on) - deal.closed_on).days] += 1
             for stage_id in {stage for stage, _ in deal.entries}:
                 counts = reached[stage_id]
                 counts[0] += 1
@@ -193,50 +229,8 @@ def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0, period_en
         rates=rates,
         stage_days=dict(stage_days),
         timing=timing,
-        shock_sd=shock_sd(quarters),
-        days_before_end=dict(days_before_end),
-        group_rates=_group_rates(quarters),
+        group_rates={group: (closed, won) for group, (closed, won) in recent.items()},
     )
-
-
-def _group_rates(quarters: dict[tuple[object, int], list[int]]) -> dict[object, tuple[int, int]]:
-    totals: dict[object, list[int]] = defaultdict(lambda: [0, 0])
-    for (group, _quarter), (closed, won) in quarters.items():
-        totals[group][0] += closed
-        totals[group][1] += won
-    return {group: (closed, won) for group, (closed, won) in totals.items()}
-
-
-def end_of_period_lift(days_before_end: dict[int, int], horizon: int, period_days: int) -> float:
-    """How much likelier a win is in the last `horizon` days of a period than in any `horizon`
-    days: the share of past wins that landed there over the share of the period it covers. Deals
-    crowd towards quarter ends, which a chance learned by age alone averages away."""
-    total = sum(days_before_end.values())
-    if total < 100 or horizon <= 0 or horizon >= period_days:
-        return 1.0
-    share = sum(count for days, count in days_before_end.items() if days < horizon) / total
-    return share / (horizon / period_days)
-
-
-def shock_sd(quarters: dict[tuple[object, int], list[int]], minimum: int = 10) -> float:
-    """How much a team's win rate moves from quarter to quarter beyond coin-flip noise: the
-    standard deviation of log(quarter's win rate / the team's usual rate), less the binomial
-    sampling variance (method of moments). Zero when history cannot tell."""
-    by_group: dict[object, list[tuple[int, int]]] = defaultdict(list)
-    for (group, _quarter), (closed, won) in quarters.items():
-        if closed >= minimum and won:
-            by_group[group].append((closed, won))
-    squares, noise = [], []
-    for rows in by_group.values():
-        if len(rows) < 2:
-            continue
-        usual = sum(w for _, w in rows) / sum(c for c, _ in rows)
-        for closed, won in rows:
-            squares.append(log((won / closed) / usual) ** 2)
-            noise.append((1 - usual) / (closed * usual))
-    if not squares:
-        return 0.0
-    return sqrt(max(0.0, sum(squares) / len(squares) - sum(noise) / len(noise)))
 
 
 def _learn_stage_days(deal: DealHistory, as_of: date, stage_days) -> None:
@@ -245,8 +239,8 @@ def _learn_stage_days(deal: DealHistory, as_of: date, stage_days) -> None:
             stage_days[(deal.group, stage_id)].append((left - entered).days)
 
 
-def _timing_samples(deal: DealHistory, as_of: date, closed: bool) -> Iterator[tuple[int, int, int, int]]:
-    """(stage, days in it, days from entering it to the close or to `as_of`, outcome) for each
+def _timing_samples(deal: DealHistory, as_of: date, closed: bool) -> Iterator[tuple[int, ...]]:
+    """(stage, days in it, days from entering it to the close or to `as_of`, outcome, amount) for each
     stage the deal entered before `as_of` (its first visit) and had left or was still in."""
     seen = set()
     for index, (stage_id, entered) in enumerate(deal.entries):
@@ -264,10 +258,11 @@ def _timing_samples(deal: DealHistory, as_of: date, closed: bool) -> Iterator[tu
                 (following - entered).days,
                 (deal.closed_on - entered).days,
                 WON if deal.won else LOST,
+                int(deal.amount or 0),
             )
         else:
             left = following if following is not None and following < as_of else as_of
-            yield stage_id, (left - entered).days, (as_of - entered).days, STILL_OPEN
+            yield stage_id, (left - entered).days, (as_of - entered).days, STILL_OPEN, int(deal.amount or 0)
 
 
 def _reservoir(rng: Random, sample: list, seen: dict, key, item) -> None:
@@ -320,8 +315,69 @@ def win_chances(deals: Sequence[OpenDeal], history: History, horizon_days: int) 
     """For each open deal: the chance it is won within `horizon_days`."""
     empty = Timing()
     return [
-        history.timing.get(deal.stage_id, empty).chance(deal.days_in_stage, horizon_days) for deal in deals
+        history.timing.get(deal.stage_id, empty).chance(deal.days_in_stage, horizon_days, deal.amount)
+        for deal in deals
     ]
+
+
+@dataclass(frozen=True)
+class OpenPipeline:
+    """What a set of open deals may add by the period's end: the largest drawn one by one, the long
+    tail by its normal approximation (the Lindeberg central limit theorem). Pipelines of several
+    teams combine into one (`combine`), so a region's projection can be drawn from its teams'."""
+
+    exact: tuple[tuple[float, float], ...]  # (amount, chance of being won in time), largest first
+    tail_mean: float
+    tail_variance: float
+    open_deals: int
+    unknown_amounts: int
+
+    @property
+    def expected(self) -> float:
+        return sum(amount * p for amount, p in self.exact) + self.tail_mean
+
+
+def open_pipeline(
+    open_deals: Sequence[OpenDeal],
+    history: History,
+    horizon_days: int,
+    *,
+    factor: float = 1.0,
+    exact: int = EXACT_DEALS,
+) -> OpenPipeline:
+    chances = [min(1.0, chance * factor) for chance in win_chances(open_deals, history, horizon_days)]
+    known = sorted(
+        ((deal.amount, chance) for deal, chance in zip(open_deals, chances, strict=True) if deal.amount),
+        reverse=True,
+    )
+    return _split(known, exact, len(open_deals), sum(1 for deal in open_deals if deal.amount is None))
+
+
+def _split(
+    known, exact: int, open_deals: int, unknown: int, tail_mean=0.0, tail_variance=0.0
+) -> OpenPipeline:
+    tail = known[exact:]
+    return OpenPipeline(
+        exact=tuple(known[:exact]),
+        tail_mean=tail_mean + sum(amount * p for amount, p in tail),
+        tail_variance=tail_variance + sum(amount * amount * p * (1 - p) for amount, p in tail),
+        open_deals=open_deals,
+        unknown_amounts=unknown,
+    )
+
+
+def combine(pipelines: Iterable[OpenPipeline], exact: int = EXACT_DEALS) -> OpenPipeline:
+    """One pipeline of several: the largest `exact` deals of all drawn one by one, the rest in the tail."""
+    pipelines = list(pipelines)
+    known = sorted((deal for pipeline in pipelines for deal in pipeline.exact), reverse=True)
+    return _split(
+        known,
+        exact,
+        sum(p.open_deals for p in pipelines),
+        sum(p.unknown_amounts for p in pipelines),
+        tail_mean=sum(p.tail_mean for p in pipelines),
+        tail_variance=sum(p.tail_variance for p in pipelines),
+    )
 
 
 def project(
@@ -331,45 +387,140 @@ def project(
     horizon_days: int,
     won_so_far: float,
     new_business: Sequence[float] = (),
-    lift: float = 1.0,
+    factor: float = 1.0,
+    shock_sd: float = 0.0,
     draws: int = DRAWS,
     seed: int = 0,
 ) -> Projection:
     """Monte Carlo of the amount won by the end of the period; the same seed gives the same answer."""
-    rng = Random(seed)
-    chances = [min(1.0, chance * lift) for chance in win_chances(open_deals, history, horizon_days)]
-    known = sorted(
-        ((deal.amount, chance) for deal, chance in zip(open_deals, chances, strict=True) if deal.amount),
-        reverse=True,
-    )
-    exact, tail = known[:EXACT_DEALS], known[EXACT_DEALS:]
-    tail_mean = sum(amount * p for amount, p in tail)
-    tail_sd = sqrt(sum(amount * amount * p * (1 - p) for amount, p in tail))
-    totals = []
-    spread = history.shock_sd
-    for _ in range(draws):
-        # One shared shock per simulated quarter: a good quarter lifts every deal's chance together.
-        shock = exp(rng.gauss(-spread * spread / 2, spread)) if spread else 1.0
-        total = won_so_far + sum(amount for amount, p in exact if rng.random() < p * shock)
-        if tail:
-            total += max(0.0, rng.gauss(tail_mean * shock, tail_sd))
-        if new_business:
-            total += new_business[int(rng.random() * len(new_business))]
-        totals.append(total)
-    expected_open = sum(amount * p for amount, p in known)
-    expected_new = sum(new_business) / len(new_business) if new_business else 0.0
-    return Projection(
-        mean=sum(totals) / draws,
-        low=percentile(totals, INTERVAL[0]),
-        high=percentile(totals, INTERVAL[1]),
+    return simulate(
+        open_pipeline(open_deals, history, horizon_days, factor=factor),
         won_so_far=won_so_far,
-        expected_from_open=expected_open,
-        expected_new_business=expected_new,
-        open_deals=len(open_deals),
-        unknown_amounts=sum(1 for deal in open_deals if deal.amount is None),
+        new_business=new_business,
+        shock_sd=shock_sd,
         draws=draws,
         seed=seed,
     )
+
+
+def simulate(
+    pipeline: OpenPipeline,
+    *,
+    won_so_far: float,
+    new_business: Sequence[float] = (),
+    shock_sd: float = 0.0,
+    draws: int = DRAWS,
+    seed: int = 0,
+) -> Projection:
+    """The draws, all at once: one shared shock per simulated period (the chances' own error moves
+    every deal's together), each large deal won or not, the tail, and one past period's new business."""
+    rng = numpy.random.default_rng(seed)
+    shock = (
+        numpy.exp(rng.normal(-shock_sd * shock_sd / 2, shock_sd, draws)) if shock_sd else numpy.ones(draws)
+    )
+    amounts = numpy.array([amount for amount, _ in pipeline.exact], dtype=float)
+    chances = numpy.array([p for _, p in pipeline.exact], dtype=float)
+    totals = won_so_far + (rng.random((draws, len(amounts))) < chances * shock[:, None]) @ amounts
+    if pipeline.tail_mean or pipeline.tail_variance:
+        totals += numpy.maximum(0.0, rng.normal(pipeline.tail_mean * shock, sqrt(pipeline.tail_variance)))
+    if new_business:
+        totals += numpy.asarray(new_business, dtype=float)[rng.integers(0, len(new_business), draws)]
+    low, high = numpy.percentile(totals, [100 * INTERVAL[0], 100 * INTERVAL[1]])
+    return Projection(
+        mean=float(totals.mean()),
+        low=float(low),
+        high=float(high),
+        won_so_far=won_so_far,
+        expected_from_open=pipeline.expected,
+        expected_new_business=sum(new_business) / len(new_business) if new_business else 0.0,
+        open_deals=pipeline.open_deals,
+        unknown_amounts=pipeline.unknown_amounts,
+        draws=draws,
+        seed=seed,
+    )
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the chances did at the same point of recent past periods. `factor`: the amount then won
+    by the period's end from the deals open at that point, over the amount their chances expected
+    (what the chances miss, such as wins crowding towards a period's end). `shock_sd`: how far one
+    group's period strayed from that beyond the coin-flip noise of its deals — the model's own error,
+    which all of a group's deals share in a period, as a relative standard deviation."""
+
+    factor: float = 1.0
+    shock_sd: float = 0.0
+    periods: int = 0  # past periods it rests on; 0: nothing to check against
+
+
+def calibrate(
+    deals: Iterable[DealHistory],
+    history: History,
+    *,
+    as_of: date,
+    start: date,
+    past_periods: Sequence[tuple[date, date]],
+    group_factor=lambda group: 1.0,
+) -> Calibration:
+    """Replay the chances at the same point of the last CALIBRATION_PERIODS periods that ended before
+    `as_of` (most recent first in `past_periods`), with the amounts known then, and compare them with
+    what those deals won by each period's end. The spread is a method-of-moments estimate: the
+    variance of actual / expected per (group, period), less the part the chances themselves explain."""
+    targets = {None: (as_of, start, past_periods)}
+    return calibrate_many(deals, history, targets, group_factor=group_factor)[None]
+
+
+def calibrate_many(
+    deals: Iterable[DealHistory], history: History, targets: dict, *, group_factor=lambda group: 1.0
+) -> dict[object, Calibration]:
+    """`calibrate` for several (as_of, start, past periods) at once, in one pass over the deals."""
+    points = {
+        key: [(s + (as_of - start), e) for s, e in past if e < as_of][:CALIBRATION_PERIODS]
+        for key, (as_of, start, past) in targets.items()
+    }
+    cells: dict[tuple[object, object, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    factors: dict[object, float] = {}
+    empty = Timing()
+    for deal in deals:
+        if deal.group not in factors:
+            factors[deal.group] = group_factor(deal.group)
+        for key, usable in points.items():
+            for index, (point, end) in enumerate(usable):
+                state = state_on(deal.entries, point)
+                amount = deal.amount_on(point)
+                if state is None or not amount or (deal.closed_on is not None and deal.closed_on <= point):
+                    continue
+                chance = history.timing.get(state[0], empty).chance(
+                    (point - state[1]).days, (end - point).days, amount
+                )
+                chance = min(1.0, chance * factors[deal.group])
+                cell = cells[(key, deal.group, index)]
+                cell[0] += amount * chance
+                cell[1] += amount * amount * chance * (1 - chance)
+                if deal.won and deal.closed_on is not None and deal.closed_on <= end:
+                    cell[2] += deal.amount or 0.0  # at the amount it was won for: amounts change on the way
+    return {
+        key: _calibration(
+            [c for (k, *_), c in cells.items() if k == key],
+            len({index for (k, _, index) in cells if k == key}),
+        )
+        for key in targets
+    }
+
+
+def _calibration(cells: list[list[float]], periods: int) -> Calibration:
+    expected = sum(cell[0] for cell in cells)
+    won = sum(cell[2] for cell in cells)
+    if not expected or not won:
+        return Calibration()  # too little history to check the chances against
+    factor = won / expected
+    squares, noise = [], []
+    for mean, variance, actual in cells:
+        if mean:
+            squares.append((actual / (mean * factor) - 1) ** 2)
+            noise.append(variance / (mean * mean * factor))  # the coin flips' share, chances × factor
+    spread = sqrt(max(0.0, sum(squares) / len(squares) - sum(noise) / len(noise)))
+    return Calibration(factor=factor, shock_sd=spread, periods=periods)
 
 
 @dataclass
@@ -379,35 +530,46 @@ class Snapshot:
     open_deals: list[OpenDeal]
     won_so_far: float
     open_closing_in_period: list[tuple[float | None, int]]  # (amount, stage id) for the baseline
+    without_close_date: int = 0  # open deals that had no expected close date
 
 
 def snapshot(deals: Iterable[DealHistory], *, as_of: date, start: date, end: date) -> Snapshot:
-    """Rebuild from the stage history which deals were open on `as_of`, in which stage and since
-    when, and what had been won in [start, as_of]. Amounts and close dates are today's values."""
+    """Rebuild from the stage history and the edits which deals were open on `as_of`, in which stage
+    and since when, with the amounts and close dates they had then, and what had been won in
+    [start, as_of]."""
     result = Snapshot([], 0.0, [])
     for deal in deals:
         state = state_on(deal.entries, as_of)
         if state is None:
             continue  # not created yet
+        amount = deal.amount_on(as_of)
         if deal.closed_on is not None and deal.closed_on <= as_of:
             if deal.won and start <= deal.closed_on <= end:
-                result.won_so_far += deal.amount or 0.0
+                result.won_so_far += amount or 0.0
             continue
         stage_id, entered = state
-        result.open_deals.append(OpenDeal(deal.amount, stage_id, (as_of - entered).days))
-        if deal.close_date is not None and start <= deal.close_date <= end:
-            result.open_closing_in_period.append((deal.amount, stage_id))
+        result.open_deals.append(OpenDeal(amount, stage_id, (as_of - entered).days))
+        close_date = deal.close_date_on(as_of)
+        result.without_close_date += close_date is None
+        if close_date is not None and start <= close_date <= end:
+            result.open_closing_in_period.append((amount, stage_id))
     return result
 
 
 def new_business_samples(
-    deals: Iterable[DealHistory], *, as_of: date, start: date, past_periods: Sequence[tuple[date, date]]
+    deals: Iterable[DealHistory],
+    *,
+    as_of: date,
+    start: date,
+    past_periods: Sequence[tuple[date, date]],
+    history_start: date | None = None,
 ) -> list[float]:
-    """For each past period that ended before `as_of`: the amount won in it from deals created
-    after the same point of that period — what the rest of this period may add from deals that do
-    not exist yet."""
+    """For each past period that ended before `as_of` (and began once there was history: before
+    it, a period would count as one without new business): the amount won in it from deals
+    created after the same point of that period — what the rest of this period may add from deals
+    that do not exist yet."""
     offset = as_of - start
-    usable = [(s, e) for s, e in past_periods if e < as_of]
+    usable = [(s, e) for s, e in past_periods if e < as_of and (history_start is None or s >= history_start)]
     totals = [0.0] * len(usable)
     for deal in deals:
         if not deal.won or deal.closed_on is None or deal.created is None:

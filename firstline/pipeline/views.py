@@ -41,7 +41,7 @@ class AccountUpdateView(ScopedUpdateView):
 class OpportunityListView(ScopedListView):
     model = Opportunity
     filterset_class = OpportunityFilterSet
-    select_related = ("account", "owner", "stage")
+    select_related = ("account", "owner", "stage", "scorecard__framework")  # joined to the page's rows only
     template_name = "pipeline/opportunity_list.html"
     partial_template_name = "pipeline/_opportunity_table.html"
 

@@ -5,7 +5,7 @@ from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from firstline.deals.models import Scorecard
+from firstline.deals.models import RiskSignal, Scorecard, SignalKind
 from firstline.deals.services import default_framework, risk_refresh, stage_statistics_refresh
 from firstline.pipeline.models import Opportunity, StageChange
 from firstline.relationships.models import Contact, Stakeholder
@@ -52,13 +52,31 @@ class ReviewQueueTests(TestCase):
 
     def test_the_query_count_does_not_depend_on_the_number_of_deals(self):
         url = reverse("deals:review_queue")
-        # Session, user, viewer and the scope's id list (org.scoping), then the queue and its signals.
-        with self.assertNumQueries(7) as few:
+        # Session, user, viewer and the scope's id list (org.scoping), then the queue (the deals with
+        # several signals, then the flagged ones by size) and its signals.
+        with self.assertNumQueries(8) as few:
             self.client.get(url)
         add_deals(self.world, 30)
         risk_refresh()
         with self.assertNumQueries(len(few.captured_queries)):
             self.client.get(url)
+
+    def test_the_deals_with_most_signals_come_first_then_the_largest(self):
+        smallest = Opportunity.objects.get(name="Deal 000")
+        kinds = set(RiskSignal.objects.filter(opportunity=smallest).values_list("kind", flat=True))
+        extra = next(kind for kind in SignalKind if kind not in kinds)
+        RiskSignal.objects.create(
+            opportunity=smallest,
+            kind=extra,
+            reason="Planted.",
+            since=timezone.localdate(),
+            computed_on=timezone.localdate(),
+        )
+        rows = self.client.get(reverse("deals:review_queue")).context["rows"]
+        counts = [len(found) for _deal, found in rows]
+        assert rows[0][0] == smallest and counts[0] == max(counts)
+        rest = [(len(found), deal.amount) for deal, found in rows]
+        assert rest == sorted(rest, key=lambda row: (-row[0], -row[1]))
 
     def test_qualification_gaps_show_in_the_queue(self):
         deal = Opportunity.objects.get(name="Deal 002")
@@ -70,6 +88,25 @@ class ReviewQueueTests(TestCase):
         self.assertContains(response, "2 MEDDICC gaps")
         self.assertContains(response, "Metrics, Champion")
         self.assertContains(response, "not scored")
+
+    def test_qualification_gaps_show_in_the_opportunity_list_in_constant_queries(self):
+        url = reverse("pipeline:opportunity_list")
+        with self.assertNumQueries(11) as few:  # as without scorecards (tests/pipeline/test_pages.py)
+            self.client.get(url)
+        framework = default_framework()
+        full = dict.fromkeys(framework.element_keys(), 3)
+        for index, deal in enumerate(add_deals(self.world, 30)):
+            scores = full | {"champion": 1, "metrics": 0} if index == 0 else full
+            Scorecard.objects.create(
+                opportunity=deal, framework=framework, scores=scores, updated_at=timezone.now()
+            )
+        with self.assertNumQueries(len(few.captured_queries)):
+            response = self.client.get(url, {"sort": "-amount"})
+        self.assertContains(response, "Qualification gaps")
+        self.assertContains(response, "2 MEDDICC gaps")
+        self.assertContains(response, "Metrics, Champion")
+        self.assertContains(response, "not scored")  # the deals scored before the 30 were not
+        self.assertContains(response, "none", count=29)
 
     def test_each_focus_answers(self):
         for focus in ("largest", "stalled", "closing", "nonsense"):

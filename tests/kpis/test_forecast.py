@@ -2,8 +2,9 @@
 against a reference computation, baselines and the roll-up of calls. Pure: no database."""
 
 from datetime import date, timedelta
-from random import Random
+from math import exp, sqrt
 
+import numpy
 import pytest
 
 from firstline.kpis import forecast as f
@@ -72,13 +73,33 @@ def test_timing_conditions_on_time_already_spent_in_the_stage():
     assert timing.chance(14, 30) == pytest.approx(25 / 50)  # only deals that stayed past two weeks
 
 
-def reference_projection(chances_and_amounts, won_so_far, draws, seed):
-    """The Monte Carlo spelled out independently: the same draws in the same order."""
-    rng = Random(seed)
+def test_timing_reads_chances_within_the_deals_size_band():
+    small = [(1, 5, f.WON, 1_000)] * 300 + [(1, 5, f.LOST, 1_000)] * 300  # half won
+    middle = [(1, 5, f.WON, 10_000)] * 200 + [(1, 5, f.LOST, 10_000)] * 400  # a third
+    large = [(1, 5, f.WON, 100_000)] * 100 + [(1, 5, f.LOST, 100_000)] * 500  # a sixth
+    timing = f.Timing.from_samples(small + middle + large)
+    assert timing.edges == (10_000, 100_000)
+    assert timing.chance(0, 10, 500) == pytest.approx(1 / 2)
+    assert timing.chance(0, 10, 10_000) == pytest.approx(1 / 3)  # an edge belongs to the band above it
+    assert timing.chance(0, 10, 250_000) == pytest.approx(1 / 6)
+    assert timing.chance(0, 10) == pytest.approx(600 / 1_800)  # no amount: every size
+    few = f.Timing.from_samples(small[:299] + small[300:599])  # too few per band: one band
+    assert few.bands == () and few.chance(0, 10, 100_000) == pytest.approx(1 / 2)
+    # Samples stored before amounts were kept have three fields; they count for every size.
+    assert f.Timing.from_samples([(1, 5, f.WON)] * 30).chance(0, 10, 5_000) == 1.0
+
+
+def reference_projection(chances_and_amounts, won_so_far, draws, seed, shock_sd=0.0):
+    """The Monte Carlo spelled out draw by draw, from the same random numbers in the same order:
+    the shocks, then a uniform number per draw and deal (largest deal first)."""
+    rng = numpy.random.default_rng(seed)
     ordered = sorted(((a, p) for a, p in chances_and_amounts), reverse=True)
+    shocks = [exp(x) for x in rng.normal(-(shock_sd**2) / 2, shock_sd, draws)] if shock_sd else [1.0] * draws
+    uniforms = rng.random((draws, len(ordered)))
     totals = []
-    for _ in range(draws):
-        totals.append(won_so_far + sum(a for a, p in ordered if rng.random() < p))
+    for draw in range(draws):
+        won = [a for (a, p), u in zip(ordered, uniforms[draw], strict=True) if u < p * shocks[draw]]
+        totals.append(won_so_far + sum(won))
     return sum(totals) / draws, f.percentile(totals, 0.1), f.percentile(totals, 0.9)
 
 
@@ -98,6 +119,48 @@ def test_the_projection_matches_the_reference_with_a_fixed_seed():
         open_deals=deals, history=history, horizon_days=30, won_so_far=1_000.0, draws=500, seed=11
     )
     assert again == projection
+
+
+def test_a_shared_shock_moves_every_deal_together_and_widens_the_interval():
+    timing = f.Timing.from_samples([(1, 5, f.WON)] * 40 + [(1, 5, f.LOST)] * 60)
+    history = f.History(rates={}, stage_days={}, timing={7: timing})
+    deals = [f.OpenDeal(1_000.0, 7, 0)] * 50
+    arguments = {"open_deals": deals, "history": history, "horizon_days": 30, "won_so_far": 0.0, "draws": 400}
+    shocked = f.project(**arguments, factor=1.25, shock_sd=0.3, seed=5)
+    mean, low, high = reference_projection([(d.amount, 0.5) for d in deals], 0.0, 400, 5, shock_sd=0.3)
+    assert (shocked.mean, shocked.low, shocked.high) == pytest.approx((mean, low, high))
+    plain = f.project(**arguments, factor=1.25, seed=5)
+    assert shocked.high - shocked.low > plain.high - plain.low
+
+
+def test_calibration_compares_past_chances_with_what_was_won():
+    # Every deal stays in stage 1 and has a 50 % chance of being won within any horizon.
+    timing = f.Timing.from_samples([(100, 5, f.WON)] * 50 + [(100, 5, f.LOST)] * 50)
+    history = f.History(rates={}, stage_days={}, timing={1: timing})
+    past = [(D0 + timedelta(days=90), D0 + timedelta(days=179)), (D0, D0 + timedelta(days=89))]
+
+    def open_at_day_100(group, won, amount=100.0):
+        return deal([(1, 95), (9, 150)], closed=150, won=won, amount=amount, group=group)
+
+    deals = [open_at_day_100("east", True), open_at_day_100("east", True)]
+    deals += [open_at_day_100("west", False), open_at_day_100("west", False)]
+    deals += [deal([(1, 95), (9, 200)], closed=200, won=True, amount=100.0, group="west")]  # won too late
+    # Today is day 190 of history, 10 days into a period starting on day 180: the points replayed
+    # are day 100 of the period starting on day 90 (the one before began before any deal existed).
+    calibration = f.calibrate(
+        deals, history, as_of=D0 + timedelta(days=190), start=D0 + timedelta(days=180), past_periods=past
+    )
+    # Expected 0.5 × 100 per deal: east 100, west 150 (the deal won too late counts as expected);
+    # won 200 (east) and 0 (west): factor 200 / 250. The spread: the mean square of actual over
+    # expected × factor, less the coin flips' share (east 2 × 100² × 0.25 over 100² × factor).
+    factor = 200 / 250
+    east, west = 100 * factor, 150 * factor
+    squares = ((200 / east - 1) ** 2 + (0 / west - 1) ** 2) / 2
+    noise = (2 * 100**2 * 0.25 / (100**2 * factor) + 3 * 100**2 * 0.25 / (150**2 * factor)) / 2
+    assert calibration.factor == pytest.approx(factor)
+    assert calibration.shock_sd == pytest.approx(sqrt(squares - noise))
+    assert calibration.periods == 1
+    assert f.calibrate([], history, as_of=D0, start=D0, past_periods=past) == f.Calibration()
 
 
 def test_the_projection_mean_converges_on_the_expected_value():
@@ -146,6 +209,30 @@ def test_snapshot_replays_what_was_known_on_the_day():
     assert snap.open_deals == [f.OpenDeal(100.0, 2, 10)]
 
 
+def test_snapshot_replays_amount_and_close_date_edits():
+    day = D0 + timedelta(days=30)
+    edited = f.DealHistory(
+        group="east",
+        entries=((1, D0),),
+        closed_on=None,
+        won=None,
+        amount=120.0,
+        created=D0,
+        close_date=D0 + timedelta(days=200),
+        amount_changes=(
+            (D0 + timedelta(days=10), 50.0, 90.0),  # before the day: 90 then
+            (D0 + timedelta(days=40), 90.0, 120.0),
+        ),
+        close_date_changes=((D0 + timedelta(days=40), D0 + timedelta(days=60), D0 + timedelta(days=200)),),
+    )
+    snap = f.snapshot([edited], as_of=day, start=D0, end=D0 + timedelta(days=89))
+    assert snap.open_deals == [f.OpenDeal(90.0, 1, 30)]
+    assert snap.open_closing_in_period == [(90.0, 1)]  # it was expected to close on day 60 then
+    later = f.snapshot([edited], as_of=D0 + timedelta(days=45), start=D0, end=D0 + timedelta(days=89))
+    assert later.open_deals == [f.OpenDeal(120.0, 1, 45)] and later.open_closing_in_period == []
+    assert f.value_on(7, (), day) == 7
+
+
 def test_new_business_comes_from_deals_created_after_the_same_point_of_past_periods():
     past = [(D0, D0 + timedelta(days=89))]
     deals = [
@@ -156,14 +243,21 @@ def test_new_business_comes_from_deals_created_after_the_same_point_of_past_peri
         deals, as_of=D0 + timedelta(days=120), start=D0 + timedelta(days=90), past_periods=past
     )
     assert samples == [70.0]
+    # A period that began before the history did says nothing (rather than "no new business").
+    earlier = [(D0 - timedelta(days=90), D0 - timedelta(days=1)), *past]
+    samples = f.new_business_samples(
+        deals,
+        as_of=D0 + timedelta(days=120),
+        start=D0 + timedelta(days=90),
+        past_periods=earlier,
+        history_start=D0,
+    )
+    assert samples == [70.0]
 
 
-def test_shrunk_factor_and_end_of_period_lift():
+def test_shrunk_factor():
     assert f.shrunk_factor(0, 0, 100, 30) == pytest.approx(1.0)
     assert f.shrunk_factor(50, 25, 1000, 250, prior=50) == pytest.approx((25 + 12.5) / (100 * 0.25))
-    crowded = {days: 1 for days in range(90)} | {0: 61}  # 61 wins on the period's last day, 1 on others
-    assert f.end_of_period_lift(crowded, 9, 90) == pytest.approx((69 / 150) / 0.1)
-    assert f.end_of_period_lift({0: 5}, 9, 90) == 1.0  # too little history to say
 
 
 def test_calls_roll_up_with_the_managers_adjustment_winning():

@@ -68,6 +68,8 @@ class Command(BaseCommand):
 
     def _write_text(self, result, payload) -> None:
         mode = "replayed from the stage history" if result.replayed else "live"
+        if result.rolled_up:
+            mode = f"added up from {result.rolled_up} teams' figures stored by `firstline deals refresh`"
         lines = [
             f"Forecast for {result.team.name}, {result.period.label} as of {result.as_of:%Y-%m-%d} ({mode})",
             f"  target                 {_money(payload['target'])}",
