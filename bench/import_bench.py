@@ -215,7 +215,7 @@ def run_raw(path: Path) -> int:
     from django.conf import settings
     from django.db import connection, transaction
 
-    from firstline.io.bulk import insert_rows, reserve_ids
+    from firstline.core.bulk import insert_rows, reserve_ids
     from firstline.org.models import Person
     from firstline.pipeline.models import Account, Opportunity, SalesStage
 

@@ -24,7 +24,7 @@ from firstline.demo.catalog import (
     ProductSpec,
 )
 from firstline.demo.company import SellerProfile
-from firstline.io.bulk import insert_rows, reserve_ids
+from firstline.core.bulk import insert_rows, reserve_ids
 from firstline.pipeline.models import Account, Product, SalesStage
 
 BATCH_SIZE = 5_000

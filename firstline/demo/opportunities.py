@@ -35,7 +35,7 @@ from firstline.demo.catalog import (
 )
 from firstline.demo.company import SellerProfile
 from firstline.demo.timeline import Timeline
-from firstline.io.bulk import datetime_adapter, insert_rows, reserve_ids
+from firstline.core.bulk import datetime_adapter, insert_rows, reserve_ids
 from firstline.pipeline.models import Opportunity, StageChange
 
 BATCH_SIZE = 20_000

@@ -1,4 +1,4 @@
-"""Opportunities and their stage history: the big import, written through the fast path (io.bulk)."""
+"""Opportunities and their stage history: the big import, written through the fast path (core.bulk)."""
 
 from datetime import date, datetime, time
 
@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from firstline.io.bulk import adapt_datetime, insert_rows, reserve_ids
+from firstline.core.bulk import adapt_datetime, insert_rows, reserve_ids
 from firstline.io.engine import Cells, Index, resolve
 from firstline.io.importers import CHUNK, Importer, jsonable, people_in_reach, person_index
 from firstline.io.values import ValueProblem, normalise, parse_date

@@ -13,7 +13,7 @@ from django.utils import timezone
 from firstline.core.periods import FiscalCalendar
 from firstline.kpis.figures import kpi_set, seller_population, team_population
 from firstline.kpis.models import CompanyMonthResult, FunnelReach, SellerMonthResult, TeamMonthResult
-from firstline.kpis.rollup import compute, results_rebuild
+from firstline.kpis.rollup import MEASURES, compute, results_rebuild
 from firstline.org.models import Membership, Person, Team, TeamKind
 from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, StageChange
 from firstline.pipeline.services import opportunity_save
@@ -258,7 +258,11 @@ def stored():
 def recomputed():
     rows, funnel = compute()
     return {
-        key: {name: getattr(row, name) for name in ("won_count", "won_amount", "lost_count", "open_amount")}
+        key: {
+            name: measure
+            for name, measure in zip(MEASURES, row, strict=True)
+            if name in ("won_count", "won_amount", "lost_count", "open_amount")
+        }
         for key, row in rows.items()
     }, dict(funnel)
 
