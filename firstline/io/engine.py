@@ -105,6 +105,13 @@ class Context:
     def updated(self, model, pk: int, previous: dict) -> None:
         self.changes["updated"].setdefault(model._meta.label_lower, {})[str(pk)] = previous
 
+    def deleted(self, obj) -> None:
+        """Remember a row the import deleted, every column of it, for undo to put back."""
+        from firstline.io.importers import jsonable
+
+        row = {f.attname: jsonable(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+        self.changes.setdefault("deleted", {}).setdefault(obj._meta.label_lower, []).append(row)
+
     def near_match(self, value: str, name: str) -> None:
         if value.strip() != name:
             self.report.matches[value.strip()] = name
@@ -281,8 +288,8 @@ def run_import(
     cells = read_cells(table, mapping, report)
     progress.advance(len(table))
     table.columns.clear()  # the typed columns are all that is needed from here
-    # Announced before the transaction: progress written inside it shows only once it commits.
-    progress.phase("Matching references and writing" if not dry_run else "Matching references", total=None)
+    # Progress reported inside the transaction shows while it runs (core.jobs.JobProgress).
+    progress.phase("Matching references", total=None)
     with transaction.atomic():
         # Inside the transaction: references created for missing records vanish with a rollback.
         plan = importer.plan(cells)
@@ -297,6 +304,7 @@ def run_import(
             )
             importer.write(plan)
             report.written = True
+            progress.phase("Refreshing the KPI results", total=None)
             kpi_results_refresh(context.changes)
     return report, context.changes
 
@@ -311,7 +319,8 @@ def affected_sellers(changes: dict) -> set[int]:
         model = apps.get_model(label)
         ranges = changes.get("created", {}).get(label, [])
         updated = changes.get("updated", {}).get(label, {})
-        people.update(previous[column] for previous in updated.values() if previous.get(column))
+        deleted = changes.get("deleted", {}).get(label, [])
+        people.update(row[column] for row in [*updated.values(), *deleted] if row.get(column))
         query = model.objects.filter(pk__in=[int(pk) for pk in updated])
         for first, last in ranges:
             query = query | model.objects.filter(pk__gte=first, pk__lte=last)
