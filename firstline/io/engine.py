@@ -160,7 +160,7 @@ def _convert_column(kind: str, name: str, column: list[str], lines, mapping: Map
         return _parsed(cells, distinct, parse_date, order, name, lines, report)
     if kind == "amount":
         return _parsed(cells, distinct, _amount, mapping.currency, name, lines, report)
-    return [cell or None for cell in cells]
+    return [cell or None for cell in cells] if "" in distinct else cells
 
 
 def _parsed(cells: list[str], distinct: set[str], parse, option, name: str, lines, report: Report) -> list:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from firstline.core.bulk import adapt_datetime, in_many, indexes_rebuilt, insert_rows, reserve_ids
+from firstline.core.bulk import adapt_datetime, in_many, indexes_rebuilt, insert_rows, reserve_ids, stored
 from firstline.io.engine import Cells, Index, resolve
 from firstline.io.importers import CHUNK, Importer, jsonable, people_in_reach, person_index
 from firstline.io.values import ValueProblem, normalise, parse_date
@@ -147,7 +147,11 @@ class OpportunityImporter(Importer):
                 continue
             if stage is None:
                 value = v["stage"][i]
-                reason = "is empty" if value is None else "is not a stage of the sales process (an admin can add it)"
+                reason = (
+                    "is empty"
+                    if value is None
+                    else "is not a stage of the sales process (an admin can add it)"
+                )
                 self.report.reject(lines[i], "stage", value or "", reason)
             elif created is None:
                 self.report.reject(lines[i], "created", "", "is empty")
@@ -167,8 +171,9 @@ class OpportunityImporter(Importer):
             return live
         accounts, products = columns.get("account_id"), columns.get("product_id")
         account_names = dict(
-            Account.objects.filter(pk__in=in_many({accounts[i] for i in unnamed if accounts and accounts[i]}))
-            .values_list("pk", "name")
+            Account.objects.filter(
+                pk__in=in_many({accounts[i] for i in unnamed if accounts and accounts[i]})
+            ).values_list("pk", "name")
         )
         product_names = dict(Product.objects.values_list("pk", "name"))
         externals = columns.get("external_id")
@@ -178,7 +183,9 @@ class OpportunityImporter(Importer):
                 account_names.get(accounts[i]) if accounts else None,
                 product_names.get(products[i]) if products else None,
             )
-            names[i] = (" – ".join(x for x in parts if x) or (externals[i] if externals else None) or "")[:200]
+            names[i] = (" – ".join(x for x in parts if x) or (externals[i] if externals else None) or "")[
+                :200
+            ]
             if not names[i]:
                 self.report.reject(
                     lines[i], "name", "", "is empty and there is no account, product or id to name it by"
@@ -186,25 +193,33 @@ class OpportunityImporter(Importer):
         return [i for i in live if names[i]]
 
     def _classify(self, planned: "_Planned"):
-        """Creates (indices into the planned columns) and updates [(pk, new, old)]; a key twice in the
+        """Creates (positions in the planned columns) and updates [(pk, new, old)]; a key twice in the
         file is rejected, and so is a deal the actor may not change."""
         keys = planned.keys()
-        seen: dict = {}
-        creates, updates = array("l"), []
+        dropped = set()
+        if len(set(keys)) != len(keys):
+            first_line: dict = {}
+            for position, key in enumerate(keys):
+                line = planned.line(position)
+                first = first_line.setdefault(key, line)
+                if first != line:
+                    self.report.reject(line, "", str(key), f"is the same {self.key_label} as line {first}")
+                    dropped.add(position)
         existing = self._existing(keys)
-        lines = planned.lines
+        if not existing and not dropped:
+            return range(len(keys)), []  # all new: the usual case of a first import
+        creates, updates = array("l"), []
         for position, key in enumerate(keys):
-            line = lines[planned.live[position]]
-            first = seen.setdefault(key, line)
-            if first != line:
-                self.report.reject(line, "", str(key), f"is the same {self.key_label} as line {first}")
+            if position in dropped:
                 continue
             if key not in existing:
                 creates.append(position)
                 continue
             pk, current, in_scope = existing[key]
             if not in_scope:
-                self.report.reject(line, "", str(key), "cannot be used: it is not yours to change")
+                self.report.reject(
+                    planned.line(position), "", str(key), "cannot be used: it is not yours to change"
+                )
                 continue
             changed = {f: value for f, value in planned.row(position).items() if current.get(f) != value}
             if changed:
@@ -322,10 +337,11 @@ class OpportunityImporter(Importer):
             "next_step": "",
         }
         columns = [
-            repeat(defaults[name]) if creates.columns[name] is ABSENT else creates.columns[name] for name in ROW
+            repeat(defaults[name]) if creates.columns[name] is ABSENT else stored(creates.columns[name])
+            for name in ROW
         ]
         with indexes_rebuilt(Opportunity, len(creates)):
-            insert_rows(Opportunity, COLUMNS, zip(ids, *columns), self.context.progress)
+            insert_rows(Opportunity, COLUMNS, zip(ids, *columns, strict=False), self.context.progress)
         self.context.created(Opportunity, ids)
         moments: dict[date, object] = {}  # one stored value per day, not one conversion per row
 
@@ -398,17 +414,20 @@ class _Planned:
         accounts = self.columns["account_id"]
         accounts = repeat(None) if accounts is ABSENT else accounts
         if externals is ABSENT:
-            return list(zip(owners, accounts, names))
+            return list(zip(owners, accounts, names, strict=False))
         return [
             external or (owner, account, name)
-            for external, owner, account, name in zip(externals, owners, accounts, names)
+            for external, owner, account, name in zip(externals, owners, accounts, names, strict=False)
         ]
+
+    def line(self, position: int) -> int:
+        return self.lines[self.live[position]]
 
     def row(self, position: int) -> dict:
         return {name: column[position] for name, column in self.columns.items() if column is not ABSENT}
 
     def select(self, positions) -> "_Created":
-        lines = array("l", (self.lines[self.live[p]] for p in positions))
+        lines = array("l", map(self.line, positions))
         if len(positions) == len(self.live):
             return _Created(self.columns, lines)
         return _Created(

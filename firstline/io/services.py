@@ -129,9 +129,7 @@ def import_undo(*, actor, run: ImportRun) -> None:
 
 def _typed(model, values: dict) -> dict:
     """Column values as undo data keeps them (JSON) → as the model's fields take them."""
-    return {
-        name: model._meta.get_field(name).to_python(value) for name, value in values.items()
-    }
+    return {name: model._meta.get_field(name).to_python(value) for name, value in values.items()}
 
 
 def _delete_range(model, first: int, last: int) -> None:

@@ -12,7 +12,6 @@ PostgreSQL, and a seller has a few hundred deals, so refreshing one after a writ
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection, transaction
@@ -143,7 +142,15 @@ def _deal_rows(deals):
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(CHUNK):
             for pk, owner, amount, outcome, created, close_date, closed_on in batch:
-                yield pk, owner, amount_of[amount], outcome, day_of[created], day_of[close_date], day_of[closed_on]
+                yield (
+                    pk,
+                    owner,
+                    amount_of[amount],
+                    outcome,
+                    day_of[created],
+                    day_of[close_date],
+                    day_of[closed_on],
+                )
 
 
 def compute(person_ids: Iterable[int] | None = None):
@@ -199,13 +206,18 @@ def _save(rows, funnel) -> None:
         ["id", *MEASURES, "person_id", "team_id", "month"],
         (
             (pk, *measures, *key)
-            for pk, (key, measures) in zip(reserve_ids(SellerMonthResult, len(rows)), rows.items())
+            for pk, (key, measures) in zip(
+                reserve_ids(SellerMonthResult, len(rows)), rows.items(), strict=True
+            )
         ),
     )
     insert_rows(
         FunnelReach,
         ["id", "person_id", "team_id", "month", "stage_id", "deals"],
-        ((pk, *key, deals) for pk, (key, deals) in zip(reserve_ids(FunnelReach, len(funnel)), funnel.items())),
+        (
+            (pk, *key, deals)
+            for pk, (key, deals) in zip(reserve_ids(FunnelReach, len(funnel)), funnel.items(), strict=True)
+        ),
     )
 
 
