@@ -6,6 +6,7 @@ writes."""
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from random import Random
+from unittest import mock
 
 from django.test import TestCase
 from django.utils import timezone
@@ -336,4 +337,18 @@ class PreAggregateTests(TestCase):
         self.assert_current()
         Opportunity.objects.filter(owner=w.people["seller_a"]).delete()
         results_refresh(person_ids=[w.people["seller_a"].pk])
+        self.assert_current()
+
+    def test_a_refresh_of_many_sellers_reads_every_deal_once_and_keeps_only_theirs(self):
+        """From SCAN_FROM_SELLERS sellers on, the refresh scans all deals and filters in Python."""
+        from firstline.kpis.rollup import results_refresh
+
+        w = self.world
+        Opportunity.objects.filter(owner__in=[w.people["seller_a"], w.people["seller_c"]]).update(
+            amount=Decimal(7)
+        )
+        with mock.patch("firstline.kpis.rollup.SCAN_FROM_SELLERS", 1):
+            results_refresh(person_ids=[w.people["seller_a"].pk])
+            assert stored() != recomputed()  # seller_c's rows were not refreshed
+            results_refresh(person_ids=[w.people["seller_a"].pk, w.people["seller_c"].pk])
         self.assert_current()
