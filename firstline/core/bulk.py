@@ -137,7 +137,9 @@ def in_many(values) -> list | RawSQL:
     if len(values) <= PLAIN_IN_LIMIT:
         return values
     if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s)", [values])
+        # Typed: a server-side cursor (QuerySet.iterator) binds the list as a literal of unknown type.
+        kind = "bigint" if all(isinstance(value, int) for value in values) else "text"
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
 
 
