@@ -35,8 +35,10 @@ _THOUSAND = Decimal(1000)
 
 
 @lru_cache(maxsize=32)
-def _parse_locale(name: str) -> Locale:
-    return Locale.parse(name)
+def _locale_of(language: str) -> Locale:
+    from django.utils import translation
+
+    return Locale.parse(translation.to_locale(language))
 
 
 def current_locale() -> Locale:
@@ -44,8 +46,7 @@ def current_locale() -> Locale:
     from django.conf import settings
     from django.utils import translation
 
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    return _parse_locale(translation.to_locale(language))
+    return _locale_of(translation.get_language() or settings.LANGUAGE_CODE)
 
 
 def default_currency() -> str:
@@ -94,12 +95,15 @@ def money_compact(value, currency: str | None = None, *, locale: Locale | None =
     amount = _decimal(value)
     if amount is None:
         return NO_VALUE
-    return format_compact_currency(
-        _round_for_compact(amount),
-        currency or default_currency(),
-        fraction_digits=1,
-        locale=locale or current_locale(),
+    return _compact_currency(
+        _round_for_compact(amount), currency or default_currency(), locale or current_locale()
     )
+
+
+# Rounded amounts repeat down a table ($28K, $1.2M), and Babel takes a tenth of a millisecond each.
+@lru_cache(maxsize=4096)
+def _compact_currency(amount: Decimal, currency: str, locale: Locale) -> str:
+    return format_compact_currency(amount, currency, fraction_digits=1, locale=locale)
 
 
 def count(value, *, locale: Locale | None = None) -> str:

@@ -21,11 +21,15 @@ NOTHING = Q(pk__in=[])
 
 class Unindexed(Func):
     """`+column`: the same value, but not something an index on the column can serve (SQLite's
-    documented way to steer its planner; harmless on PostgreSQL). Used where reading a list in its
-    own order and keeping the matching rows beats fetching the matches and sorting them all."""
+    documented way to steer its planner). Used where reading a list in its own order and keeping the
+    matching rows beats fetching the matches and sorting them all. PostgreSQL gets the plain column:
+    its planner weighs both plans itself, and `+column` would only blind its row estimates."""
 
     template = "+%(expressions)s"
     output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])
 
 
 class Scope(Protocol):

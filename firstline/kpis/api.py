@@ -45,7 +45,7 @@ class KpiView(APIView):
     def _population(self, request):
         team, seller = request.query_params.get("team", ""), request.query_params.get("seller", "")
         if team and seller:
-            raise ValidationError("Ask for a team or a seller, not both.")
+            raise ValidationError({"non_field_errors": ["Ask for a team or a seller, not both."]})
         if team:
             return team_population(_one(kpi_teams(request.user), team, "team"))
         if seller:

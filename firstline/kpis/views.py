@@ -1,11 +1,16 @@
 """Dashboards: the manager's team (and, for second-line and executives, the teams under them side by
 side with drill-down), and the figures on a seller's own page. Every figure comes from kpis.figures."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
+from firstline.core import formatting
+from firstline.core.charts import chart
 from firstline.core.periods import PeriodError, fiscal_calendar
 from firstline.core.views import sortable_headers
 from firstline.kpis import metrics
@@ -147,8 +152,15 @@ def my_team(request):
             "trend_chart": _trend_chart(trend),
             "funnel_chart": _funnel_chart(figures),
             "leaderboard": leaderboard(rows),
+            "deals_in_period": _deals_closing_in(period),
         },
     )
+
+
+def _deals_closing_in(period) -> str:
+    """The opportunity list of deals closing in the period; rows add their owner or team."""
+    span = urlencode({"close_after": period.start.isoformat(), "close_before": period.end.isoformat()})
+    return f"{reverse('pipeline:opportunity_list')}?{span}"
 
 
 def _elapsed_share(period):
@@ -181,24 +193,16 @@ def _difference(now, before):
 
 
 def _trend_chart(trend) -> dict:
-    return {
-        "type": "trend",
-        "labels": [point.label for point in trend],
-        "series": [
-            {"label": "Closed won", "values": [float(point.won_amount) for point in trend]},
-            {"label": "Plan", "values": [float(point.target) for point in trend]},
-        ],
-    }
+    won = [point.won_amount for point in trend]
+    plan = [point.target for point in trend]
+    labels = [point.label for point in trend]
+    return chart("trend", labels, [("Closed won", won), ("Plan", plan)], formatting.money_compact)
 
 
 def _funnel_chart(figures) -> dict:
-    return {
-        "type": "funnel",
-        "labels": [step.stage for step in figures.funnel],
-        "series": [
-            {"label": "Deals that reached the stage", "values": [step.reached for step in figures.funnel]}
-        ],
-    }
+    reached = [step.reached for step in figures.funnel]
+    labels = [step.stage for step in figures.funnel]
+    return chart("funnel", labels, [("Deals that reached the stage", reached)], formatting.count, whole=True)
 
 
 def seller_dashboard_context(*, person, period) -> dict:

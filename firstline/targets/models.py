@@ -84,9 +84,10 @@ class Target(models.Model):
         indexes = [
             models.Index(fields=["person", "start", "end"], name="target_person_dates"),
             models.Index(fields=["start", "person", "team"], name="target_list_order"),
-            # Covers the KPI sums of a period (no table reads for the company's year).
+            # Covers the KPI sums of a period and the 8-quarter trend (no table reads for the company).
             models.Index(
-                fields=["start", "end", "metric", "stretch", "person", "amount"], name="target_period_sums"
+                fields=["start", "end", "metric", "stretch", "person", "team", "amount"],
+                name="target_period_sums",
             ),
         ]
 

@@ -77,6 +77,12 @@ class KpiApiTests(TestCase):
         assert response.status_code == 400
         assert "is not a period" in response.json()["period"][0]
 
+    def test_asking_for_a_team_and_a_seller_is_a_400_in_the_documented_error_shape(self):
+        w = self.world
+        response = self.get("manager_1", team=w.east.pk, seller=w.people["seller_a"].pk)
+        assert response.status_code == 400
+        assert response.json() == {"non_field_errors": ["Ask for a team or a seller, not both."]}
+
     def test_the_cli_prints_the_same_figures_as_the_api(self):
         api = self.get("manager_1", period=self.quarter.label).json()
         out = StringIO()

@@ -1,7 +1,9 @@
 /* Firstline charts: one small initializer for every chart on a page.
  *
  * A chart is a <canvas data-chart="ID"> next to <script type="application/json" id="ID"> (Django's
- * json_script), holding {type: "trend" | "funnel" | "bars", labels: [...], series: [{label, values}]}.
+ * json_script), made by firstline/core/charts.py: {type: "trend" | "funnel", labels: [...],
+ * series: [{label, values, display}], axis: {values, labels}}. Every text on the chart (tooltips,
+ * the value axis) is written by the server's formatting module, so it reads as the tables do.
  * No inline script is needed, so the Content-Security-Policy stays strict. Series differ by line
  * style and point shape as well as colour, and every chart has a table or summary next to it, so
  * nothing depends on colour alone. Reusable by any page: include chart.umd.min.js, then this file.
@@ -16,20 +18,13 @@
     { color: "#047857", dash: [10, 3, 2, 3], point: "rectRot" },
   ];
 
-  function compact(value) {
-    var abs = Math.abs(value);
-    if (abs >= 1e9) return (value / 1e9).toFixed(1) + " B";
-    if (abs >= 1e6) return (value / 1e6).toFixed(1) + " M";
-    if (abs >= 1e3) return (value / 1e3).toFixed(1) + " k";
-    return String(Math.round(value));
-  }
-
   function datasets(spec, kind) {
     return spec.series.map(function (series, index) {
       var style = STYLES[index % STYLES.length];
       return {
         label: series.label,
         data: series.values,
+        display: series.display,
         borderColor: style.color,
         backgroundColor: kind === "line" ? style.color : style.color + "cc",
         borderDash: style.dash,
@@ -40,8 +35,24 @@
     });
   }
 
+  // The value axis shows exactly the server's ticks, with the server's labels.
+  function valueAxis(spec) {
+    var ticks = spec.axis.values;
+    return {
+      min: 0,
+      max: ticks[ticks.length - 1],
+      afterBuildTicks: function (axis) {
+        axis.ticks = ticks.map(function (value) { return { value: value }; });
+      },
+      ticks: { callback: function (value, index) { return spec.axis.labels[index]; } },
+    };
+  }
+
   function config(spec) {
     var kind = spec.type === "trend" ? "line" : "bar";
+    var valueKey = spec.type === "funnel" ? "x" : "y";
+    var scales = {};
+    scales[valueKey] = valueAxis(spec);
     return {
       type: kind,
       data: { labels: spec.labels, datasets: datasets(spec, kind) },
@@ -55,12 +66,12 @@
           tooltip: {
             callbacks: {
               label: function (item) {
-                return item.dataset.label + ": " + compact(item.parsed[spec.type === "funnel" ? "x" : "y"]);
+                return item.dataset.label + ": " + item.dataset.display[item.dataIndex];
               },
             },
           },
         },
-        scales: spec.type === "funnel" ? {} : { y: { ticks: { callback: compact }, beginAtZero: true } },
+        scales: scales,
       },
     };
   }
@@ -77,7 +88,7 @@
     document.querySelectorAll("canvas[data-chart]").forEach(draw);
   }
 
-  window.FirstlineCharts = { draw: draw, compact: compact };
+  window.FirstlineCharts = { draw: draw };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
