@@ -139,6 +139,22 @@ TERRITORY_ROUTES = {
     "territories:plan_review": post_on(
         "territory_plan_a", ALICE_MANAGERS, data={"what_changed": "A", "adjustment": "B"}
     ),
+    "territories:plan_key_account": post_on(
+        "territory_plan_a",
+        ALICE_CIRCLE,
+        data=lambda world, _o: {"key-account": world.account_a.pk, "key-strategy": "Land the EU arm"},
+    ),
+    "territories:plan_action": post_on(
+        "territory_plan_a",
+        ALICE_CIRCLE,
+        data=lambda world, _o: {
+            "action-description": "Call the CFO",
+            "action-owner": world.people["seller_a"].pk,
+            "action-due": "2031-01-15",
+        },
+    ),
+    "territories:key_account_remove": post_on("key_account_a", ALICE_CIRCLE),
+    "territories:plan_action_done": post_on("plan_action_a", ALICE_CIRCLE, data={"done": "1"}),
     "territories:scenario_list": Route(
         checks=[
             Check("get", SIGNED_IN, 200, in_list=("scenario_east", ALICE_MANAGERS)),

@@ -30,7 +30,13 @@ from firstline.coaching.services import (
     competency_save,
     session_record,
 )
-from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet, StrictCharField
+from firstline.core.api import (
+    ScopedModelSerializer,
+    ScopedRelatedField,
+    ScopedViewSet,
+    StrictCharField,
+    api_validation_error,
+)
 from firstline.core.scoping import OutOfScope
 from firstline.org.models import Person
 from firstline.pipeline.models import Opportunity
@@ -106,9 +112,7 @@ def _service_call(function, **kwargs):
     try:
         return function(**kwargs)
     except ModelValidationError as error:
-        raise ApiValidationError(
-            error.message_dict if hasattr(error, "error_dict") else error.messages
-        ) from None
+        raise api_validation_error(error) from None
     except OutOfScope as error:
         raise PermissionDenied(str(error)) from None
 

@@ -24,8 +24,7 @@ from firstline.coaching.selectors import (
     assessment_comparison,
     default_framework,
     drill_down,
-    heatmap_of,
-    led_sellers,
+    heatmap_rollup,
     team_heatmap,
 )
 from firstline.coaching.services import (
@@ -120,11 +119,10 @@ def heatmap(request):
     movement; for a manager of several teams, also each team's average per competency."""
     leader_or_404(request)
     framework = default_framework()
-    drill = drill_down(request.user, led_sellers(request.user), request.GET.get("team"))
-    if framework is None or not drill.within:
+    drill = drill_down(request.user, request.GET.get("team"))
+    if framework is None or not drill.sellers:
         return render(request, "coaching/heatmap.html", {"heatmap": None, "framework": framework})
-    result = team_heatmap(user=request.user, people=drill.within, framework=framework)
-    row_of = {row.person.pk: row for row in result.rows}
+    result = team_heatmap(user=request.user, people=drill.direct, framework=framework)
     return render(
         request,
         "coaching/heatmap.html",
@@ -132,12 +130,11 @@ def heatmap(request):
             "framework": framework,
             "drill": drill,
             "team": drill.team,
-            "heatmap": heatmap_of(result.competencies, [row_of[s.pk] for s in drill.direct]),
+            "heatmap": result,
             "competencies": result.competencies,
-            "team_averages": [
-                (team, heatmap_of(result.competencies, [row_of[s.pk] for s in sellers]))
-                for team, sellers in drill.groups.items()
-            ],
+            "team_averages": heatmap_rollup(
+                user=request.user, groups=drill.groups, person_ids=drill.within_ids, framework=framework
+            ),
         },
     )
 

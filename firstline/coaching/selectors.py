@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from firstline.coaching.models import (
     ActionItem,
@@ -49,60 +49,81 @@ class LedSeller:
         return self.team.pk
 
 
-def led_sellers(user) -> list[LedSeller]:
-    """The sellers currently in the teams the user leads (everyone, for an admin who leads none),
-    ordered by team then name. Two queries."""
+def _led_memberships(user):
+    """Current memberships of sellers in the teams the user leads (everyone's, for an admin who
+    leads none); no one's for anyone else."""
     who = viewer(user)
     members = Membership.objects.current().filter(person__role=Role.SELLER)
     if who.managed_paths:
-        members = members.filter(who.subtree_q("team__path"))
-    elif not who.is_admin:
-        return []
-    rows = list(
-        members.order_by("team__path", "person__name").values_list("person_id", "person__name", "team_id")
-    )
-    teams = Team.objects.select_related("manager").in_bulk({team_id for _p, _n, team_id in rows})
-    return [LedSeller(person_id, name, teams[team_id]) for person_id, name, team_id in rows]
+        return members.filter(who.subtree_q("team__path"))
+    return members if who.is_admin else members.none()
 
 
 @dataclass
 class Drill:
-    """One team of the viewer's subtree: its sub-teams one level down (each with the sellers of its
-    whole subtree), the sellers directly in it, and the way back up to the viewer's own team."""
+    """One team of the viewer's subtree: its sub-teams one level down (each with the ids of the
+    sellers of its whole subtree), the sellers directly in it, the way back up to the viewer's own
+    team, and the ids of every seller below it as a subquery (a database then reads them itself
+    instead of receiving a list of thousands)."""
 
     team: Team | None
-    groups: dict[Team, list[LedSeller]]
+    groups: dict[Team, list[int]]
     direct: list[LedSeller]
-    within: list[LedSeller]
     trail: list[Team]
+    within_ids: object
+    team_of: dict[int, int] = field(default_factory=dict)  # each grouped seller's own team id
+
+    @property
+    def sellers(self) -> int:
+        return len(self.direct) + sum(len(ids) for ids in self.groups.values())
 
 
-def drill_down(user, sellers: list[LedSeller], chosen: str | None) -> Drill:
-    """Roll a team page up one level at a time: a VP sees regions, a director their teams, a
-    first-line manager their sellers; `chosen` (a team id from ?team=) drills into a sub-team."""
+def chosen_team(user, chosen: str | None) -> tuple[Team | None, list[Team]]:
+    """The team a team page shows: the one the viewer leads (the company's root for an admin who
+    leads none), or the sub-team `chosen` (a team id from ?team=) if it is in that subtree; and the
+    way back up to the viewer's own team. (None, []) for someone who leads no team."""
     who = viewer(user)
     tops = list(Team.objects.filter(manager_id=who.person_id)) if who.person_id else []
     if not tops and who.is_admin:
         tops = list(Team.objects.filter(parent=None))
     if not tops:
-        return Drill(None, {}, [], [], [])
+        return None, []
     team = tops[0]
     if chosen and chosen.isdigit():
         picked = Team.objects.filter(pk=int(chosen)).first()
         if picked is not None and any(picked.path.startswith(top.path) for top in tops):
             team = picked
-    depth = team.path.count("/") - 1
-    within = [s for s in sellers if s.team.path.startswith(team.path)]
-    child_of = {s.pk: int(s.team.path.split("/")[depth + 1]) for s in within if s.team.pk != team.pk}
-    children = Team.objects.select_related("manager").in_bulk(set(child_of.values()))
-    groups: dict[Team, list[LedSeller]] = {}
-    for child in sorted(children.values(), key=lambda t: t.path):
-        groups[child] = [s for s in within if child_of.get(s.pk) == child.pk]
     top = next(t for t in tops if team.path.startswith(t.path))
     trail_ids = [int(part) for part in team.path.strip("/").split("/")[top.path.count("/") - 2 :]]
     trail_teams = Team.objects.in_bulk(trail_ids)
-    trail = [trail_teams[pk] for pk in trail_ids if pk in trail_teams]
-    return Drill(team, groups, [s for s in within if s.team.pk == team.pk], within, trail)
+    return team, [trail_teams[pk] for pk in trail_ids if pk in trail_teams]
+
+
+def drill_down(user, chosen: str | None) -> Drill:
+    """Roll a team page up one level at a time: a VP sees regions, a director their teams, a
+    first-line manager their sellers; `chosen` (a team id from ?team=) drills into a sub-team.
+    Only the sellers directly in the team are read as people; the others are ids, grouped."""
+    members = _led_memberships(user)
+    team, trail = chosen_team(user, chosen)
+    if team is None:
+        return Drill(None, {}, [], [], members.values("person_id"))
+    members = members.filter(team__path__startswith=team.path)
+    depth = team.path.count("/") - 1
+    by_child: dict[int, list[int]] = defaultdict(list)
+    team_of = {}
+    rows = members.exclude(team=team).order_by("person_id").values_list("person_id", "team_id", "team__path")
+    for person_id, team_id, path in rows:
+        by_child[int(path.split("/")[depth + 1])].append(person_id)
+        team_of[person_id] = team_id
+    children = Team.objects.select_related("manager").in_bulk(list(by_child))
+    groups = {child: by_child[child.pk] for child in sorted(children.values(), key=lambda t: t.path)}
+    direct = [
+        LedSeller(person_id, name, team)
+        for person_id, name in members.filter(team=team)
+        .order_by("person__name")
+        .values_list("person_id", "person__name")
+    ]
+    return Drill(team, groups, direct, trail, members.values("person_id"), team_of)
 
 
 def default_framework(audience: str = "seller") -> CompetencyFramework | None:
@@ -215,6 +236,38 @@ def team_heatmap(*, user, people: list, framework) -> Heatmap:
     return heatmap_of(competencies, rows)
 
 
+def heatmap_rollup(*, user, groups: dict, person_ids, framework) -> list[tuple[Team, Heatmap]]:
+    """Each sub-team's average of its sellers' latest manager ratings per competency, for the
+    manager's manager. The sellers are `person_ids` (a subquery), grouped by `groups` (team → ids).
+    The database picks each seller's latest manager assessment (no later one, by day then id, as
+    _latest_two orders them) and returns only its scores; the sums are made here."""
+    competencies = list(framework.competencies.all())
+    manager = Assessment.objects.visible_to(user).filter(framework=framework, kind=AssessmentKind.MANAGER)
+    later = manager.filter(person_id=OuterRef("person_id")).filter(
+        Q(assessed_on__gt=OuterRef("assessed_on"))
+        | Q(assessed_on=OuterRef("assessed_on"), pk__gt=OuterRef("pk"))
+    )
+    latest = manager.filter(person__in=person_ids).filter(~Exists(later))
+    group_of = {pk: team for team, ids in groups.items() for pk in ids}
+    totals: dict[tuple[Team, int], list[int]] = defaultdict(lambda: [0, 0])  # score sum, people
+    scores = Rating.objects.filter(assessment__in=latest.values("pk")).order_by()
+    for person_id, competency_id, score in scores.values_list(
+        "assessment__person_id", "competency_id", "score"
+    ):
+        if (team := group_of.get(person_id)) is None:
+            continue  # a seller directly in the shown team: on the page's own rows, not in a roll-up
+        total = totals[team, competency_id]
+        total[0] += score
+        total[1] += 1
+    return [
+        (
+            team,
+            Heatmap(competencies, [], [ratio(*totals.get((team, c.pk), (0, 0))) for c in competencies]),
+        )
+        for team in groups
+    ]
+
+
 def heatmap_of(competencies: list[Competency], rows: list[HeatmapRow]) -> Heatmap:
     """A heat map of these rows, with the average per competency of those rated."""
     averages = []
@@ -236,13 +289,31 @@ class CadenceRow:
 
 
 CADENCE_MONTHS = 3
+NOT_COACHED_DAYS = 30  # the roll-up counts sellers with no session in this many days
+
+
+def _since(today: date, months: int) -> date:
+    """The day before the cadence window of `months` months that ends today."""
+    return today - timedelta(days=round(months * 30.4))
+
+
+def _overdue_items(*, user, person_ids, today: date) -> dict[int, int]:
+    """Seller id → their overdue follow-ups (open action items past due)."""
+    return dict(
+        ActionItem.objects.visible_to(user)
+        .overdue(today)
+        .filter(session__seller_id__in=person_ids)
+        .values("session__seller_id")
+        .annotate(n=Count("pk"))
+        .values_list("session__seller_id", "n")
+    )
 
 
 def cadence(*, user, people: list, today: date, months: int = CADENCE_MONTHS) -> list[CadenceRow]:
     """Coaching cadence per seller: sessions per month over the last `months` months, days since the
     last session, overdue follow-ups and the next scheduled 1:1. Three queries."""
     ids = [p.pk for p in people]
-    since = today - timedelta(days=round(months * 30.4))
+    since = _since(today, months)
     sessions = CoachingSession.objects.visible_to(user).filter(seller_id__in=ids)
     counts, last = {}, {}
     for seller_id, n, latest in (
@@ -252,14 +323,7 @@ def cadence(*, user, people: list, today: date, months: int = CADENCE_MONTHS) ->
         .values_list("seller_id", "n", "latest")
     ):
         counts[seller_id], last[seller_id] = n, latest
-    overdue = dict(
-        ActionItem.objects.visible_to(user)
-        .overdue(today)
-        .filter(session__seller_id__in=ids)
-        .values("session__seller_id")
-        .annotate(n=Count("pk"))
-        .values_list("session__seller_id", "n")
-    )
+    overdue = _overdue_items(user=user, person_ids=ids, today=today)
     schedules = dict(
         OneOnOneSchedule.objects.visible_to(user)
         .filter(seller_id__in=ids, active=True)
@@ -290,17 +354,40 @@ class CadenceRollup:
     overdue_items: int
 
 
-def cadence_rollup(rows_by_team: dict, months: int = CADENCE_MONTHS) -> list[CadenceRollup]:
-    """Roll the per-seller cadence up per team, for the manager's manager."""
+def cadence_rollup(
+    *, user, groups: dict, person_ids, today: date, months: int = CADENCE_MONTHS
+) -> list[CadenceRollup]:
+    """The cadence rolled up per sub-team, for the manager's manager: sessions per seller per month
+    over the last `months` months, sellers with no session in the last NOT_COACHED_DAYS days and
+    overdue follow-ups. The sellers are `person_ids` (a subquery), grouped by `groups` (team → ids).
+    Two queries, reading only the sessions of the window and the open follow-ups."""
+    since = _since(today, months)
+    counts, coached = {}, set()
+    for seller_id, n, recent in (
+        CoachingSession.objects.visible_to(user)
+        .filter(seller_id__in=person_ids, held_on__gt=since, held_on__lte=today)
+        .values("seller_id")
+        .annotate(
+            n=Count("pk"),
+            recent=Count("pk", filter=Q(held_on__gte=today - timedelta(days=NOT_COACHED_DAYS))),
+        )
+        .values_list("seller_id", "n", "recent")
+    ):
+        counts[seller_id] = n
+        if recent:
+            coached.add(seller_id)
+    overdue = _overdue_items(user=user, person_ids=person_ids, today=today)
     return [
         CadenceRollup(
             team=team,
-            sellers=len(rows),
-            per_seller_month=sessions_per_seller_month(sum(r.sessions for r in rows), len(rows), months),
-            not_coached_30_days=sum(1 for r in rows if r.days_since is None or r.days_since > 30),
-            overdue_items=sum(r.overdue_items for r in rows),
+            sellers=len(ids),
+            per_seller_month=sessions_per_seller_month(
+                sum(counts.get(pk, 0) for pk in ids), len(ids), months
+            ),
+            not_coached_30_days=sum(1 for pk in ids if pk not in coached),
+            overdue_items=sum(overdue.get(pk, 0) for pk in ids),
         )
-        for team, rows in rows_by_team.items()
+        for team, ids in groups.items()
     ]
 
 

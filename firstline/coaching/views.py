@@ -24,7 +24,6 @@ from firstline.coaching.selectors import (
     carried_forward,
     default_framework,
     drill_down,
-    led_sellers,
 )
 from firstline.coaching.services import ActionItemInput, action_item_set_done, session_record
 from firstline.core.scoping import OutOfScope, get_visible_or_404, scoped_save
@@ -193,18 +192,16 @@ def cadence_view(request):
     seller for one team, and rolled up per team for managers of managers."""
     leader_or_404(request)
     today = timezone.localdate()
-    drill = drill_down(request.user, led_sellers(request.user), request.GET.get("team"))
-    rows = cadence(user=request.user, people=drill.within, today=today)
-    row_of = {row.person.pk: row for row in rows}
-    by_group = {team: [row_of[s.pk] for s in sellers] for team, sellers in drill.groups.items()}
+    drill = drill_down(request.user, request.GET.get("team"))
+    rollup = cadence_rollup(user=request.user, groups=drill.groups, person_ids=drill.within_ids, today=today)
     return render(
         request,
         "coaching/cadence.html",
         {
-            "rollup": cadence_rollup(by_group),
+            "rollup": rollup,
             "drill": drill,
             "team": drill.team,
-            "rows": [row_of[s.pk] for s in drill.direct],
+            "rows": cadence(user=request.user, people=drill.direct, today=today),
             "today": today,
         },
     )

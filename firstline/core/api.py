@@ -17,6 +17,16 @@ from firstline.core.scoping import OutOfScope, scoped_save
 UNIQUENESS_VALIDATORS = (UniqueValidator, UniqueTogetherValidator)
 
 
+def api_validation_error(error: ModelValidationError) -> ApiValidationError:
+    """A model or service validation error as the API answers it: always an object, as the schema
+    documents (core.schema), with errors of the whole object under non_field_errors."""
+    whole = {NON_FIELD_ERRORS: error.messages}
+    errors = error.message_dict if hasattr(error, "error_dict") else whole
+    if NON_FIELD_ERRORS in errors:
+        errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+    return ApiValidationError(errors)
+
+
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference to another object, which must be one the requesting user may see.
 
@@ -102,12 +112,7 @@ class ScopedViewSet(
         try:
             self.service(actor=self.request.user, instance=instance)
         except ModelValidationError as error:
-            # Always an object, as the schema documents: errors of the whole object under non_field_errors.
-            whole = {NON_FIELD_ERRORS: error.messages}
-            errors = error.message_dict if hasattr(error, "error_dict") else whole
-            if NON_FIELD_ERRORS in errors:
-                errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
-            raise ApiValidationError(errors) from None
+            raise api_validation_error(error) from None
         except OutOfScope as error:
             raise PermissionDenied(str(error)) from None
         serializer.instance = instance

@@ -1,9 +1,22 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from firstline.core.scoping import ScopedQuerySet
+
+
+def coordinate(limit: int) -> models.DecimalField:
+    """A latitude (`limit` 90) or longitude (180) in degrees, to five decimals (about a metre);
+    empty while unknown."""
+    return models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-limit), MaxValueValidator(limit)],
+    )
 
 
 class User(AbstractUser):

@@ -2,8 +2,8 @@
 recurring 1:1 schedules, two rounds of assessments and a development plan per seller.
 
 Managers differ in how often they coach (from about monthly to weekly), so the cadence view and
-the retention-risk rules have something to show. Rows are built without Model.__init__ and bulk
-inserted, a few statements per thousand sellers.
+the retention-risk rules have something to show. Rows are plain tuples written through the bulk
+fast path (io.bulk): no model instances, no per-row SQL compilation.
 """
 
 from dataclasses import dataclass
@@ -28,8 +28,8 @@ from firstline.coaching.models import (
     OneOnOneSchedule,
     Rating,
 )
-from firstline.demo.instances import InstanceFactory
 from firstline.demo.timeline import Timeline
+from firstline.io.bulk import datetime_adapter, insert_rows, reserve_ids
 from firstline.org.models import Membership, Role, Team, TeamKind
 
 KINDS = (("one_on_one", 6), ("deal_review", 3), ("call_coaching", 2), ("territory_review", 1))
@@ -121,91 +121,69 @@ def _sellers(rng: Random, timeline: Timeline) -> tuple[list[_Seller], dict[int, 
 
 
 def _sessions(rng, sellers, cadence, competencies, today) -> dict[str, int]:
-    make_session = InstanceFactory(CoachingSession)
-    plans = []  # (session, focus, note kinds)
+    sessions, focus_of = [], []  # (seller, coach, kind, day) and each session's focus competencies
     for seller in sellers:
         start = max(today - timedelta(days=365), seller.hired_on)
         day = start + timedelta(days=rng.randint(1, 20))
         per_month = cadence[seller.manager_id]
         while day <= today:
             kind = rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
-            session = make_session(
-                seller_id=seller.person_id, coach_id=seller.manager_id, kind=kind, held_on=day
-            )
-            plans.append((session, rng.sample(competencies, rng.choice([1, 1, 2]))))
+            sessions.append((seller.person_id, seller.manager_id, kind, day))
+            focus_of.append(rng.sample(competencies, rng.choice([1, 1, 2])))
             day += timedelta(days=max(3, round(rng.expovariate(per_month / 30.4))))
-    sessions = CoachingSession.objects.bulk_create([session for session, _focus in plans], batch_size=2000)
-    through = CoachingSession.focus.through
-    CoachingSession.focus.through.objects.bulk_create(
-        [
-            through(coachingsession_id=s.pk, competency_id=c.pk)
-            for s, (_, focus) in zip(sessions, plans, strict=True)
-            for c in focus
-        ],
-        batch_size=5000,
+    ids = reserve_ids(CoachingSession, len(sessions))
+    insert_rows(
+        CoachingSession,
+        ["id", "seller_id", "coach_id", "kind", "held_on"],
+        ((pk, *row) for pk, row in zip(ids, sessions, strict=True)),
     )
-    notes, items = _notes_and_items(rng, plans, today)
-    CoachingNote.objects.bulk_create(notes, batch_size=2000)
-    ActionItem.objects.bulk_create(items, batch_size=2000)
-    return {"coaching sessions": len(sessions), "coaching notes": len(notes), "action items": len(items)}
+    insert_rows(
+        CoachingSession.focus.through,
+        ["coachingsession_id", "competency_id"],
+        ((pk, c.pk) for pk, focus in zip(ids, focus_of, strict=True) for c in focus),
+    )
+    notes, items = _notes_and_items(rng, zip(ids, sessions, focus_of, strict=True), today)
+    insert_rows(CoachingNote, ["session_id", "author_id", "visibility", "body", "created"], notes)
+    insert_rows(ActionItem, ["session_id", "owner_id", "description", "due_on", "done_on"], items)
+    return {"coaching sessions": len(ids), "coaching notes": len(notes), "action items": len(items)}
 
 
-def _notes_and_items(rng, plans, today):
-    make_note, make_item = InstanceFactory(CoachingNote), InstanceFactory(ActionItem)
+def _notes_and_items(rng, sessions, today) -> tuple[list[tuple], list[tuple]]:
+    adapt = datetime_adapter()
+    zone = timezone.get_current_timezone()
     notes, items = [], []
-    for session, focus in plans:
-        created = session.held_on
-        text = rng.choice(SHARED_NOTES[session.kind]).format(focus=focus[0].name.lower())
-        notes.append(
-            make_note(session_id=session.pk, author_id=session.coach_id, body=text, created=_moment(created))
-        )
+    for pk, (seller_id, coach_id, kind, held_on), focus in sessions:
+        # Notes are written at 09:00 on the day of the session.
+        created = adapt(datetime.combine(held_on, time(9), tzinfo=zone))
+        text = rng.choice(SHARED_NOTES[kind]).format(focus=focus[0].name.lower())
+        notes.append((pk, coach_id, "shared", text, created))
         if rng.random() < 0.12:
-            notes.append(
-                make_note(
-                    session_id=session.pk,
-                    author_id=session.coach_id,
-                    visibility="private",
-                    body=rng.choice(PRIVATE_NOTES),
-                    created=_moment(created),
-                )
-            )
+            notes.append((pk, coach_id, "private", rng.choice(PRIVATE_NOTES), created))
         for _ in range(rng.choice([0, 1, 1, 2])):
-            due = session.held_on + timedelta(days=rng.randint(5, 21))
+            due = held_on + timedelta(days=rng.randint(5, 21))
             # Most follow-ups get done within days of the due date; some slip and are carried forward.
             done = due + timedelta(days=rng.randint(-4, 6)) if rng.random() < 0.85 else None
-            owner = session.seller_id if rng.random() < 0.8 else session.coach_id
+            owner = seller_id if rng.random() < 0.8 else coach_id
             items.append(
-                make_item(
-                    session_id=session.pk,
-                    owner_id=owner,
-                    description=rng.choice(ACTIONS),
-                    due_on=due,
-                    done_on=done if done is not None and done <= today else None,
-                )
+                (pk, owner, rng.choice(ACTIONS), due, done if done is not None and done <= today else None)
             )
     return notes, items
 
 
-def _moment(day: date) -> datetime:
-    return datetime.combine(day, time(9), tzinfo=timezone.get_current_timezone())
-
-
 def _schedules(rng, sellers, cadence, today) -> int:
     every = {1.0: 28, 1.5: 28, 2.0: 14, 2.5: 14, 3.0: 7, 4.0: 7}
-    make = InstanceFactory(OneOnOneSchedule)
     rows = [
-        make(
-            seller_id=s.person_id,
-            coach_id=s.manager_id,
-            every_days=every[cadence[s.manager_id]],
-            next_on=today + timedelta(days=rng.randint(0, every[cadence[s.manager_id]] - 1)),
-            active=True,
+        (
+            s.person_id,
+            s.manager_id,
+            every[cadence[s.manager_id]],
+            today + timedelta(days=rng.randint(0, every[cadence[s.manager_id]] - 1)),
+            True,
         )
         for s in sellers
         if rng.random() < 0.85
     ]
-    OneOnOneSchedule.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+    return insert_rows(OneOnOneSchedule, ["seller_id", "coach_id", "every_days", "next_on", "active"], rows)
 
 
 def _score(rng: Random, centre: float) -> int:
@@ -215,7 +193,6 @@ def _score(rng: Random, centre: float) -> int:
 def _assessments(rng, sellers, framework, competencies, today) -> int:
     """Two rounds, about six months apart; sellers rate themselves a little higher than managers do,
     and most improve between rounds."""
-    make, make_rating = InstanceFactory(Assessment), InstanceFactory(Rating)
     rounds = (today - timedelta(days=300), today - timedelta(days=120))
     strengths = {s.person_id: {c.pk: rng.gauss(0, 0.6) for c in competencies} for s in sellers}
     assessments, centres = [], []
@@ -229,84 +206,62 @@ def _assessments(rng, sellers, framework, competencies, today) -> int:
                 ("self", seller.person_id, 0.35),
             ):
                 offset = timedelta(days=rng.randint(0, 10))
-                assessments.append(
-                    make(
-                        person_id=seller.person_id,
-                        assessor_id=assessor,
-                        kind=kind,
-                        framework_id=framework.pk,
-                        assessed_on=day + offset,
-                        summary="",
-                    )
-                )
+                assessments.append((seller.person_id, assessor, kind, framework.pk, day + offset, ""))
                 centres.append((seller, seller.skill + growth + bias))
-    saved = Assessment.objects.bulk_create(assessments, batch_size=2000)
-    ratings = [
-        make_rating(
-            assessment_id=a.pk,
-            competency_id=c.pk,
-            score=_score(rng, centre + strengths[seller.person_id][c.pk]),
-            evidence="",
-        )
-        for a, (seller, centre) in zip(saved, centres, strict=True)
+    ids = reserve_ids(Assessment, len(assessments))
+    insert_rows(
+        Assessment,
+        ["id", "person_id", "assessor_id", "kind", "framework_id", "assessed_on", "summary"],
+        ((pk, *row) for pk, row in zip(ids, assessments, strict=True)),
+    )
+    ratings = (
+        (pk, c.pk, _score(rng, centre + strengths[seller.person_id][c.pk]), "")
+        for pk, (seller, centre) in zip(ids, centres, strict=True)
         for c in competencies
-    ]
-    Rating.objects.bulk_create(ratings, batch_size=5000)
-    return len(saved)
+    )
+    insert_rows(Rating, ["assessment_id", "competency_id", "score", "evidence"], ratings)
+    return len(ids)
 
 
 def _plans(rng, sellers, competencies: list[Competency], today) -> int:
-    make_plan, make_goal = InstanceFactory(DevelopmentPlan), InstanceFactory(DevelopmentGoal)
-    plans = [
-        make_plan(
-            person_id=s.person_id,
-            title="Development plan",
-            starts_on=today - timedelta(days=110),
-            ends_on=today + timedelta(days=255),
-            created_by_id=s.manager_id,
-        )
-        for s in sellers
-    ]
-    DevelopmentPlan.objects.bulk_create(plans, batch_size=2000)
-    goals = []
-    for plan in plans:
+    plan_ids = reserve_ids(DevelopmentPlan, len(sellers))
+    starts_on, ends_on = today - timedelta(days=110), today + timedelta(days=255)
+    insert_rows(
+        DevelopmentPlan,
+        ["id", "person_id", "title", "starts_on", "ends_on", "created_by_id"],
+        (
+            (pk, s.person_id, "Development plan", starts_on, ends_on, s.manager_id)
+            for pk, s in zip(plan_ids, sellers, strict=True)
+        ),
+    )
+    goals = []  # (plan, competency, title, due, status)
+    for plan_id in plan_ids:
         for competency in rng.sample(competencies, 2):
             due = today + timedelta(days=rng.randint(-40, 150))
             status = rng.choices(
                 ["not_started", "in_progress", "done"], weights=[2, 5, 2 if due > today else 4]
             )[0]
             goals.append(
-                make_goal(
-                    plan_id=plan.pk,
-                    competency_id=competency.pk,
-                    due_on=due,
-                    status=status,
-                    title=f"Reach the next level in {competency.name.lower()}",
-                )
+                (plan_id, competency, f"Reach the next level in {competency.name.lower()}", due, status)
             )
-    DevelopmentGoal.objects.bulk_create(goals, batch_size=2000)
-    by_name = {c.pk: c.name for c in competencies}
+    goal_ids = reserve_ids(DevelopmentGoal, len(goals))
+    insert_rows(
+        DevelopmentGoal,
+        ["id", "plan_id", "competency_id", "title", "due_on", "status"],
+        (
+            (pk, plan, c.pk, title, due, status)
+            for pk, (plan, c, title, due, status) in zip(goal_ids, goals, strict=True)
+        ),
+    )
     actions, resources = [], []
-    make_action, make_resource = InstanceFactory(DevelopmentAction), InstanceFactory(LearningResource)
-    for goal in goals:
+    for goal_id, (_plan, competency, _title, goal_due, status) in zip(goal_ids, goals, strict=True):
         for step in range(2):
-            due = goal.due_on - timedelta(days=30 * (1 - step) + 10)
-            done = goal.status == "done" or (goal.status == "in_progress" and step == 0)
-            actions.append(
-                make_action(
-                    goal_id=goal.pk,
-                    description=rng.choice(ACTIONS),
-                    due_on=due,
-                    done_on=min(due, today) if done else None,
-                )
-            )
-        title = RESOURCES.get(by_name[goal.competency_id], "Sales playbook")
+            due = goal_due - timedelta(days=30 * (1 - step) + 10)
+            done = status == "done" or (status == "in_progress" and step == 0)
+            actions.append((goal_id, rng.choice(ACTIONS), due, min(due, today) if done else None))
+        title = RESOURCES.get(competency.name, "Sales playbook")
         slug = title.lower().replace(" ", "-").replace(",", "")
-        resources.append(
-            make_resource(
-                goal_id=goal.pk, title=title, url=f"https://learning.northwind-analytics.example/{slug}"
-            )
-        )
-    DevelopmentAction.objects.bulk_create(actions, batch_size=5000)
-    LearningResource.objects.bulk_create(resources, batch_size=5000)
-    return len(plans)
+        resources.append((goal_id, title, f"https://learning.northwind-analytics.example/{slug}"))
+    insert_rows(DevelopmentAction, ["goal_id", "description", "due_on", "done_on"], actions)
+    insert_rows(LearningResource, ["goal_id", "title", "url"], resources)
+    return len(plan_ids)

@@ -9,12 +9,13 @@ import uuid
 from datetime import timedelta
 from random import Random
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from firstline.coaching.models import CompetencyFramework
 from firstline.demo.catalog import FIRST_NAMES, LAST_NAMES
 from firstline.demo.instances import InstanceFactory
 from firstline.demo.timeline import Timeline
+from firstline.io.bulk import insert_rows
 from firstline.org.models import Membership, Person, Role, Team, TeamKind
 from firstline.talent.models import (
     Candidate,
@@ -203,7 +204,7 @@ def _pulses(rng, teams, timeline) -> dict[str, int]:
     people = list(
         Membership.objects.active_on(today).order_by("person_id").values_list("person_id", "team_id")
     )
-    make_response, make_participation = InstanceFactory(PulseResponse), InstanceFactory(PulseParticipation)
+    as_column = PulseResponse._meta.pk.get_db_prep_value  # a UUID as the column stores it
     responses, participations = [], []
     for index, pulse in enumerate(pulses):
         drift = 0.15 * (index - len(pulses) / 2)  # engagement rose a little over the year
@@ -214,21 +215,22 @@ def _pulses(rng, teams, timeline) -> dict[str, int]:
             ):
                 continue  # the demo seller still has the open pulse to answer
             centre = mood.get(team_id, 7.8) + drift
+            answer_id = uuid.UUID(int=rng.getrandbits(128), version=4)
             responses.append(
-                make_response(
-                    id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                    pulse_id=pulse.pk,
-                    team_id=team_id,
-                    enps=min(10, max(0, round(rng.gauss(centre, 1.8)))),
-                    tools=_agree(rng, centre),
-                    manager=_agree(rng, centre),
-                    stay=_agree(rng, centre),
+                (
+                    as_column(answer_id, connection),
+                    pulse.pk,
+                    team_id,
+                    min(10, max(0, round(rng.gauss(centre, 1.8)))),
+                    _agree(rng, centre),
+                    _agree(rng, centre),
+                    _agree(rng, centre),
                 )
             )
-            participations.append(make_participation(pulse_id=pulse.pk, person_id=person_id))
+            participations.append((pulse.pk, person_id))
     rng.shuffle(responses)  # no order to match against the participations
-    PulseResponse.objects.bulk_create(responses, batch_size=5000)
-    PulseParticipation.objects.bulk_create(participations, batch_size=5000)
+    insert_rows(PulseResponse, ["id", "pulse_id", "team_id", "enps", "tools", "manager", "stay"], responses)
+    insert_rows(PulseParticipation, ["pulse_id", "person_id"], participations)
     return {"pulses": len(pulses), "pulse answers": len(responses)}
 
 

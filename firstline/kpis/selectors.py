@@ -225,39 +225,59 @@ class SellerFigures:
         return metrics.pipeline_coverage(self.open_pipeline, self.target, self.won)
 
 
-def seller_figures(*, user, people, period: Period) -> list[SellerFigures]:
+def seller_figures(*, user, people, period: Period, person_ids=None) -> list[SellerFigures]:
     """Won, open pipeline closing in the period and plan revenue target per person, from the
     monthly results: two grouped queries whatever the number of people. People whose figures the
     user may not see (kpis.permissions) get zeros. Whole months: for a year to date the current
     month counts whole (use kpi_set for day-exact figures)."""
+    return seller_figures_by_period(user=user, people=people, periods=[period], person_ids=person_ids)[0]
+
+
+def seller_figures_by_period(
+    *, user, people, periods: list[Period], person_ids=None
+) -> list[list[SellerFigures]]:
+    """seller_figures for several periods at once, still in two grouped queries: one list per
+    period. `person_ids`, the people's ids as a subquery, spares the database a list of thousands."""
     from firstline.kpis.permissions import kpi_people
 
     people = list(people)
-    allowed = kpi_people(user).filter(pk__in=[person.pk for person in people]).values("pk")
-    sums = (
-        SellerMonthResult.objects.filter(person_id__in=allowed)
-        .filter(_month_range(period))
+    ids = person_ids if person_ids is not None else [person.pk for person in people]
+    allowed = kpi_people(user).filter(pk__in=ids).values("pk")
+    # One range around all the periods (so the index on person and month serves it), each period
+    # summed apart.
+    first, last = min(p.start for p in periods), max(p.end for p in periods)
+    measures = {}
+    for index, period in enumerate(periods):
+        measures[f"won_{index}"] = Sum("won_amount", filter=_month_range(period))
+        measures[f"pipeline_{index}"] = Sum("open_amount", filter=_month_range(period))
+    sums = {
+        row["person_id"]: row
+        for row in SellerMonthResult.objects.filter(person_id__in=allowed)
+        .filter(month__range=(month_of(first), month_of(last)))
         .order_by()
-        .values_list("person_id")
-        .annotate(won=Sum("won_amount"), pipeline=Sum("open_amount"))
-    )
-    figures = {person_id: (won, pipeline) for person_id, won, pipeline in sums}
-    targets = dict(
-        Target.objects.plan()
-        .within(period)
-        .filter(metric=Metric.REVENUE, person_id__in=allowed)
+        .values("person_id")
+        .annotate(**measures)
+    }
+    spans = {f"target_{index}": Q(start__gte=p.start, end__lte=p.end) for index, p in enumerate(periods)}
+    targets = {
+        row["person_id"]: row
+        for row in Target.objects.plan()
+        .filter(start__gte=first, end__lte=last, metric=Metric.REVENUE, person_id__in=allowed)
         .order_by()
-        .values_list("person_id")
-        .annotate(total=Sum("amount"))
-    )
+        .values("person_id")
+        .annotate(**{name: Sum("amount", filter=span) for name, span in spans.items()})
+    }
     return [
-        SellerFigures(
-            person=person,
-            won=figures.get(person.pk, (ZERO, ZERO))[0] or ZERO,
-            open_pipeline=figures.get(person.pk, (ZERO, ZERO))[1] or ZERO,
-            target=targets.get(person.pk) or ZERO,
-        )
-        for person in people
+        [
+            SellerFigures(
+                person=person,
+                won=sums.get(person.pk, {}).get(f"won_{index}") or ZERO,
+                open_pipeline=sums.get(person.pk, {}).get(f"pipeline_{index}") or ZERO,
+                target=targets.get(person.pk, {}).get(f"target_{index}") or ZERO,
+            )
+            for person in people
+        ]
+        for index in range(len(periods))
     ]
 
 
@@ -269,6 +289,7 @@ __all__ = [
     "previous_period",
     "quarter_trend",
     "seller_figures",
+    "seller_figures_by_period",
     "seller_rows",
     "team_rows",
 ]

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.db.models.lookups import In
 from django.urls import reverse
 
+from firstline.core.models import coordinate
 from firstline.core.scoping import ScopedQuerySet, Unindexed
 from firstline.org.models import Person
 from firstline.org.scoping import PersonScope, SharedScope
@@ -35,20 +36,8 @@ class Account(models.Model):
     segment = models.CharField(max_length=20, choices=Segment, default=Segment.MID_MARKET)
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 two-letter code.")
-    latitude = models.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = coordinate(90)
+    longitude = coordinate(180)
     market_potential = models.DecimalField(
         max_digits=14,
         decimal_places=2,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from firstline.coaching.exports import cell
-from firstline.coaching.selectors import drill_down, led_sellers
+from firstline.coaching.selectors import chosen_team, drill_down
 from firstline.core import formatting
 from firstline.core.scoping import OutOfScope, get_visible_or_404, scoped_save
 from firstline.core.views import ScopedListView
@@ -38,7 +38,13 @@ from firstline.talent.models import (
     PulseParticipation,
     Scorecard,
 )
-from firstline.talent.selectors import RISK_RULES, hiring_figures, pulse_results, retention_risks
+from firstline.talent.selectors import (
+    RISK_RULES,
+    hiring_figures,
+    pulse_results,
+    retention_risks,
+    retention_rollup,
+)
 from firstline.talent.services import PulseAnswer, candidate_hire, candidate_move, pulse_answer
 
 TREND_PULSES = 6
@@ -231,18 +237,25 @@ def _leader_teams(request) -> list[Team]:
     raise Http404("You do not lead a team.")
 
 
-def _engagement(request):
+def _engagement(request, *, latest_only: bool = False):
+    """The teams the viewer leads, the recent pulses (oldest first; only the latest if asked) and
+    their results per team."""
     teams = _leader_teams(request)
     pulses = list(Pulse.objects.visible_to(request.user).filter(opens_on__lte=timezone.localdate()))
     pulses = sorted(pulses[:TREND_PULSES], key=lambda p: p.closes_on)
+    if latest_only:
+        pulses = pulses[-1:]
     results = pulse_results(pulses=pulses, teams=teams)
     return teams, pulses, results
 
 
 def engagement(request):
-    """eNPS per team for each recent pulse (the trend), never for fewer than MIN_GROUP answers."""
+    """eNPS per team for each recent pulse (the trend), never for fewer than MIN_GROUP answers:
+    the team the viewer leads and its sub-teams one level down, each linking one level further."""
     teams, pulses, results = _engagement(request)
-    table = [(team, [results[p.pk][team.pk] for p in pulses]) for team in teams]
+    team, trail = chosen_team(request.user, request.GET.get("team"))
+    shown = [t for t in teams if team is not None and (t.pk == team.pk or t.parent_id == team.pk)]
+    table = [(t, [results[p.pk][t.pk] for p in pulses]) for t in shown]
     latest = pulses[-1] if pulses else None
     chart = {
         "labels": [p.title for p in pulses],
@@ -258,7 +271,9 @@ def engagement(request):
             "pulses": pulses,
             "table": table,
             "latest": latest,
-            "latest_items": [(t, results[latest.pk][t.pk]) for t in teams] if latest else [],
+            "latest_items": [(t, results[latest.pk][t.pk]) for t in shown] if latest else [],
+            "team": team,
+            "drill": {"trail": trail},
             "min_group": MIN_GROUP,
             "chart": chart,
         },
@@ -292,36 +307,32 @@ def engagement_export(request):
 
 
 def retention(request):
-    """Sellers flagged by the documented retention-risk rules, each flag with its reason."""
-    teams, pulses, results = _engagement(request)
+    """Sellers flagged by the documented retention-risk rules, each flag with its reason; for a
+    manager of managers, the flags counted per sub-team."""
+    teams, pulses, results = _engagement(request, latest_only=True)
     latest = pulses[-1] if pulses else None
     team_enps = {t.pk: results[latest.pk][t.pk].enps for t in teams} if latest else {}
-    drill = drill_down(request.user, led_sellers(request.user), request.GET.get("team"))
-    rows = retention_risks(
-        user=request.user, memberships=drill.within, team_enps=team_enps, today=timezone.localdate()
-    )
-    row_of = {row.person.pk: row for row in rows}
-    summary = []
-    for team, sellers in drill.groups.items():
-        group = [row_of[s.pk] for s in sellers]
-        summary.append((team, len(group), sum(1 for row in group if row.reasons), rule_counts(group)))
-    direct = sorted(
-        (row_of[s.pk] for s in drill.direct), key=lambda row: (-len(row.reasons), row.person.name)
+    today = timezone.localdate()
+    drill = drill_down(request.user, request.GET.get("team"))
+    rows = retention_risks(user=request.user, memberships=drill.direct, team_enps=team_enps, today=today)
+    summary = retention_rollup(
+        user=request.user,
+        groups=drill.groups,
+        team_of=drill.team_of,
+        person_ids=drill.within_ids,
+        team_enps=team_enps,
+        today=today,
     )
     return render(
         request,
         "talent/retention.html",
         {
-            "rows": direct,
+            "rows": rows,
             "drill": drill,
             "team": drill.team,
             "summary": summary,
             "rules": RISK_RULES,
-            "flagged": sum(1 for row in rows if row.reasons),
-            "total": len(rows),
+            "flagged": sum(1 for row in rows if row.reasons) + sum(r.flagged for r in summary),
+            "total": drill.sellers,
         },
     )
-
-
-def rule_counts(rows) -> list[int]:
-    return [sum(1 for row in rows if any(rule == name for name, _why in row.reasons)) for rule in RISK_RULES]

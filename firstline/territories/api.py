@@ -7,10 +7,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet
+from firstline.core.api import ScopedModelSerializer, ScopedRelatedField, ScopedViewSet, api_validation_error
 from firstline.core.scoping import OutOfScope
 from firstline.org.models import Person, Team
 from firstline.territories import design, services
@@ -205,8 +204,10 @@ class ScenarioViewSet(ScopedReadOnlyViewSet, mixins.CreateModelMixin):
             )
         except OutOfScope as error:
             raise PermissionDenied(str(error)) from None
-        except (ValueError, ValidationError) as error:
-            raise ApiValidationError(str(error)) from None
+        except ValidationError as error:
+            raise api_validation_error(error) from None
+        except ValueError as error:  # the optimizer's inputs refused: same shape as any 400
+            raise api_validation_error(ValidationError(str(error))) from None
         transaction.on_commit(lambda: optimize_scenario.enqueue(scenario.pk))
         serializer.instance = scenario
 

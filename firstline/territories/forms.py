@@ -1,9 +1,12 @@
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 
-from firstline.org.models import Team
+from firstline.core.widgets import LongSelect
+from firstline.org.models import Person, Team
 from firstline.org.scoping import viewer
+from firstline.pipeline.models import Account
 from firstline.territories.design import MEASURES
 from firstline.territories.models import TerritoryPlan
 
@@ -59,6 +62,35 @@ class PlanForm(forms.ModelForm):
             name: forms.Textarea(attrs={"rows": 3})
             for name in ("objectives", "market", "resources_time", "resources_partners", "resources_smes")
         }
+
+
+class KeyAccountForm(forms.Form):
+    """Name a key account: one of the seller's accounts (their territory's or their own)."""
+
+    account = forms.ModelChoiceField(queryset=Account.objects.none(), widget=LongSelect)
+    strategy = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="How this account is won or grown this period; naming it again replaces its strategy.",
+    )
+
+    def __init__(self, *args, plan, user, **kwargs):
+        super().__init__(*args, prefix="key", **kwargs)
+        in_territory = Q(
+            territory_assignments__territory__owner=plan.seller, territory_assignments__end__isnull=True
+        )
+        accounts = Account.objects.visible_to(user).filter(in_territory | Q(owner=plan.seller))
+        self.fields["account"].queryset = accounts.distinct().order_by("name")
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(max_length=300)
+    owner = forms.ModelChoiceField(queryset=Person.objects.none(), widget=LongSelect)
+    due = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, plan, user, **kwargs):
+        super().__init__(*args, prefix="action", **kwargs)
+        self.fields["owner"].queryset = Person.objects.visible_to(user).order_by("name")
+        self.fields["owner"].initial = plan.seller_id
 
 
 class ReviewForm(forms.Form):

@@ -3,17 +3,20 @@
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from firstline.core.formatting import money_compact as money
 from firstline.core.periods import fiscal_calendar
 from firstline.core.scoping import OutOfScope, save_in_scope
 from firstline.kpis.selectors import seller_figures
+from firstline.org.models import Person
 from firstline.org.scoping import viewer
-from firstline.pipeline.models import Opportunity
+from firstline.pipeline.models import Account, Opportunity
 from firstline.targets.models import Metric, Target
 from firstline.territories.models import (
+    KeyAccount,
+    PlanAction,
     PlanReview,
     PlanStatus,
     PlanVersion,
@@ -54,8 +57,10 @@ def plan_content(plan: TerritoryPlan) -> dict:
 
 
 def _version(plan: TerritoryPlan, *, actor, reason: str) -> PlanVersion:
-    plan.version += 1
-    TerritoryPlan.objects.filter(pk=plan.pk).update(version=plan.version)
+    # Counted in the database (the UPDATE locks the row): two changes never take the same number,
+    # even from copies of the plan read before one another.
+    TerritoryPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
+    plan.version = TerritoryPlan.objects.values_list("version", flat=True).get(pk=plan.pk)
     return PlanVersion.objects.create(
         plan=plan,
         number=plan.version,
@@ -75,13 +80,75 @@ def plan_save(*, actor, plan: TerritoryPlan, reason: str = "") -> TerritoryPlan:
             person=plan.seller, metric=Metric.REVENUE, start__gte=plan.start, end__lte=plan.end
         ).aggregate(total=Sum("amount"))["total"]
         plan.objective_amount = target or Decimal(0)
-    if not creating and plan.status == PlanStatus.APPROVED:
-        plan.status, plan.approved_by, plan.approved_at = PlanStatus.DRAFT, None, None
+    if not creating:
+        _back_to_draft(plan)
     plan.full_clean()
     with transaction.atomic():
         save_in_scope(actor, plan, plan.save)
         _version(plan, actor=actor, reason=reason or ("Created" if creating else "Edited"))
     return plan
+
+
+def _back_to_draft(plan: TerritoryPlan) -> None:
+    if plan.status == PlanStatus.APPROVED:
+        plan.status, plan.approved_by, plan.approved_at = PlanStatus.DRAFT, None, None
+
+
+def _replanned(plan: TerritoryPlan, *, actor, reason: str) -> None:
+    """A key account or action changed: the plan goes back to draft and keeps a version."""
+    _back_to_draft(plan)
+    plan.save(update_fields=["status", "approved_by", "approved_at"])
+    _version(plan, actor=actor, reason=reason)
+
+
+def _check_editable(actor, plan: TerritoryPlan, *, account=None, person=None) -> None:
+    """The actor may change the plan, and see the account or person they name in it."""
+    if not TerritoryPlan.objects.editable_by(actor).filter(pk=plan.pk).exists():
+        raise OutOfScope("You may not change this plan.")
+    if account is not None and not Account.objects.visible_to(actor).filter(pk=account.pk).exists():
+        raise OutOfScope("You may not name this account.")
+    if person is not None and not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        raise OutOfScope("You may not name this person.")
+
+
+@transaction.atomic
+def key_account_set(*, actor, plan: TerritoryPlan, account, strategy: str) -> KeyAccount:
+    """Name a key account of the plan with its strategy, or change the strategy of one named."""
+    _check_editable(actor, plan, account=account)
+    key, created = KeyAccount.objects.update_or_create(
+        plan=plan, account=account, defaults={"strategy": strategy}
+    )
+    _replanned(plan, actor=actor, reason=f"Key account {'added' if created else 'changed'}: {account.name}")
+    return key
+
+
+@transaction.atomic
+def key_account_remove(*, actor, key: KeyAccount) -> None:
+    _check_editable(actor, key.plan)
+    key.delete()
+    _replanned(key.plan, actor=actor, reason=f"Key account removed: {key.account.name}")
+
+
+@transaction.atomic
+def action_add(*, actor, plan: TerritoryPlan, description: str, owner, due) -> PlanAction:
+    _check_editable(actor, plan, person=owner)
+    action = PlanAction(plan=plan, description=description, owner=owner, due=due)
+    action.full_clean()
+    action.save()
+    _replanned(plan, actor=actor, reason=f"Action added: {description}")
+    return action
+
+
+@transaction.atomic
+def action_done(*, actor, action: PlanAction, done: bool) -> PlanAction:
+    """Progress, not a new plan: a version records it, the approval stands."""
+    _check_editable(actor, action.plan)
+    action.done = done
+    action.save(update_fields=["done"])
+    _version(
+        action.plan, actor=actor, reason=f"Action {'done' if done else 'reopened'}: {action.description}"
+    )
+    return action
 
 
 @transaction.atomic

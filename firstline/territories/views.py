@@ -15,7 +15,9 @@ from firstline.pipeline.models import Account
 from firstline.territories import design, services
 from firstline.territories.filtersets import PlanFilterSet, ScenarioFilterSet, TerritoryFilterSet
 from firstline.territories.forms import (
+    ActionForm,
     AdjustForm,
+    KeyAccountForm,
     PlanCreateForm,
     PlanForm,
     QuotaForm,
@@ -24,6 +26,8 @@ from firstline.territories.forms import (
     managed_teams,
 )
 from firstline.territories.models import (
+    KeyAccount,
+    PlanAction,
     QuotaAllocation,
     QuotaLine,
     Scenario,
@@ -110,7 +114,63 @@ class PlanDetailView(ScopedDetailView):
         context["may_edit"] = may_change
         context["may_approve"] = may_change and (who.is_admin or who.person_id != plan.seller_id)
         context["review_form"] = ReviewForm()
+        context.setdefault("key_account_form", KeyAccountForm(plan=plan, user=self.request.user))
+        context.setdefault("action_form", ActionForm(plan=plan, user=self.request.user))
         return context
+
+
+def _plan_part(request, pk, form_class, context_name, save):
+    """Add to a plan from its page; a form with errors comes back on the page with what was typed."""
+    plan = get_object_or_404(TerritoryPlan.objects.editable_by(request.user), pk=pk)
+    form = form_class(request.POST, plan=plan, user=request.user)
+    if form.is_valid():
+        try:
+            message = save(plan, form.cleaned_data)
+        except (ValidationError, OutOfScope) as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, message)
+            return redirect(plan.get_absolute_url())
+    page = PlanDetailView(request=request, kwargs={"pk": pk}, object=plan)
+    context = page.get_context_data(object=plan, **{context_name: form})
+    return render(request, page.template_name, context, status=400)
+
+
+@require_POST
+def plan_key_account(request, pk):
+    def save(plan, data):
+        services.key_account_set(actor=request.user, plan=plan, **data)
+        return f"Key account {data['account'].name} saved; the plan is back in draft for approval."
+
+    return _plan_part(request, pk, KeyAccountForm, "key_account_form", save)
+
+
+@require_POST
+def plan_action(request, pk):
+    def save(plan, data):
+        services.action_add(actor=request.user, plan=plan, **data)
+        return "Action added; the plan is back in draft for approval."
+
+    return _plan_part(request, pk, ActionForm, "action_form", save)
+
+
+@require_POST
+def key_account_remove(request, pk):
+    key = get_object_or_404(
+        KeyAccount.objects.editable_by(request.user).select_related("plan", "account"), pk=pk
+    )
+    services.key_account_remove(actor=request.user, key=key)
+    messages.success(request, f"{key.account.name} is no longer a key account.")
+    return redirect(key.plan.get_absolute_url())
+
+
+@require_POST
+def plan_action_done(request, pk):
+    action = get_object_or_404(PlanAction.objects.editable_by(request.user).select_related("plan"), pk=pk)
+    done = request.POST.get("done") == "1"
+    services.action_done(actor=request.user, action=action, done=done)
+    messages.success(request, f"{'Done' if done else 'Reopened'}: {action.description}")
+    return redirect(action.plan.get_absolute_url())
 
 
 def plan_create(request):

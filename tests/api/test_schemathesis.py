@@ -1,4 +1,4 @@
-"""The OpenAPI schema tells the truth: schemathesis (`st run`, every check, 50 examples per operation
+"""The OpenAPI schema tells the truth: schemathesis (`st run`, every check, 20 examples per operation
 by default) generates valid and invalid requests from the schema against a live server, as a manager
 and as a seller, and every answer must be documented, match the schema, and never be a 5xx.
 
@@ -33,17 +33,14 @@ pytestmark = [
     ),
 ]
 
-EXAMPLES = os.environ.get("SCHEMATHESIS_EXAMPLES", "50")
+# 20 examples per operation over all of them (about 170, as two personas) keeps CI within minutes.
+EXAMPLES = os.environ.get("SCHEMATHESIS_EXAMPLES", "20")
 ST = Path(sys.executable).with_name("st")
 PERSONAS = ("manager_1", "seller_a")
 # The coverage phase (boundary values of every parameter) takes as long again as the rest; it passes
 # too, and SCHEMATHESIS_PHASES=examples,coverage,fuzzing,stateful runs it.
-# The foundation's operations (issue 5). Domains added later join this list once they pass, so that a
-# new endpoint cannot turn CI red unseen: add its path here.
-FOUNDATION = os.environ.get(
-    "SCHEMATHESIS_PATHS",
-    "^/api/(people|teams|memberships|accounts|products|stages|opportunities|targets|token)/",
-)
+# Every operation of the API; SCHEMATHESIS_PATHS narrows the run to some (a regular expression).
+PATHS = os.environ.get("SCHEMATHESIS_PATHS", "^/api/")
 PHASES = os.environ.get("SCHEMATHESIS_PHASES", "examples,fuzzing,stateful")
 # 400 joins the defaults (2xx, 3xx, 401, 403, 404, 409, 429): see the module docstring.
 CONFIG = """
@@ -98,7 +95,7 @@ def st_run(url: str, token: str, cwd: Path) -> subprocess.Popen:
             "--phases",
             PHASES,
             "--include-path-regex",
-            FOUNDATION,
+            PATHS,
             *os.environ.get("SCHEMATHESIS_ARGS", "").split(),
         ],
         stdout=subprocess.PIPE,

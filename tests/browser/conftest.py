@@ -72,6 +72,8 @@ def page(browser, live_server, console_errors):
         base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="en-US"
     )
     context.set_default_timeout(5_000)
+    # A page load may wait on the live server's first request (URLconf, templates) on a busy machine.
+    context.set_default_navigation_timeout(20_000)
     page = context.new_page()
 
     def on_console(message):

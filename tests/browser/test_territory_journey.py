@@ -82,3 +82,33 @@ def test_a_manager_optimizes_the_team_inspects_the_result_and_applies_it(
         TerritoryAssignment.objects.current().get(account=first_move.account).territory
         == first_move.to_territory
     )
+
+
+def test_a_seller_names_a_key_account_and_an_action_on_her_plan_and_marks_it_done(
+    page, world, sign_in, check_page
+):
+    plan = build_territories(world)["territory_plan_a"]
+    plan.key_accounts.all().delete()
+    plan.actions.all().delete()
+    sign_in("seller_a")
+    page.goto(f"/territory-plans/{plan.pk}/")
+    key_accounts = page.get_by_role("form", name="Name a key account")
+    key_accounts.get_by_label("Account").select_option(label=world.account_a.name)
+    key_accounts.get_by_label("Strategy").fill("Land the EU arm before the renewal")
+    key_accounts.get_by_role("button", name="Save key account").click()
+    key_list = page.get_by_role("region", name="Key accounts").get_by_role("list")
+    expect(key_list).to_contain_text(f"{world.account_a.name}: Land the EU arm before the renewal")
+
+    actions = page.get_by_role("form", name="Add an action")
+    actions.get_by_label("Description").fill("Book the QBR with the CFO")
+    actions.get_by_label("Due").fill("2031-01-15")
+    actions.get_by_role("button", name="Add action").click()
+    expect(page.get_by_role("region", name="Actions").get_by_role("list")).to_contain_text(
+        "Book the QBR with the CFO"
+    )
+    check_page()
+
+    page.get_by_role("button", name="Mark done: Book the QBR with the CFO").click()
+    expect(page.get_by_role("button", name="Reopen: Book the QBR with the CFO")).to_be_visible()
+    assert plan.actions.get().done
+    check_page()

@@ -251,3 +251,23 @@ class CompetencyApiTests(TestCase):
             content_type="application/json",
         )
         assert short.status_code == 400
+
+    def test_an_incomplete_assessment_is_refused_with_the_documented_error_object(self):
+        self.client.force_login(self.world.users["manager_1"])
+        competency = self.team.framework.competencies.first()
+        response = self.client.post(
+            "/api/assessments/",
+            {
+                "person": self.world.people["seller_a"].pk,
+                "framework": self.team.framework.pk,
+                "assessed_on": timezone.localdate().isoformat(),
+                "ratings": [{"competency": competency.pk, "score": 3}],
+            },
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        # An object, as the schema documents for 400 (core.schema), not a bare list of messages.
+        whole = ["Rate every competency of the framework exactly once."]
+        assert response.json() == {"non_field_errors": whole}
+        bare_list = self.client.post("/api/assessments/", [], content_type="application/json")
+        assert bare_list.status_code == 400 and "non_field_errors" in bare_list.json()

@@ -7,6 +7,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.test import TestCase
+from django.urls import reverse
 
 from firstline.core.scoping import OutOfScope
 from firstline.pipeline.models import Account
@@ -162,3 +163,20 @@ class ScenarioTests(TestCase):
             account_lock(actor=self.world.users["seller_a"], account=account, locked=True)
         account_lock(actor=self.manager(), account=account, locked=True)
         assert AccountSettings.objects.get(account=account).locked
+
+
+class ScenarioApiTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = build_world()
+        build_territories(cls.world)
+
+    def test_balancing_on_nothing_is_a_400_in_the_documented_error_shape(self):
+        self.client.force_login(self.world.users["manager_1"])
+        response = self.client.post(
+            reverse("api:scenario-list"),
+            {"team": self.world.east.pk, "balance": [], "tolerance": 0.05},
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        assert response.json() == {"non_field_errors": ["Balance on potential, workload; not nothing."]}

@@ -6,9 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firstline.territories.optimizer import Infeasible, Problem, solve
-from firstline.territories.optimizer.graph import build_graph, stays_connected_without
+from firstline.territories.optimizer.graph import build_graph, stays_connected_without, surely_separable
 from firstline.territories.optimizer.instances import clustered
 from firstline.territories.optimizer.metrics import connected, diameters
+from firstline.territories.optimizer.search import Search, State
+from firstline.territories.optimizer.transfer import transfer
 
 
 def small(n=300, k=5, **options):
@@ -166,3 +168,34 @@ def test_a_half_time_seller_gets_half_a_share():
     assert solution.balanced
     assert share[3] == pytest.approx(0.5 / 3.5, rel=0.05)
     assert share[0] == pytest.approx(1 / 3.5, rel=0.05)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 6))
+def test_the_vectorised_ring_test_never_approves_a_move_that_splits_a_territory(seed, k):
+    rng = np.random.default_rng(seed)
+    coords = rng.uniform(0, 10, size=(40, 2))
+    graph = build_graph(coords)
+    labels = rng.integers(0, k, 40)
+    for u in np.flatnonzero(surely_separable(graph, labels)):
+        before = _pieces(graph, labels, labels[u], exclude=None)
+        after = _pieces(graph, labels, labels[u], exclude=int(u))
+        assert after <= max(before, 1) or before > 1
+
+
+def test_a_plan_for_all_territories_balances_without_splitting_or_moving_locked_units():
+    problem = small(k=6, tolerance=0.03)
+    labels = counts_plan(problem)  # contiguous, equal counts: out of balance on both measures
+    locked = np.full(problem.n, -1)
+    locked[::25] = labels[::25]
+    problem.locked = locked
+    graph = build_graph(problem.coords)
+    search = Search(State.build(problem, graph, labels.copy(), deadline=float("inf")), None)
+    before = search.violations()
+    moved = transfer(search, set())
+    assert moved > 0 and search.violations() < before
+    assert connected(graph, search.s.labels, problem.k).all()
+    assert (search.s.labels[::25] == labels[::25]).all()
+    # The running sums the search keeps are the sums of the partition it now has.
+    sums = np.stack([np.bincount(search.s.labels, search.s.scaled[:, j], problem.k) for j in range(2)], 1)
+    assert np.allclose(search.s.sums, sums)

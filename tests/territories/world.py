@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from firstline.pipeline.models import Account
 from firstline.territories.models import (
+    KeyAccount,
+    PlanAction,
     PlanReview,
     PlanVersion,
     QuotaAllocation,
@@ -38,6 +40,10 @@ def build_territories(world) -> dict:
     plan.full_clean()
     plan.save()
     version = PlanVersion.objects.create(plan=plan, number=1, content={}, reason="Created")
+    key_account = KeyAccount.objects.create(plan=plan, account=world.account_a, strategy="Expand to the EU")
+    action = PlanAction.objects.create(
+        plan=plan, description="Book the QBR", owner=p["seller_a"], due=timezone.localdate()
+    )
     review = PlanReview.objects.create(
         plan=plan, number=1, reviewer=p["manager_1"], snapshot={"won": "0"}, version=version
     )
@@ -77,6 +83,8 @@ def build_territories(world) -> dict:
         "account_b": account_b,
         "territory_plan_a": plan,
         "plan_review_a": review,
+        "key_account_a": key_account,
+        "plan_action_a": action,
         "scenario_east": scenario,
         "allocation_east": allocation,
         "quota_line_a": line_a,

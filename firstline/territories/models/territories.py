@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from firstline.core.models import coordinate
 from firstline.core.scoping import ScopedQuerySet
 from firstline.org.models import Person, Team
 from firstline.org.scoping import PersonScope
@@ -104,20 +105,8 @@ class SellerProfile(models.Model):
     """Where a seller works from and how much territory they can carry (1 = a full-time seller)."""
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="seller_profile")
-    home_latitude = models.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    home_longitude = models.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    home_latitude = coordinate(90)
+    home_longitude = coordinate(180)
     capacity = models.DecimalField(
         max_digits=4,
         decimal_places=2,

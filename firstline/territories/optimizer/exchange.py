@@ -5,7 +5,6 @@ is short on one measure and long on another; workload grows with potential, so e
 often cannot either, while giving two small accounts for one large one can.
 """
 
-import time
 from itertools import combinations
 
 import numpy as np
@@ -38,7 +37,7 @@ class Exchange:
         touched = np.zeros(k, dtype=bool)
         done = 0
         for step, pair in enumerate(pairs):
-            if step % 64 == 63 and time.monotonic() > self.s.deadline:
+            if step % 64 == 63 and self.s.problem.clock() > self.s.deadline:
                 break
             ta, tb = int(pair // k), int(pair % k)
             if touched[ta] or touched[tb]:
@@ -48,7 +47,12 @@ class Exchange:
             blo, bhi = np.searchsorted(key, [back, back + 1])
             if lo == hi or blo == bhi:
                 continue
-            if self._best(u[lo:hi][:SIDE], u[blo:bhi][:SIDE], ta, tb, centres, hard):
+            # The units most worth trading: those carrying most of what ta has too much of, relative to tb.
+            surplus = self.s.sums[ta] - self.s.sums[tb]
+            us, vs = u[lo:hi], u[blo:bhi]
+            us = us[np.argsort(-(self.s.scaled[us] @ surplus), kind="stable")[:SIDE]]
+            vs = vs[np.argsort(self.s.scaled[vs] @ surplus, kind="stable")[:SIDE]]
+            if self._best(us, vs, ta, tb, centres, hard):
                 touched[ta] = touched[tb] = True
                 done += 1
         return done

@@ -109,6 +109,22 @@ def _ring_links(n: int, both: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     return (found < len(keys)) & (keys[np.minimum(found, len(keys) - 1)] == wanted) & (nxt != both[:, 1])
 
 
+def surely_separable(graph: Graph, labels: np.ndarray) -> np.ndarray:
+    """Per unit, whether it can leave its territory without splitting it, by the ring test alone.
+
+    The vectorised form of the first test in `stays_connected_without`: the unit's neighbours in its
+    own territory form a single chained run around it. False means "maybe not", not "surely not".
+    """
+    if not len(graph.indices):
+        return np.ones(graph.n, dtype=bool)
+    src, dst = graph.directed_edges()
+    inside = labels[dst] == labels[src]
+    position = np.arange(len(dst))
+    previous = np.where(position > graph.indptr[src], position - 1, graph.indptr[src + 1] - 1)
+    starts = inside & ~(inside[previous] & graph.linked[previous])
+    return np.bincount(src, starts, graph.n) <= 1
+
+
 def stays_connected_without(graph: Graph, labels: np.ndarray, u: int, budget: int = 48) -> bool:
     """Whether u's territory surely stays one component once u leaves it.
 

@@ -2,8 +2,6 @@
 polish, and keep the result only if it is balanced and better. Stops when `patience` shakes in a row
 bring nothing or time runs out."""
 
-import time
-
 import numpy as np
 
 from . import metrics
@@ -26,11 +24,11 @@ def iterate(search: Search, deadline: float, polish, patience: int = 6) -> int:
     best_labels = search.s.labels.copy()
     best = score(search)
     stale = shakes = 0
-    while stale < patience and time.monotonic() < deadline:
+    while stale < patience and search.s.problem.clock() < deadline:
         boost = SHAKE_BOOSTS[shakes % len(SHAKE_BOOSTS)]
         shakes += 1
         search.compact_scale *= boost
-        search.run("Shaking", hard=False, max_rounds=8)
+        search.run("Shaking", hard=False, max_rounds=8, shake=True)
         search.compact_scale /= boost
         search.run("Balancing", hard=False)
         search.run("Compacting", hard=True)

@@ -4,12 +4,12 @@ Each round scores every boundary move at once with numpy, then walks the improvi
 Python, re-scoring a move exactly when an earlier move in the round touched its territories, and
 checking that the unit's old territory stays one component. Two phases:
 
-1. balance: squared excess over each measure's tolerance (plus a small pull towards the mean, so
-   surpluses flow through chains of territories), with compactness and disruption as tie-breakers;
+1. balance: a plan for all territories at once (`transfer`), then single moves scored by the squared
+   excess over each measure's tolerance (plus a small pull towards the mean), with compactness and
+   disruption as tie-breakers, and a new plan whenever they stall;
 2. polish: balance becomes a hard limit and the compactness objective (plus disruption) is improved.
 """
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +22,7 @@ MEAN_PULL = 10.0
 EPS = 1e-12
 SWAP_TRIES = 8
 BALANCE_DISRUPTION_SHARE = 0.05
+PATIENCE = 40  # rounds without a better balance before the balancing phase gives up
 
 
 @dataclass
@@ -113,6 +114,9 @@ class Search:
         # territory's total weight times its typical radius.
         self.compact_scale = 1.0 / (max(radius, 1e-12) * p.weights.sum() / p.k)
         self.disrupt = p.disruption_weight
+        # Moves a plan made (unit * k + the territory it left): single moves do not undo them, or the
+        # two would trade the same units back and forth.
+        self.planned: set[int] = set()
 
     def candidates(self):
         lab = self.s.labels
@@ -181,6 +185,8 @@ class Search:
             uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
             if s.labels[uu] != aa or s.counts[aa] <= 1 or self.over_budget(uu, aa, bb):
                 continue
+            if self.planned and uu * s.problem.k + bb in self.planned:
+                continue
             if (touched[aa] or touched[bb]) and self.delta(uu, aa, bb, centres, hard) >= -EPS:
                 continue
             if not s.touches(uu, bb) or not stays_connected_without(s.graph, s.labels, uu):
@@ -188,27 +194,55 @@ class Search:
             s.apply(uu, aa, bb)
             touched[aa] = touched[bb] = True
             done += 1
-            if done % 64 == 0 and time.monotonic() > s.deadline:
+            if done % 64 == 0 and s.problem.clock() > s.deadline:
                 break
         return done
 
     def violation(self) -> float:
         return float(np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0).max(initial=0.0))
 
-    def run(self, phase: str, hard: bool, max_rounds: int = 10_000) -> int:
+    def violations(self) -> tuple[float, float]:
+        """Excess over tolerance: the worst territory's, then the sum over all territories."""
+        over = np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0)
+        return round(float(over.max(initial=0.0)), 9), float(over.sum())
+
+    def run(self, phase: str, hard: bool, max_rounds: int = 10_000, shake: bool = False) -> int:
+        """Rounds of moves until they stall. Balancing (not `hard`) plans moves for all territories at
+        once and ends at the best balance it saw; a `shake` lets balance slip on purpose, so it does
+        neither."""
         from .exchange import Exchange  # one module each; they use each other
+        from .transfer import transfer
 
         total = 0
         swaps = Exchange(self)
+        refused: set[int] = set()
+        self.planned.clear()
+        best, best_labels = self.violations(), self.s.labels.copy()
+        progress, stale = best[1], 0
+        balancing = not hard and not shake
         for r in range(max_rounds):
-            if time.monotonic() > self.s.deadline:
+            if self.s.problem.clock() > self.s.deadline:
                 break
-            done = self.round(hard)
+            # Far out of balance, a plan for every territory at once beats a round of single moves;
+            # single moves then tidy up until they stall, and the next plan starts from there.
+            plan = r == 0 and balancing and self.violation() > 0
+            done = transfer(self, refused) if plan else self.round(hard)
             if done == 0 and (hard or self.violation() > 0):
-                done = swaps.round(hard)
+                # Single moves stalled: plan moves for every territory at once, then try exchanges.
+                done = (transfer(self, refused) if balancing else 0) or swaps.round(hard)
             total += done
             if self.progress and r % 5 == 0:
                 self.progress(r, max_rounds, f"{phase}: round {r + 1}, {total} moves")
+            if balancing:
+                now = self.violations()
+                if now < best:
+                    best, best_labels = now, self.s.labels.copy()
+                # Progress is the summed excess: the worst territory alone hides most of it.
+                progress, stale = (now[1], 0) if now[1] < progress - EPS else (progress, stale + 1)
+                if stale > PATIENCE or now[0] == 0:
+                    break  # balanced: the moves left are compactness's, under hard limits
             if done == 0:
                 break
+        if balancing and self.violations() > best:
+            self.s.reset(best_labels)
         return total

@@ -1,0 +1,145 @@
+"""Balance many territories at once: a linear program over every boundary move.
+
+Moves judged one at a time stall once neighbouring territories differ by less than a unit: a region
+that is long on potential and short on workload hands nothing on, because each neighbour would only
+trade places with it. Here every boundary unit may go to any territory it touches, all at once: a
+linear program (HiGHS) picks the cheapest set of moves — fewest, then most compact — that brings every
+territory within tolerance on every measure. It routes surpluses through chains of territories and
+chooses which units carry them (a large account one way, small ones back), which is what fixes two
+measures at once. Contiguity is not in the program: the chosen moves are applied one by one, each
+checked like any other move, and what is skipped is left to the local search.
+"""
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
+
+from .graph import stays_connected_without, surely_separable
+from .search import Search
+
+MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
+SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above a move's cost
+AIM, AIM_DISRUPTING = 0.6, 0.9  # share of the tolerance a plan aims for
+WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the two, it is split
+MIP_SECONDS = 0.5
+PASSES = 3
+
+
+def transfer(search: Search, refused: set[int]) -> int:
+    """Plan moves for every territory at once and make them; the number of units moved. Planned moves
+    that could not be made are added to `refused` (as unit * k + territory) and left out of later plans."""
+    s, p = search.s, search.s.problem
+    found = search.candidates()
+    if found is None:
+        return 0
+    u, a, b = found
+    # Only moves that are possible on their own; together they are checked again when made. The ring
+    # test settles most units at once; around territories out of tolerance, where every option counts,
+    # the units it cannot settle get the bounded search too.
+    alone = surely_separable(s.graph, s.labels)[u]
+    off = (np.abs(s.sums - 1.0) > search.tol).any(axis=1)
+    for i in np.flatnonzero(~alone & (off[a] | off[b])):
+        alone[i] = stays_connected_without(s.graph, s.labels, int(u[i]))
+    alone &= s.counts[a] > 1
+    if refused:
+        alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
+    u, a, b = u[alone], a[alone], b[alone]
+    if not len(u):
+        return 0
+    pending = [(int(u[i]), int(a[i]), int(b[i])) for i in _plan(search, u, a, b)]
+    done = 0
+    # A move that cannot be made yet may become possible once others are (a unit stops being the only
+    # link of its territory when a neighbour leaves with it), so go over the rest again while that helps.
+    for _ in range(PASSES):
+        waiting = []
+        for uu, aa, bb in pending:
+            if s.labels[uu] != aa:
+                continue
+            if (
+                s.counts[aa] <= 1
+                or search.over_budget(uu, aa, bb)
+                or not s.touches(uu, bb)
+                or not stays_connected_without(s.graph, s.labels, uu)
+            ):
+                waiting.append((uu, aa, bb))
+                continue
+            s.apply(uu, aa, bb)
+            search.planned.add(uu * p.k + aa)
+            done += 1
+        if len(waiting) == len(pending):
+            break
+        pending = waiting
+    refused.update(uu * p.k + bb for uu, _aa, bb in pending)
+    return done
+
+
+def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Indices of the candidate moves (unit u from territory a to b) the plan makes."""
+    s, p = search.s, search.s.problem
+    sums, once = _effects(search, u, a, b)
+    each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
+    excess = (s.sums - 1.0).ravel()
+    # Every move costs something, so the program never moves a unit for compactness alone: that is
+    # the polish phase's job, where balance is a hard limit. Disruption counts in full here (unlike in
+    # the single-move search): balance is a constraint, so it cannot be traded away for fewer moves.
+    cost = np.maximum(
+        MOVE_COST + search.compact_delta(u, a, b, s.centres()) + search.disrupt_delta(u, a, b),
+        MOVE_COST / 2,
+    )
+    # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
+    # disruption, each one of that room costs too, so aim nearer the limit.
+    aim = AIM_DISRUPTING if search.disrupt > 0 and (p.current >= 0).any() else AIM
+    tol = np.tile(search.tol * aim, p.k)
+    x = _program(cost, sums, each_once, excess, tol, integral=False)
+    if x is None:
+        return np.zeros(0, dtype=np.int64)
+    # A vertex of the program splits a few units between territories. Keep the whole moves and decide
+    # the split ones exactly: a small integer program over just those (HiGHS, a fraction of a second).
+    whole = np.flatnonzero(x > WHOLE)
+    split = np.flatnonzero((x > FRACTION) & (x <= WHOLE) & ~np.isin(once, once[whole]))
+    if not len(split):
+        return whole
+    rest = excess + np.asarray(sums[:, whole].sum(axis=1)).ravel()
+    _, again = np.unique(once[split], return_inverse=True)
+    each_once = coo_matrix((np.ones(len(split)), (again, np.arange(len(split))))).tocsr()
+    y = _program(cost[split], sums[:, split], each_once, rest, tol, integral=True)
+    return whole if y is None else np.r_[whole, split[y > 0.5]]
+
+
+def _effects(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray):
+    """(k * m, moves) change of each territory's measures per move, and each move's unit number."""
+    s, p = search.s, search.s.problem
+    m, nv = p.m, len(u)
+    column = np.repeat(np.arange(nv), m)
+    measure = np.tile(np.arange(m), nv)
+    sums = coo_matrix(
+        (
+            np.r_[(s.scaled[u] * s.ratio[b][:, None]).ravel(), -(s.scaled[u] * s.ratio[a][:, None]).ravel()],
+            (np.r_[np.repeat(b, m) * m + measure, np.repeat(a, m) * m + measure], np.r_[column, column]),
+        ),
+        shape=(p.k * m, nv),
+    ).tocsr()
+    _, once = np.unique(u, return_inverse=True)
+    return sums, once
+
+
+def _program(cost, sums, each_once, excess, tol, *, integral: bool):
+    """Choose moves (0..1 each, at most one per unit) that bring every territory's excess within `tol`.
+
+    Excess beyond the aim is allowed at a price (slack), so there is always an answer: when the border
+    units cannot balance everything in one go, they balance as much as they can."""
+    nv, rows = sums.shape[1], sums.shape[0]
+    slack = -identity(rows, format="csr")
+    none = csr_matrix((each_once.shape[0], rows))
+    matrix = vstack([hstack([sums, slack]), hstack([-sums, slack]), hstack([each_once, none])]).tocsr()
+    upper = np.r_[tol - excess, tol + excess, np.ones(each_once.shape[0])]
+    objective = np.r_[cost, np.full(rows, SLACK_COST)]
+    bounds = Bounds(0, np.r_[np.ones(nv), np.full(rows, np.inf)])
+    result = milp(
+        objective,
+        constraints=LinearConstraint(matrix, -np.inf, upper),
+        integrality=np.r_[np.full(nv, int(integral)), np.zeros(rows)],
+        bounds=bounds,
+        options={"time_limit": MIP_SECONDS} if integral else {},
+    )
+    return None if result.x is None else result.x[:nv]
