@@ -23,11 +23,17 @@ from django-tasks-db in production (`firstline db_worker` runs the worker), the 
 in tests, so jobs run deterministically there.
 """
 
+import hashlib
+import json
 import logging
+import tempfile
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol, TextIO
 
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.tasks import task
 from django.utils import timezone
 from tqdm import tqdm
@@ -101,6 +107,7 @@ def run_job(job_id: int) -> str:
 
 
 def _finish(job: Job, state: str, message: str, result: dict) -> None:
+    _ProgressAside.clear(job.pk)
     job.state, job.message, job.result, job.finished_at = state, message[:300], result, timezone.now()
     if state == JobState.SUCCEEDED and job.total:
         job.done = job.total
@@ -111,14 +118,16 @@ class JobProgress:
     """Progress written to the job row, at most every `interval` seconds so that a million
     `advance()` calls cost a handful of UPDATEs.
 
-    Updates made inside the caller's transaction become visible when it commits: a job should do
-    its long reading and checking outside the transaction and announce its writing phase first.
+    Inside a transaction the job opened (an all-or-nothing import writing a million rows), an UPDATE
+    of the row would show only once the transaction commits; progress goes around it instead (see
+    `_ProgressAside`) and `job_live()` reads it from there.
     """
 
     def __init__(self, job: Job, interval: float = 0.5) -> None:
         self.job = job
         self.interval = interval
         self._flushed_at = 0.0
+        self._depth = len(connection.atomic_blocks)
 
     def phase(self, message: str, total: int | None = None) -> None:
         self.job.message, self.job.total, self.job.done = message[:300], total, 0
@@ -131,9 +140,76 @@ class JobProgress:
 
     def _flush(self) -> None:
         self._flushed_at = time.monotonic()
-        Job.objects.filter(pk=self.job.pk).update(
-            message=self.job.message, total=self.job.total, done=self.job.done
-        )
+        values = {"message": self.job.message, "total": self.job.total, "done": self.job.done}
+        if len(connection.atomic_blocks) > self._depth:
+            _ProgressAside.write(self.job.pk, values)
+        else:
+            Job.objects.filter(pk=self.job.pk).update(**values)
+
+
+class _ProgressAside:
+    """Progress that must be seen while the job's own transaction is still open. On PostgreSQL it is
+    an UPDATE through a second connection, committed at once (the job's transaction never touches
+    the job row). On SQLite no second connection may write while that transaction holds the write
+    lock, so it is a small file beside the process, keyed by database and job; SQLite's web
+    process and worker share a machine by nature."""
+
+    @staticmethod
+    def write(pk: int, values: dict) -> None:
+        if connection.vendor == "sqlite":
+            path = _ProgressAside.path(pk)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(values))
+            temporary.replace(path)  # atomic: a reader never sees half a file
+            return
+        side = _ProgressAside.connection()
+        with side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Job._meta.db_table} SET message = %s, total = %s, done = %s WHERE id = %s",
+                [values["message"], values["total"], values["done"], pk],
+            )
+
+    @staticmethod
+    def read(pk: int) -> dict | None:
+        if connection.vendor != "sqlite":
+            return None  # already in the job row
+        try:
+            return json.loads(_ProgressAside.path(pk).read_text())
+        except (OSError, ValueError):
+            return None
+
+    @staticmethod
+    def clear(pk: int) -> None:
+        if connection.vendor == "sqlite":
+            _ProgressAside.path(pk).unlink(missing_ok=True)
+        elif _SIDE.connection is not None:
+            _SIDE.connection.close()
+            _SIDE.connection = None
+
+    @staticmethod
+    def path(pk: int) -> Path:
+        database = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "firstline-job-progress" / f"{database}-{pk}.json"
+
+    @staticmethod
+    def connection():
+        if _SIDE.connection is None:
+            _SIDE.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        return _SIDE.connection
+
+
+_SIDE = threading.local()
+_SIDE.connection = None
+
+
+def job_live(job: Job) -> Job:
+    """The job with the progress of a running job's open transaction, if it reports any (see JobProgress)."""
+    if job.state == JobState.RUNNING:
+        values = _ProgressAside.read(job.pk)
+        if values:
+            job.message, job.total, job.done = values["message"], values["total"], values["done"]
+    return job
 
 
 class ConsoleProgress:

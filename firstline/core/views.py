@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.generic import DetailView, UpdateView
 from django_filters.views import FilterView
 
+from firstline.core.jobs import job_live
 from firstline.core.models import Job
 from firstline.core.pagination import CappedPaginator
 from firstline.core.scoping import OutOfScope, get_visible_or_404, scoped_save
@@ -110,7 +111,7 @@ class ScopedUpdateView(UpdateView):
 
 def job_progress(request, pk: int):
     """A job's progress: the bar alone for htmx polling, a whole page otherwise (Back, a bookmark)."""
-    job = get_visible_or_404(Job.objects, request.user, pk=pk)
+    job = job_live(get_visible_or_404(Job.objects, request.user, pk=pk))
     template = "core/_job_progress.html" if is_htmx(request) else "core/job_detail.html"
     response = render(request, template, {"job": job})
     patch_vary_headers(response, ["HX-Request"])

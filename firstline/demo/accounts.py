@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from tqdm import tqdm
 
+from firstline.core.bulk import insert_rows, reserve_ids
 from firstline.demo.catalog import (
     INDUSTRIES,
     LEGAL_FORMS,
@@ -24,7 +25,6 @@ from firstline.demo.catalog import (
     ProductSpec,
 )
 from firstline.demo.company import SellerProfile
-from firstline.io.bulk import insert_rows, reserve_ids
 from firstline.pipeline.models import Account, Product, SalesStage
 
 BATCH_SIZE = 5_000

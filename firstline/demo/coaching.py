@@ -3,7 +3,7 @@ recurring 1:1 schedules, two rounds of assessments and a development plan per se
 
 Managers differ in how often they coach (from about monthly to weekly), so the cadence view and
 the retention-risk rules have something to show. Rows are plain tuples written through the bulk
-fast path (io.bulk): no model instances, no per-row SQL compilation.
+fast path (core.bulk): no model instances, no per-row SQL compilation.
 """
 
 from dataclasses import dataclass
@@ -28,8 +28,8 @@ from firstline.coaching.models import (
     OneOnOneSchedule,
     Rating,
 )
+from firstline.core.bulk import datetime_adapter, insert_rows, reserve_ids
 from firstline.demo.timeline import Timeline
-from firstline.io.bulk import datetime_adapter, insert_rows, reserve_ids
 from firstline.org.models import Membership, Role, Team, TeamKind
 
 KINDS = (("one_on_one", 6), ("deal_review", 3), ("call_coaching", 2), ("territory_review", 1))

@@ -19,6 +19,7 @@ from django.db import reset_queries, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from firstline.core.bulk import datetime_adapter, indexes_rebuilt, insert_rows, reserve_ids
 from firstline.demo.accounts import AccountBook, SalesProcess
 from firstline.demo.catalog import (
     COMPETITORS,
@@ -35,7 +36,6 @@ from firstline.demo.catalog import (
 )
 from firstline.demo.company import SellerProfile
 from firstline.demo.timeline import Timeline
-from firstline.io.bulk import datetime_adapter, insert_rows, reserve_ids
 from firstline.pipeline.models import Opportunity, StageChange
 
 BATCH_SIZE = 20_000
@@ -127,9 +127,16 @@ def build_opportunities(
 ) -> PipelineTotals:
     context = _context(sellers=sellers, books=books, process=process, timeline=timeline)
     totals = PipelineTotals(won_by_seller_quarter=[[0.0] * len(timeline.quarters) for _ in sellers])
-    with tqdm(
-        total=count, desc="Opportunities", unit=" deals", file=progress, disable=progress is None
-    ) as bar:
+    # One transaction around the batches, so that the tables' indexes are built once at the end
+    # (core.bulk.indexes_rebuilt) rather than updated row by row; every deal has a stage change or more.
+    with (
+        tqdm(
+            total=count, desc="Opportunities", unit=" deals", file=progress, disable=progress is None
+        ) as bar,
+        transaction.atomic(),
+        indexes_rebuilt(Opportunity, count),
+        indexes_rebuilt(StageChange, count),
+    ):
         for first in range(0, count, BATCH_SIZE):
             size = min(BATCH_SIZE, count - first)
             batch = [_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)]
@@ -297,21 +304,20 @@ def _on_working_hours(day: float) -> float:
 def _save_batch(
     context: _Context, batch: list[tuple[tuple, list[tuple[int, datetime]]]], totals: PipelineTotals
 ) -> None:
-    with transaction.atomic():
-        ids = reserve_ids(Opportunity, len(batch))
-        insert_rows(
-            Opportunity, OPPORTUNITY_COLUMNS, ((pk, *row) for pk, (row, _h) in zip(ids, batch, strict=True))
-        )
-        adapt = datetime_adapter()
-        changes = [
-            (opportunity_id, stage, adapt(at), row[3])  # changed by the owner (row[3])
-            for opportunity_id, (row, history) in zip(ids, batch, strict=True)
-            for stage, at in history
-        ]
-        change_ids = reserve_ids(StageChange, len(changes))
-        insert_rows(
-            StageChange, STAGE_CHANGE_COLUMNS, ((pk, *c) for pk, c in zip(change_ids, changes, strict=True))
-        )
+    ids = reserve_ids(Opportunity, len(batch))
+    insert_rows(
+        Opportunity, OPPORTUNITY_COLUMNS, ((pk, *row) for pk, (row, _h) in zip(ids, batch, strict=True))
+    )
+    adapt = datetime_adapter()
+    changes = [
+        (opportunity_id, stage, adapt(at), row[3])  # changed by the owner (row[3])
+        for opportunity_id, (row, history) in zip(ids, batch, strict=True)
+        for stage, at in history
+    ]
+    change_ids = reserve_ids(StageChange, len(changes))
+    insert_rows(
+        StageChange, STAGE_CHANGE_COLUMNS, ((pk, *c) for pk, c in zip(change_ids, changes, strict=True))
+    )
     # With DEBUG on, Django keeps recent SQL in memory; a million rows of it would not be bounded.
     reset_queries()
     totals.opportunities += len(batch)

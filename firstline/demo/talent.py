@@ -12,10 +12,10 @@ from random import Random
 from django.db import connection, transaction
 
 from firstline.coaching.models import CompetencyFramework
+from firstline.core.bulk import insert_rows
 from firstline.demo.catalog import FIRST_NAMES, LAST_NAMES
 from firstline.demo.instances import InstanceFactory
 from firstline.demo.timeline import Timeline
-from firstline.io.bulk import insert_rows
 from firstline.org.models import Membership, Person, Role, Team, TeamKind
 from firstline.talent.models import (
     Candidate,

@@ -5,6 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from firstline.core.jobs import job_live
 from firstline.core.models import Job
 from firstline.io.engine import ImportRefused
 from firstline.io.fields import KINDS, PRESETS
@@ -71,6 +72,9 @@ class ScopedReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
 class JobViewSet(ScopedReadOnlyViewSet):
     serializer_class = JobSerializer
+
+    def get_object(self):
+        return job_live(super().get_object())
 
 
 class ImportRunViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):

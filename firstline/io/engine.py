@@ -5,6 +5,7 @@ before anything is written; a rejected row stops the import unless bad rows are 
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -104,6 +105,13 @@ class Context:
     def updated(self, model, pk: int, previous: dict) -> None:
         self.changes["updated"].setdefault(model._meta.label_lower, {})[str(pk)] = previous
 
+    def deleted(self, obj) -> None:
+        """Remember a row the import deleted, every column of it, for undo to put back."""
+        from firstline.io.importers import jsonable
+
+        row = {f.attname: jsonable(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+        self.changes.setdefault("deleted", {}).setdefault(obj._meta.label_lower, []).append(row)
+
     def near_match(self, value: str, name: str) -> None:
         if value.strip() != name:
             self.report.matches[value.strip()] = name
@@ -113,20 +121,21 @@ class Context:
 class Cells:
     """Typed values of the mapped columns, column by column; `None` where the cell is empty."""
 
-    lines: list[int]
+    lines: Sequence[int]
     values: dict[str, list]  # field → one value per row
 
 
 def read_cells(table: Table, mapping: Mapping, report: Report) -> Cells:
+    """Each mapped column converted as a whole: each distinct cell text is read once (a million
+    deals have a few thousand dates and owners), then the column is a list of the results."""
     specs = fields_of(mapping.kind)
     values = {}
     for name, header in mapping.columns.items():
-        index = table.headers.index(header)
-        column = [row[index] for row in table.rows]
+        column = table.columns[table.headers.index(header)]
         values[name] = _convert_column(specs[name].type, name, column, table.lines, mapping, report)
     for name, default in mapping.defaults.items():
         if name not in values and name in specs:
-            column = [default] * len(table.rows)
+            column = [default] * len(table)
             values[name] = _convert_column(specs[name].type, name, column, table.lines, mapping, report)
     return Cells(lines=table.lines, values=values)
 
@@ -134,41 +143,41 @@ def read_cells(table: Table, mapping: Mapping, report: Report) -> Cells:
 def _convert_column(kind: str, name: str, column: list[str], lines, mapping: Mapping, report: Report) -> list:
     table = mapping.values.get(name, {})
     default = mapping.defaults.get(name, "")
-    cells = [table.get(cell.strip(), cell.strip()) or default for cell in column]
+    cells = [table.get(cell, cell) or default for cell in column] if table or default else column
+    distinct = set(cells)
     if kind == "date":
         order = mapping.date_format if mapping.date_format in {"us", "eu"} else None
         if order is None and mapping.date_format != "iso":
             try:
-                order = date_order(cells)
+                order = date_order(distinct)
             except ValueProblem as problem:
                 report.notes.append(f"{name}: {problem}; set date_format in the mapping.")
                 order = None
-            if order is None and has_ambiguous_dates(cells):
+            if order is None and has_ambiguous_dates(distinct):
                 report.notes.append(
                     f"{name}: every date could be month-first or day-first; set date_format in the mapping."
                 )
-        return _dates(cells, lines, order, name, report)
+        return _parsed(cells, distinct, parse_date, order, name, lines, report)
     if kind == "amount":
-        return [
-            _cell(_amount, cell, mapping.currency, name, line, report)
-            for cell, line in zip(cells, lines, strict=True)
-        ]
-    return [cell or None for cell in cells]
+        return _parsed(cells, distinct, _amount, mapping.currency, name, lines, report)
+    return [cell or None for cell in cells] if "" in distinct else cells
 
 
-def _dates(cells: list[str], lines, order, name: str, report: Report) -> list:
-    """Each distinct date text parsed once and shared (a million deals have a few thousand dates);
-    a bad one is reported on every row that has it."""
-    parsed: dict[str, date] = {}
-    result = []
-    for cell, line in zip(cells, lines, strict=True):
-        value = parsed.get(cell)
-        if value is None:
-            value = _cell(parse_date, cell, order, name, line, report)
-            if value is not None:
-                parsed[cell] = value
-        result.append(value)
-    return result
+def _parsed(cells: list[str], distinct: set[str], parse, option, name: str, lines, report: Report) -> list:
+    """`parse(cell, option)` of each cell, each distinct text parsed once; an empty cell is None and
+    a cell that cannot be read is None and rejected, on every row that has it."""
+    values, problems = {"": None}, {}
+    for cell in distinct:
+        if cell:
+            try:
+                values[cell] = parse(cell, option)
+            except ValueProblem as problem:
+                values[cell], problems[cell] = None, str(problem)
+    if problems:
+        for cell, line in zip(cells, lines, strict=True):
+            if cell in problems:
+                report.reject(line, name, cell, problems[cell])
+    return list(map(values.__getitem__, cells))
 
 
 def _amount(cell: str, currency: str | None) -> tuple[Decimal, str | None]:
@@ -176,16 +185,6 @@ def _amount(cell: str, currency: str | None) -> tuple[Decimal, str | None]:
     if amount < 0:
         raise ValueProblem("cannot be negative")
     return amount, named or currency
-
-
-def _cell(parse, cell: str, option, name: str, line: int, report: Report):
-    if not cell:
-        return None
-    try:
-        return parse(cell, option)
-    except ValueProblem as problem:
-        report.reject(line, name, cell, str(problem))
-        return None
 
 
 class Index:
@@ -220,25 +219,24 @@ class Index:
 
 
 def resolve(values: list, index: Index, name: str, lines, context: Context, create=None) -> list:
-    """Replace each referenced name with an id; a reference to nothing is rejected, or created
-    through `create(value)` when the mapping lists the field under create_missing."""
-    result = []
-    cache: dict[str, int | None] = {}
-    for value, line in zip(values, lines, strict=True):
+    """Replace each referenced name with an id, each distinct name looked up once; a reference to
+    nothing is rejected, or created through `create(value)` when the mapping lists the field under
+    create_missing."""
+    found: dict[str | None, int | None] = {None: None}
+    for value in dict.fromkeys(values):
         if value is None:
-            result.append(None)
             continue
-        if value not in cache:
-            pk = index.find(value, context)
-            if pk is None and create is not None and name in context.mapping.create_missing:
-                pk = create(value)
-                index.add(pk, value)
-            cache[value] = pk
-        pk = cache[value]
-        if pk is None:
-            context.report.reject(line, name, value, f"no {index.label} by this id or name")
-        result.append(pk)
-    return result
+        pk = index.find(value, context)
+        if pk is None and create is not None and name in context.mapping.create_missing:
+            pk = create(value)
+            index.add(pk, value)
+        found[value] = pk
+    missing = {value for value, pk in found.items() if pk is None and value is not None}
+    if missing:
+        for value, line in zip(values, lines, strict=True):
+            if value in missing:
+                context.report.reject(line, name, value, f"no {index.label} by this id or name")
+    return list(map(found.__getitem__, values))
 
 
 def prepare(*, kind: str, data: bytes, filename: str, mapping_text: str | None, preset: str | None):
@@ -280,18 +278,18 @@ def run_import(
     table, mapping = prepare(
         kind=kind, data=data, filename=filename, mapping_text=mapping_text, preset=preset
     )
-    report = Report(kind=kind, rows=len(table.rows), mapping=mapping.to_toml(), dry_run=dry_run)
+    report = Report(kind=kind, rows=len(table), mapping=mapping.to_toml(), dry_run=dry_run)
     if table.skipped:
         report.notes.append(f"Skipped {len(table.skipped)} report line(s) around the table.")
     context = Context(actor=actor, mapping=mapping, report=report, progress=progress)
     importer = IMPORTERS[kind](context)
     importer.check_allowed()
-    progress.phase("Reading rows", total=len(table.rows))
+    progress.phase("Reading rows", total=len(table))
     cells = read_cells(table, mapping, report)
-    progress.advance(len(table.rows))
-    table.rows.clear()  # the typed columns are all that is needed from here: half the memory
-    # Announced before the transaction: progress written inside it shows only once it commits.
-    progress.phase("Matching references and writing" if not dry_run else "Matching references", total=None)
+    progress.advance(len(table))
+    table.columns.clear()  # the typed columns are all that is needed from here
+    # Progress reported inside the transaction shows while it runs (core.jobs.JobProgress).
+    progress.phase("Matching references", total=None)
     with transaction.atomic():
         # Inside the transaction: references created for missing records vanish with a rollback.
         plan = importer.plan(cells)
@@ -306,6 +304,7 @@ def run_import(
             )
             importer.write(plan)
             report.written = True
+            progress.phase("Refreshing the KPI results", total=None)
             kpi_results_refresh(context.changes)
     return report, context.changes
 
@@ -320,7 +319,8 @@ def affected_sellers(changes: dict) -> set[int]:
         model = apps.get_model(label)
         ranges = changes.get("created", {}).get(label, [])
         updated = changes.get("updated", {}).get(label, {})
-        people.update(previous[column] for previous in updated.values() if previous.get(column))
+        deleted = changes.get("deleted", {}).get(label, [])
+        people.update(row[column] for row in [*updated.values(), *deleted] if row.get(column))
         query = model.objects.filter(pk__in=[int(pk) for pk in updated])
         for first, last in ranges:
             query = query | model.objects.filter(pk__gte=first, pk__lte=last)

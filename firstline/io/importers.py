@@ -89,16 +89,12 @@ class Importer:
             if not in_scope:
                 self.report.reject(line, "", str(key), "cannot be used: it is not yours to change")
                 continue
-            changed = {f: v for f, v in self.unpack(values).items() if current.get(f) != v}
+            changed = {f: v for f, v in values.items() if current.get(f) != v}
             if changed:
                 updates.append((pk, changed, {f: jsonable(current[f]) for f in changed}))
             else:
                 self.report.unchanged += 1
         return creates, updates
-
-    def unpack(self, values) -> dict:
-        """A planned row as {field: value}; importers that plan compact tuples override it."""
-        return values
 
     def write_plain(self, creates, updates, make) -> None:
         """Creates through bulk_create (ids come back) and updates grouped by the fields they change."""

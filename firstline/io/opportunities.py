@@ -1,12 +1,14 @@
-"""Opportunities and their stage history: the big import, written through the fast path (io.bulk)."""
+"""Opportunities and their stage history: the big import, written through the fast path (core.bulk)."""
 
+from array import array
 from datetime import date, datetime, time
+from itertools import repeat
 
 from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from firstline.io.bulk import adapt_datetime, insert_rows, reserve_ids
+from firstline.core.bulk import adapt_datetime, in_many, indexes_rebuilt, insert_rows, reserve_ids, stored
 from firstline.io.engine import Cells, Index, resolve
 from firstline.io.importers import CHUNK, Importer, jsonable, people_in_reach, person_index
 from firstline.io.values import ValueProblem, normalise, parse_date
@@ -31,8 +33,7 @@ COMPARED = [
     "next_step",
 ]
 COLUMNS = ["id", "external_id", *COMPARED]
-ROW = COLUMNS[1:]  # a planned row is a tuple in this order: a dict per row would cost 4x the memory
-AT = {name: index for index, name in enumerate(ROW)}
+ROW = COLUMNS[1:]
 ABSENT = object()  # the file has no column for this field: leave an existing record's value alone
 TEXT = {"loss_reason": 200, "competitor": 200, "next_step": 300}
 
@@ -87,6 +88,9 @@ class Stages:
 
 
 class OpportunityImporter(Importer):
+    """Planned and written column by column: a million deals are a few lists, not a million dicts
+    or tuples, and each check or conversion runs over a whole column."""
+
     model = Opportunity
     key_label = "opportunity"
 
@@ -100,108 +104,161 @@ class OpportunityImporter(Importer):
             v.get("product", empty), self._products(), "product", lines, context, self._new_product
         )
         stages = Stages(self)
-        stage_ids = [None if value is None else stages.find(value) for value in v["stage"]]
-        account_names = (
-            dict(Account.objects.filter(pk__in={a for a in accounts if a}).values_list("pk", "name"))
-            if "name" not in v or None in v["name"]
-            else {}
+        stage_of = {value: stages.find(value) for value in dict.fromkeys(v["stage"]) if value is not None}
+        stage_ids = list(map(stage_of.get, v["stage"]))
+        live = self._checked(v, lines, owners, stage_ids)
+        columns = {"owner_id": owners, "stage_id": stage_ids, "created": v["created"]}
+        for name, ids in (("account", accounts), ("product", products)):
+            if name in v:
+                columns[f"{name}_id"] = ids
+        for name in ("external_id", "name", "engaged_on", "close_date"):
+            if name in v:
+                columns[name] = v[name]
+        for name, length in TEXT.items():
+            if name in v:
+                columns[name] = [(text or "")[:length] for text in v[name]]
+        if "amount" in v:
+            columns["amount"] = [amount[0] if amount else None for amount in v["amount"]]
+            fallback = self.context.mapping.currency or settings.DEFAULT_CURRENCY
+            columns["currency"] = [
+                (named or (amount[1] if amount else None) or fallback).upper()[:3]
+                for named, amount in zip(v.get("currency", empty), v["amount"], strict=True)
+            ]
+        outcome = stages.outcome
+        columns["closed_on"] = [
+            None if stage is None or outcome[stage] == Outcome.OPEN else closed or close
+            for stage, closed, close in zip(
+                stage_ids, v.get("closed_on", empty), columns.get("close_date", empty), strict=True
+            )
+        ]
+        live = self._named(columns, live, lines)
+        history = self._history(v.get("stage_history"), lines, stages) if "stage_history" in v else {}
+        live = [i for i in live if lines[i] not in self.report.rejected_rows]
+        planned = _Planned({name: columns.get(name, ABSENT) for name in ROW}, lines, live)
+        creates, updates = self._classify(planned)
+        self.count(creates, updates)
+        return planned.select(creates), updates, history
+
+    def _checked(self, v, lines, owners, stage_ids) -> list[int]:
+        """Indices of the rows with a stage, a created day and an owner; the others are rejected."""
+        live, rejected = [], self.report.rejected_rows
+        for i, (stage, created, owner) in enumerate(zip(stage_ids, v["created"], owners, strict=True)):
+            if rejected and lines[i] in rejected:
+                continue
+            if stage is None:
+                value = v["stage"][i]
+                reason = (
+                    "is empty"
+                    if value is None
+                    else "is not a stage of the sales process (an admin can add it)"
+                )
+                self.report.reject(lines[i], "stage", value or "", reason)
+            elif created is None:
+                self.report.reject(lines[i], "created", "", "is empty")
+            elif owner is None:
+                if v["owner"][i] is None:
+                    self.report.reject(lines[i], "owner", "", "is empty")
+            else:
+                live.append(i)
+        return live
+
+    def _named(self, columns: dict, live: list[int], lines) -> list[int]:
+        """A missing name is derived (account – product, else the external id); a row with nothing to
+        name it by is rejected. Returns the rows still live."""
+        names = columns.setdefault("name", [None] * len(lines))
+        unnamed = [i for i in live if not names[i]]
+        if not unnamed:
+            return live
+        accounts, products = columns.get("account_id"), columns.get("product_id")
+        account_names = dict(
+            Account.objects.filter(
+                pk__in=in_many({accounts[i] for i in unnamed if accounts and accounts[i]})
+            ).values_list("pk", "name")
         )
         product_names = dict(Product.objects.values_list("pk", "name"))
-        mapped = set(v)
-        rows = []
-        for i in self.live(cells):
-            values = self._row(i, v, mapped, owners, accounts, products, stage_ids, stages, lines[i], empty)
-            if values is None:
-                continue
-            if not values.get("name"):
-                values["name"] = (
-                    " – ".join(
-                        x
-                        for x in (
-                            account_names.get(values.get("account_id")),
-                            product_names.get(values.get("product_id")),
-                        )
-                        if x
-                    )
-                    or values.get("external_id")
-                    or ""
-                )
-                if not values["name"]:
-                    self.report.reject(
-                        lines[i], "name", "", "is empty and there is no account, product or id to name it by"
-                    )
-                    continue
-                values["name"] = values["name"][:200]
-            key = values.get("external_id") or (values["owner_id"], values.get("account_id"), values["name"])
-            rows.append((lines[i], key, tuple(values.get(name, ABSENT) for name in ROW)))
-        rows = [row for row in rows if row[0] not in self.report.rejected_rows]
-        existing = self._existing(rows)
-        creates, updates = self.classify(rows, existing)
-        self.count(creates, updates)
-        history = self._history(v.get("stage_history"), lines, stages) if "stage_history" in v else {}
-        return creates, updates, history
-
-    def unpack(self, row: tuple) -> dict:
-        return {name: value for name, value in zip(ROW, row, strict=True) if value is not ABSENT}
-
-    def _row(self, i, v, mapped, owners, accounts, products, stage_ids, stages, line, empty):
-        if v["stage"][i] is None or stage_ids[i] is None:
-            reason = (
-                "is empty"
-                if v["stage"][i] is None
-                else "is not a stage of the sales process (an admin can add it)"
+        externals = columns.get("external_id")
+        names = columns["name"] = list(names)  # the file's column is shared with nothing else now
+        for i in unnamed:
+            parts = (
+                account_names.get(accounts[i]) if accounts else None,
+                product_names.get(products[i]) if products else None,
             )
-            self.report.reject(line, "stage", v["stage"][i] or "", reason)
-            return None
-        if v["created"][i] is None:
-            self.report.reject(line, "created", "", "is empty")
-            return None
-        if owners[i] is None:
-            if v["owner"][i] is None:
-                self.report.reject(line, "owner", "", "is empty")
-            return None
-        values = {"owner_id": owners[i], "stage_id": stage_ids[i], "created": v["created"][i]}
-        for name, ids in (("account", accounts), ("product", products)):
-            if name in mapped:
-                values[f"{name}_id"] = ids[i]
-        for name in ("external_id", "name", "engaged_on", "close_date"):
-            if name in mapped:
-                values[name] = v[name][i]
-        for name, length in TEXT.items():
-            if name in mapped:
-                values[name] = (v[name][i] or "")[:length]
-        if "amount" in mapped:
-            amount = v["amount"][i]
-            values["amount"] = amount[0] if amount else None
-            currency = v.get("currency", empty)[i] or (amount[1] if amount else None)
-            values["currency"] = (
-                currency or self.context.mapping.currency or settings.DEFAULT_CURRENCY
-            ).upper()[:3]
-        closed = stages.outcome[stage_ids[i]] != Outcome.OPEN
-        values["closed_on"] = (v.get("closed_on", empty)[i] or values.get("close_date")) if closed else None
-        return values
+            names[i] = (" – ".join(x for x in parts if x) or (externals[i] if externals else None) or "")[
+                :200
+            ]
+            if not names[i]:
+                self.report.reject(
+                    lines[i], "name", "", "is empty and there is no account, product or id to name it by"
+                )
+        return [i for i in live if names[i]]
+
+    def _classify(self, planned: "_Planned"):
+        """Creates (positions in the planned columns) and updates [(pk, new, old)]; a key twice in the
+        file is rejected, and so is a deal the actor may not change."""
+        keys = planned.keys()
+        dropped = set()
+        if len(set(keys)) != len(keys):
+            first_line: dict = {}
+            for position, key in enumerate(keys):
+                line = planned.line(position)
+                first = first_line.setdefault(key, line)
+                if first != line:
+                    self.report.reject(line, "", str(key), f"is the same {self.key_label} as line {first}")
+                    dropped.add(position)
+        existing = self._existing(keys)
+        if not existing and not dropped:
+            return range(len(keys)), []  # all new: the usual case of a first import
+        creates, updates = array("l"), []
+        for position, key in enumerate(keys):
+            if position in dropped:
+                continue
+            if key not in existing:
+                creates.append(position)
+                continue
+            pk, current, in_scope = existing[key]
+            if not in_scope:
+                self.report.reject(
+                    planned.line(position), "", str(key), "cannot be used: it is not yours to change"
+                )
+                continue
+            changed = {f: value for f, value in planned.row(position).items() if current.get(f) != value}
+            if changed:
+                updates.append((pk, changed, {f: jsonable(current[f]) for f in changed}))
+            else:
+                self.report.unchanged += 1
+        return creates, updates
 
     def _accounts(self, names, owners, lines):
+        """Each distinct account name found once; one the mapping lets create is created (owned by
+        the first row's owner that names it) after a second look, so "ACME" finds a new "Acme"."""
         index = Index(
             Account.objects.visible_to(self.context.actor).values_list("pk", "name", "external_id"),
             "account you can see",
         )
-        create = "account" in self.context.mapping.create_missing
-        result, made = [], {}
-        for value, owner, line in zip(names, owners, lines, strict=True):
-            if value is None:
-                result.append(None)
-                continue
-            pk = index.find(value, self.context) or made.get(value)
-            if pk is None and create and owner is not None:
-                account = Account.objects.create(name=value.strip()[:200], owner_id=owner)
-                self.context.created(Account, [account.pk])
-                pk = made[value] = account.pk
-                index.add(pk, account.name)
-            if pk is None:
-                self.report.reject(line, "account", value, "no account you can see by this id or name")
-            result.append(pk)
-        return result
+        found = {None: None}
+        for value in dict.fromkeys(names):
+            if value is not None:
+                found[value] = index.find(value, self.context)
+        missing = {value for value, pk in found.items() if pk is None and value is not None}
+        if missing and "account" in self.context.mapping.create_missing:
+            owner_of = {}
+            for value, owner in zip(names, owners, strict=True):
+                if value in missing and owner is not None:
+                    owner_of.setdefault(value, owner)
+            for value in [value for value in found if value in owner_of]:
+                pk = index.find(value, self.context)
+                if pk is None:
+                    account = Account.objects.create(name=value.strip()[:200], owner_id=owner_of[value])
+                    self.context.created(Account, [account.pk])
+                    pk = account.pk
+                    index.add(pk, account.name)
+                found[value] = pk
+                missing.discard(value)
+        if missing:
+            for value, line in zip(names, lines, strict=True):
+                if value in missing:
+                    self.report.reject(line, "account", value, "no account you can see by this id or name")
+        return list(map(found.__getitem__, names))
 
     def _products(self) -> Index:
         return Index(Product.objects.values_list("pk", "name", "code"), "product")
@@ -213,27 +270,31 @@ class OpportunityImporter(Importer):
         self.context.created(Product, [product.pk])
         return product.pk
 
-    def _existing(self, rows) -> dict:
-        by_id = [key for _line, key, _values in rows if isinstance(key, str)]
-        natural = [key for _line, key, _values in rows if not isinstance(key, str)]
-        scope = Opportunity.objects.editable_by(self.context.actor)
+    def _existing(self, keys: list) -> dict:
+        """The deals already there for these keys (external ids, else owner, account and name):
+        key → (pk, {field: value}, editable by the actor). One query per kind of key."""
+        by_id = [key for key in keys if isinstance(key, str)]
+        natural = [key for key in keys if not isinstance(key, str)]
         found = {}
-        for start in range(0, len(by_id), CHUNK):
-            for row in Opportunity.objects.filter(external_id__in=by_id[start : start + CHUNK]).values(
-                "pk", "external_id", *COMPARED
-            ):
+        if by_id:
+            query = Opportunity.objects.filter(external_id__in=in_many(by_id))
+            for row in query.values("pk", "external_id", *COMPARED).iterator(CHUNK):
                 found[row["external_id"]] = row
-        for start in range(0, len(natural), CHUNK):
-            chunk = natural[start : start + CHUNK]
+        if natural:
             query = Opportunity.objects.filter(
-                name__in={name for _o, _a, name in chunk}, owner_id__in={o for o, _a, _n in chunk}
+                name__in=in_many({name for _o, _a, name in natural}),
+                owner_id__in=in_many({owner for owner, _a, _n in natural}),
             )
-            for row in query.values("pk", *COMPARED):
-                found.setdefault((row["owner_id"], row["account_id"], row["name"]), row)
+            wanted = set(natural)
+            for row in query.values("pk", *COMPARED).iterator(CHUNK):
+                key = (row["owner_id"], row["account_id"], row["name"])
+                if key in wanted:
+                    found.setdefault(key, row)
+        if not found:
+            return {}
+        scope = Opportunity.objects.editable_by(self.context.actor)
         ids = [row["pk"] for row in found.values()]
-        editable = set()
-        for start in range(0, len(ids), CHUNK):
-            editable |= set(scope.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", flat=True))
+        editable = set(scope.filter(pk__in=in_many(ids)).values_list("pk", flat=True))
         return {key: (row["pk"], row, row["pk"] in editable) for key, row in found.items()}
 
     def _history(self, column, lines, stages) -> dict[int, list]:
@@ -274,18 +335,13 @@ class OpportunityImporter(Importer):
             "loss_reason": "",
             "competitor": "",
             "next_step": "",
-            # Always in the row; here so that every column has a default to fall back on.
-            "owner_id": None,
-            "stage_id": None,
-            "created": None,
-            "closed_on": None,
         }
-        fallback = [defaults[name] for name in ROW]
-        rows = (
-            (pk, *[d if value is ABSENT else value for value, d in zip(row, fallback, strict=True)])
-            for pk, (_line, row) in zip(ids, creates, strict=True)
-        )
-        insert_rows(Opportunity, COLUMNS, rows, self.context.progress)
+        columns = [
+            repeat(defaults[name]) if creates.columns[name] is ABSENT else stored(creates.columns[name])
+            for name in ROW
+        ]
+        with indexes_rebuilt(Opportunity, len(creates)):
+            insert_rows(Opportunity, COLUMNS, zip(ids, *columns, strict=False), self.context.progress)
         self.context.created(Opportunity, ids)
         moments: dict[date, object] = {}  # one stored value per day, not one conversion per row
 
@@ -294,28 +350,104 @@ class OpportunityImporter(Importer):
                 moments[day] = adapt_datetime(_moment(day))
             return moments[day]
 
-        changes = []
-        stage, closed_on, created = AT["stage_id"], AT["closed_on"], AT["created"]
-        for pk, (line, row) in zip(ids, creates, strict=True):
-            steps = history.get(line) or [(row[stage], row[closed_on] or row[created])]
-            changes += [(pk, stage, moment(day)) for stage, day in steps]
-        self._write_changes(changes)
+        def steps(line, stage, closed_on, created):
+            """The file's stage history, else one change: to the deal's stage when it closed or began."""
+            return history.get(line) or ((stage, closed_on or created),)
+
+        deals = zip(
+            ids,
+            creates.lines,
+            creates.columns["stage_id"],
+            creates.columns["closed_on"],
+            creates.columns["created"],
+            strict=True,
+        )
+        count = len(creates)
+        if history:
+            count += sum(len(history[line]) - 1 for line in creates.lines if history.get(line))
+        changes = (
+            (pk, step_stage, moment(day))
+            for pk, line, stage, closed_on, created in deals
+            for step_stage, day in steps(line, stage, closed_on, created)
+        )
+        self._write_changes(changes, count)
         self.write_updates([(pk, new, old) for pk, new, old in updates])
         now = adapt_datetime(timezone.now())
-        self._write_changes([(pk, new["stage_id"], now) for pk, new, _old in updates if "stage_id" in new])
+        moved = [(pk, new["stage_id"], now) for pk, new, _old in updates if "stage_id" in new]
+        self._write_changes(moved, len(moved))
 
-    def _write_changes(self, changes) -> None:
-        if not changes:
+    def _write_changes(self, changes, count: int) -> None:
+        if not count:
             return
-        ids = reserve_ids(StageChange, len(changes))
-        insert_rows(
-            StageChange,
-            ["id", "opportunity_id", "stage_id", "changed_at", "changed_by_id"],
-            (
-                (pk, opportunity, stage, at, self.who.person_id)
-                for pk, (opportunity, stage, at) in zip(ids, changes, strict=True)
-            ),
+        ids = reserve_ids(StageChange, count)
+        with indexes_rebuilt(StageChange, count):
+            insert_rows(
+                StageChange,
+                ["id", "opportunity_id", "stage_id", "changed_at", "changed_by_id"],
+                (
+                    (pk, opportunity, stage, at, self.who.person_id)
+                    for pk, (opportunity, stage, at) in zip(ids, changes, strict=True)
+                ),
+            )
+
+
+class _Planned:
+    """The planned deals column by column (ABSENT for a field the file has no column for), over the
+    rows `live` of the file; `lines` are the file's line numbers of those rows."""
+
+    def __init__(self, columns: dict, lines, live) -> None:
+        self.lines = lines
+        self.live = live
+        every = len(live) == len(lines)
+        self.columns = {
+            name: column if column is ABSENT or every else [column[i] for i in live]
+            for name, column in columns.items()
+        }
+
+    def __len__(self) -> int:
+        return len(self.live)
+
+    def keys(self) -> list:
+        """Each row's key: its external id, else (owner, account, name)."""
+        externals = self.columns["external_id"]
+        owners, names = self.columns["owner_id"], self.columns["name"]
+        accounts = self.columns["account_id"]
+        accounts = repeat(None) if accounts is ABSENT else accounts
+        if externals is ABSENT:
+            return list(zip(owners, accounts, names, strict=False))
+        return [
+            external or (owner, account, name)
+            for external, owner, account, name in zip(externals, owners, accounts, names, strict=False)
+        ]
+
+    def line(self, position: int) -> int:
+        return self.lines[self.live[position]]
+
+    def row(self, position: int) -> dict:
+        return {name: column[position] for name, column in self.columns.items() if column is not ABSENT}
+
+    def select(self, positions) -> "_Created":
+        lines = array("l", map(self.line, positions))
+        if len(positions) == len(self.live):
+            return _Created(self.columns, lines)
+        return _Created(
+            {
+                name: column if column is ABSENT else [column[p] for p in positions]
+                for name, column in self.columns.items()
+            },
+            lines,
         )
+
+
+class _Created:
+    """The deals to create: columns and the file line of each (for their stage history)."""
+
+    def __init__(self, columns: dict, lines: array) -> None:
+        self.columns = columns
+        self.lines = lines
+
+    def __len__(self) -> int:
+        return len(self.lines)
 
 
 def _moment(day: date) -> datetime:

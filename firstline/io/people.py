@@ -163,7 +163,10 @@ class PersonImporter(Importer):
         current = Membership.objects.filter(person_id=person_id, end__isnull=True).first()
         if current is not None and current.team_id == team.pk:
             return
-        if current is not None:
+        if current is not None and current.start >= today:
+            # membership_move deletes a membership that would end before it began: undo recreates it.
+            self.context.deleted(current)
+        elif current is not None:
             self.context.updated(Membership, current.pk, {"end": jsonable(current.end)})
         membership = membership_move(person=Person(pk=person_id), team=team, on=today)
         self.context.created(Membership, [membership.pk])

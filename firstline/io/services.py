@@ -98,11 +98,7 @@ def import_undo(*, actor, run: ImportRun) -> None:
             for label, rows in run.changes.get("updated", {}).items():
                 model = apps.get_model(label)
                 for pk, previous in rows.items():
-                    values = {
-                        name: model._meta.get_field(name.removesuffix("_id")).to_python(value)
-                        for name, value in previous.items()
-                    }
-                    model.objects.filter(pk=int(pk)).update(**values)
+                    model.objects.filter(pk=int(pk)).update(**_typed(model, previous))
             # Reverse order of dependence: deals before the accounts, products and stages they use.
             order = [
                 "pipeline.opportunity",
@@ -119,6 +115,9 @@ def import_undo(*, actor, run: ImportRun) -> None:
                 model = apps.get_model(label)
                 for first, last in created[label]:
                     _delete_range(model, first, last)
+            for label, rows in run.changes.get("deleted", {}).items():
+                model = apps.get_model(label)
+                model.objects.bulk_create(model(**_typed(model, row)) for row in rows)
             run.state, run.undone_at = ImportState.UNDONE, timezone.now()
             run.save(update_fields=["state", "undone_at"])
             kpi_results_refresh({}, touched)
@@ -126,6 +125,11 @@ def import_undo(*, actor, run: ImportRun) -> None:
         raise UndoRefused(
             "Records this import created are now used by others (deals, teams); nothing was undone."
         ) from None
+
+
+def _typed(model, values: dict) -> dict:
+    """Column values as undo data keeps them (JSON) → as the model's fields take them."""
+    return {name: model._meta.get_field(name).to_python(value) for name, value in values.items()}
 
 
 def _delete_range(model, first: int, last: int) -> None:

@@ -12,12 +12,13 @@ PostgreSQL, and a seller has a few hundred deals, so refreshing one after a writ
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db import connection, transaction
+from django.db.models import CharField, Max, Q, Sum
+from django.db.models.functions import Cast
 
+from firstline.core.bulk import in_many, insert_rows, reserve_ids
 from firstline.kpis.models import (
     ZERO,
     CompanyMonthFunnel,
@@ -31,6 +32,9 @@ from firstline.org.models import Membership
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
 
 CHUNK = 20_000
+# From this many sellers on, one pass over every deal beats looking each seller's deals up by index
+# (a million deals read in the owner index's order are a million random reads).
+SCAN_FROM_SELLERS = 200
 MEASURES = (
     "won_count",
     "won_amount",
@@ -57,7 +61,7 @@ class Teams:
     def __init__(self, person_ids: Iterable[int] | None = None):
         memberships = Membership.objects.order_by("person_id", "start")
         if person_ids is not None:
-            memberships = memberships.filter(person_id__in=list(person_ids))
+            memberships = memberships.filter(person_id__in=in_many(person_ids))
         self._spans: dict[int, tuple[list[date], list[tuple[date | None, int]]]] = {}
         for person_id, start, end, team_id in memberships.values_list("person_id", "start", "end", "team_id"):
             starts, rest = self._spans.setdefault(person_id, ([], []))
@@ -79,20 +83,13 @@ class Teams:
         return team_id if end is None or day <= end else None
 
 
-@dataclass
-class _Row:
-    won_count: int = 0
-    won_amount: object = ZERO
-    won_unknown_amount: int = 0
-    cycle_days: int = 0
-    cycle_count: int = 0
-    lost_count: int = 0
-    lost_amount: object = ZERO
-    lost_unknown_amount: int = 0
-    open_count: int = 0
-    open_amount: object = ZERO
-    open_unknown_amount: int = 0
-    created_count: int = 0
+_AT = {name: index for index, name in enumerate(MEASURES)}
+_CREATED, _WON, _LOST, _OPEN = _AT["created_count"], _AT["won_count"], _AT["lost_count"], _AT["open_count"]
+_CYCLE_DAYS, _CYCLE_COUNT = _AT["cycle_days"], _AT["cycle_count"]
+
+
+# An empty results row: its measures in the order of MEASURES (amounts are Decimals, the rest counts).
+_EMPTY_ROW = tuple(ZERO if name.endswith("_amount") and "unknown" not in name else 0 for name in MEASURES)
 
 
 def _funnel_positions(deals) -> tuple[dict[int, int], int | None, int | None]:
@@ -111,64 +108,124 @@ def _funnel_positions(deals) -> tuple[dict[int, int], int | None, int | None]:
     return {pk: open_by_order[order] for pk, order in furthest.iterator(CHUNK)}, first_open, won_stage
 
 
+class _Converted(dict):
+    """Stored values read as Django reads them (amounts as Decimals), each distinct value converted
+    once: a million deals have far fewer distinct amounts than deals."""
+
+    def __init__(self, field) -> None:
+        super().__init__()
+        self.column = field.get_col(field.model._meta.db_table)
+        self.converters = connection.ops.get_db_converters(self.column) + field.get_db_converters(connection)
+
+    def __missing__(self, raw):
+        value = raw
+        for converter in self.converters:
+            value = converter(value, self.column, connection)
+        self[raw] = value
+        return value
+
+
+class _Days(dict):
+    """ISO date text → date, each distinct day parsed once (a few thousand days for a million deals)."""
+
+    def __missing__(self, text):
+        value = self[text] = date.fromisoformat(text) if text else None
+        return value
+
+
+def _deal_rows(deals):
+    """(id, owner, amount, outcome, created, close_date, closed_on) of every deal, read with one
+    plain cursor: the ORM's per-row work costs more than the whole aggregation at a million deals.
+    Days are read as text (the same ISO form on every database) and parsed once per distinct day."""
+    days = {name: Cast(name, CharField()) for name in ("created", "close_date", "closed_on")}
+    query = deals.order_by().values_list("id", "owner_id", "amount", "stage__outcome").annotate(**days)
+    sql, params = query.query.sql_with_params()
+    amount_of, day_of = _Converted(Opportunity._meta.get_field("amount")), _Days()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(CHUNK):
+            for pk, owner, amount, outcome, created, close_date, closed_on in batch:
+                yield (
+                    pk,
+                    owner,
+                    amount_of[amount],
+                    outcome,
+                    day_of[created],
+                    day_of[close_date],
+                    day_of[closed_on],
+                )
+
+
 def compute(person_ids: Iterable[int] | None = None):
-    """The results rows and funnel counts, from the deals themselves (for some sellers or all)."""
-    deals = Opportunity.objects.all()
+    """The results rows and funnel counts, from the deals themselves (for some sellers or all).
+    Rows map (person, team, month) to measures in the order of MEASURES."""
+    deals, wanted = Opportunity.objects.all(), None
     if person_ids is not None:
         person_ids = list(person_ids)
-        deals = deals.filter(owner_id__in=person_ids)
+        if len(person_ids) < SCAN_FROM_SELLERS:
+            deals = deals.filter(owner_id__in=person_ids)
+        else:
+            wanted = set(person_ids)
     teams = Teams(person_ids)
     furthest, first_open, won_stage = _funnel_positions(deals)
-    rows: defaultdict[tuple, _Row] = defaultdict(_Row)
+    rows: defaultdict[tuple, list] = defaultdict(lambda: list(_EMPTY_ROW))
     funnel: defaultdict[tuple, int] = defaultdict(int)
-    columns = ("id", "owner_id", "amount", "stage__outcome", "created", "close_date", "closed_on")
-    for pk, owner, amount, outcome, created, close_date, closed_on in (
-        deals.order_by().values_list(*columns).iterator(CHUNK)
-    ):
-        if created is not None:
-            rows[owner, teams.on(owner, created), month_of(created)].created_count += 1
-        if outcome == Outcome.OPEN:
-            row = rows[owner, teams.on(owner, close_date), month_of(close_date)]
-            _add(row, "open", amount)
+    months: dict = {None: None}
+    for pk, owner, amount, outcome, created, close_date, closed_on in _deal_rows(deals):
+        if wanted is not None and owner not in wanted:
             continue
-        team, month = teams.on(owner, closed_on), month_of(closed_on)
+        if created is not None:
+            month = months.get(created) or months.setdefault(created, month_of(created))
+            rows[owner, teams.on(owner, created), month][_CREATED] += 1
+        if outcome == Outcome.OPEN:
+            month = months.get(close_date) or months.setdefault(close_date, month_of(close_date))
+            _add(rows[owner, teams.on(owner, close_date), month], _OPEN, amount)
+            continue
+        team = teams.on(owner, closed_on)
+        month = months.get(closed_on) or months.setdefault(closed_on, month_of(closed_on))
         row = rows[owner, team, month]
         if outcome == Outcome.WON:
-            _add(row, "won", amount)
+            _add(row, _WON, amount)
             if created is not None and closed_on is not None:
-                row.cycle_days += max(0, (closed_on - created).days)
-                row.cycle_count += 1
+                row[_CYCLE_DAYS] += max(0, (closed_on - created).days)
+                row[_CYCLE_COUNT] += 1
             stage = won_stage
         else:
-            _add(row, "lost", amount)
+            _add(row, _LOST, amount)
             stage = furthest.get(pk, first_open)
         if month is not None and stage is not None:
             funnel[owner, team, month, stage] += 1
     return rows, funnel
 
 
-def _add(row: _Row, prefix: str, amount) -> None:
-    setattr(row, f"{prefix}_count", getattr(row, f"{prefix}_count") + 1)
+def _add(row: list, count_at: int, amount) -> None:
+    """Count a deal at `count_at`; its amount goes in the next measure, or the unknown count after it."""
+    row[count_at] += 1
     if amount is None:
-        setattr(row, f"{prefix}_unknown_amount", getattr(row, f"{prefix}_unknown_amount") + 1)
+        row[count_at + 2] += 1
     else:
-        setattr(row, f"{prefix}_amount", getattr(row, f"{prefix}_amount") + amount)
+        row[count_at + 1] += amount
 
 
 def _save(rows, funnel) -> None:
-    SellerMonthResult.objects.bulk_create(
+    """Through the fast path (core.bulk): tens of thousands of rows, no model instances."""
+    insert_rows(
+        SellerMonthResult,
+        ["id", *MEASURES, "person_id", "team_id", "month"],
         (
-            SellerMonthResult(person_id=person, team_id=team, month=month, **vars(row))
-            for (person, team, month), row in rows.items()
+            (pk, *measures, *key)
+            for pk, (key, measures) in zip(
+                reserve_ids(SellerMonthResult, len(rows)), rows.items(), strict=True
+            )
         ),
-        batch_size=2_000,
     )
-    FunnelReach.objects.bulk_create(
+    insert_rows(
+        FunnelReach,
+        ["id", "person_id", "team_id", "month", "stage_id", "deals"],
         (
-            FunnelReach(person_id=person, team_id=team, month=month, stage_id=stage, deals=deals)
-            for (person, team, month, stage), deals in funnel.items()
+            (pk, *key, deals)
+            for pk, (key, deals) in zip(reserve_ids(FunnelReach, len(funnel)), funnel.items(), strict=True)
         ),
-        batch_size=2_000,
     )
 
 

@@ -1,10 +1,19 @@
 import io
 
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
-from firstline.core.jobs import UNEXPECTED, ConsoleProgress, JobFailed, job_kind, job_start
+from firstline.core.jobs import (
+    UNEXPECTED,
+    ConsoleProgress,
+    JobFailed,
+    JobProgress,
+    job_kind,
+    job_live,
+    job_start,
+)
 from firstline.core.models import Job, JobState
 from tests.world import build_world
 
@@ -96,3 +105,29 @@ class DatabaseWorkerTests(TransactionTestCase):
         call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO(), stderr=io.StringIO())
         job.refresh_from_db()
         assert (job.state, job.result["counted"]) == (JobState.SUCCEEDED, 3)
+
+
+class ProgressInsideTheJobsTransactionTests(TransactionTestCase):
+    """An all-or-nothing job (an import) writes inside one transaction: its progress must show to the
+    pages, served by other processes, while that transaction is still open, not once it commits."""
+
+    def seen_from_another_process(self, pk: int) -> Job:
+        """The job as a page served by another process reads it: what is committed, plus live progress."""
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT state, message, total, done FROM core_job WHERE id = %s", [pk])
+                state, message, total, done = cursor.fetchone()
+        finally:
+            other.close()
+        return job_live(Job(pk=pk, state=state, message=message, total=total, done=done))
+
+    def test_progress_written_inside_the_jobs_open_transaction_is_seen_outside_it(self):
+        job = Job.objects.create(kind="tests.count", state=JobState.RUNNING, message="Reading rows")
+        progress = JobProgress(job, interval=0)
+        with transaction.atomic():
+            progress.phase("Writing 10 rows", total=10)
+            progress.advance(4)
+            seen = self.seen_from_another_process(job.pk)
+            transaction.set_rollback(True)
+        assert (seen.message, seen.done, seen.total, seen.percent) == ("Writing 10 rows", 4, 10, 40)

@@ -33,7 +33,7 @@ def test_the_fast_datetime_adapter_writes_what_django_writes(db):
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from firstline.io.bulk import adapt_datetime, datetime_adapter
+    from firstline.core.bulk import adapt_datetime, datetime_adapter
 
     adapt = datetime_adapter()
     for value in (

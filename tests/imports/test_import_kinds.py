@@ -1,8 +1,14 @@
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.test import TestCase
+from django.utils import timezone
 
 from firstline.io.engine import ImportRefused, run_import
+from firstline.io.models import ImportRun
+from firstline.io.services import import_run_create, import_run_execute, import_undo
+from firstline.org.models import Membership
+from firstline.org.services import membership_move
 from firstline.pipeline.models import Account, Product
 from firstline.targets.models import Target
 from tests.world import build_world
@@ -58,3 +64,31 @@ class OtherKindsTests(TestCase):
     def test_a_bad_period_is_named(self):
         report = self.run_as("admin", "targets", "Seller,Period,Quota\nAlice Archer,sometime,5\n")
         assert report.rejected[0].field == "period"
+
+
+class PeopleUndoTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = build_world()
+
+    def test_undo_restores_a_membership_the_import_replaced_on_its_start_day(self):
+        """A move on the day a membership began replaces it (membership_move deletes it rather than
+        end it the day before it started); undo must bring that membership back."""
+        w, today = self.world, timezone.localdate()
+        alice = w.people["seller_a"]
+        membership_move(person=alice, team=w.west, on=today)
+        run = import_run_create(
+            actor=w.users["admin"],
+            kind="people",
+            file_name="people.csv",
+            data=b"Name,Email,Manager\nAlice Archer,seller_a@example.com,Mia Moore\n",
+        )
+        import_run_execute(run, dry_run=False)
+        assert Membership.objects.get(person=alice, end__isnull=True).team == w.east
+        import_undo(actor=w.users["admin"], run=ImportRun.objects.get(pk=run.pk))
+        current = Membership.objects.get(person=alice, end__isnull=True)
+        assert (current.team, current.start) == (w.west, today)
+        assert list(Membership.objects.filter(person=alice).values_list("team", "start", "end")) == [
+            (w.east.pk, date(2024, 1, 1), today - timedelta(days=1)),
+            (w.west.pk, today, None),
+        ]

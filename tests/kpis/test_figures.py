@@ -6,6 +6,7 @@ writes."""
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from random import Random
+from unittest import mock
 
 from django.test import TestCase
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils import timezone
 from firstline.core.periods import FiscalCalendar
 from firstline.kpis.figures import kpi_set, seller_population, team_population
 from firstline.kpis.models import CompanyMonthResult, FunnelReach, SellerMonthResult, TeamMonthResult
-from firstline.kpis.rollup import compute, results_rebuild
+from firstline.kpis.rollup import MEASURES, compute, results_rebuild
 from firstline.org.models import Membership, Person, Team, TeamKind
 from firstline.pipeline.models import Account, Opportunity, Outcome, SalesStage, StageChange
 from firstline.pipeline.services import opportunity_save
@@ -258,7 +259,11 @@ def stored():
 def recomputed():
     rows, funnel = compute()
     return {
-        key: {name: getattr(row, name) for name in ("won_count", "won_amount", "lost_count", "open_amount")}
+        key: {
+            name: measure
+            for name, measure in zip(MEASURES, row, strict=True)
+            if name in ("won_count", "won_amount", "lost_count", "open_amount")
+        }
         for key, row in rows.items()
     }, dict(funnel)
 
@@ -332,4 +337,18 @@ class PreAggregateTests(TestCase):
         self.assert_current()
         Opportunity.objects.filter(owner=w.people["seller_a"]).delete()
         results_refresh(person_ids=[w.people["seller_a"].pk])
+        self.assert_current()
+
+    def test_a_refresh_of_many_sellers_reads_every_deal_once_and_keeps_only_theirs(self):
+        """From SCAN_FROM_SELLERS sellers on, the refresh scans all deals and filters in Python."""
+        from firstline.kpis.rollup import results_refresh
+
+        w = self.world
+        Opportunity.objects.filter(owner__in=[w.people["seller_a"], w.people["seller_c"]]).update(
+            amount=Decimal(7)
+        )
+        with mock.patch("firstline.kpis.rollup.SCAN_FROM_SELLERS", 1):
+            results_refresh(person_ids=[w.people["seller_a"].pk])
+            assert stored() != recomputed()  # seller_c's rows were not refreshed
+            results_refresh(person_ids=[w.people["seller_a"].pk, w.people["seller_c"].pk])
         self.assert_current()

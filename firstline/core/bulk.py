@@ -1,0 +1,154 @@
+"""The fast path for many rows: ids reserved up front, then plain INSERTs through the driver
+(executemany on SQLite, COPY on PostgreSQL), skipping Model.__init__ and bulk_create's per-object work.
+
+Imports, the demo generator and the KPI roll-ups write through here. Values must already be what the
+column stores (dates, Decimals, ids); no model validation runs, so callers validate first.
+"""
+
+import json
+from contextlib import contextmanager
+from datetime import date
+
+from django.db import connection
+from django.db.models import Model
+from django.db.models.expressions import RawSQL
+
+ROWS_PER_STATEMENT = 20_000
+# A load at least this big, and at least a quarter of the rows already there, rebuilds the indexes.
+REBUILD_FROM_ROWS = 20_000
+PLAIN_IN_LIMIT = 500
+SORT_CACHE_KIB = -131_072  # SQLite's page cache while indexes are built (negative: KiB), 128 MiB
+
+
+def reserve_ids(model: type[Model], count: int) -> range | list[int]:
+    """`count` new primary keys for `model`, for rows inserted with explicit ids in this transaction."""
+    if count == 0:
+        return range(0)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [model._meta.db_table, count],
+            )
+            ids = sorted(row[0] for row in cursor.fetchall())
+            # Consecutive unless another writer drew from the sequence meanwhile; either way they are ours.
+            return range(ids[0], ids[-1] + 1) if ids[-1] - ids[0] == count - 1 else ids
+        # SQLite hands out max(id) + 1, and a transaction that writes holds the only write lock.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        first = cursor.fetchone()[0] + 1
+        return range(first, first + count)
+
+
+def insert_rows(model: type[Model], columns: list[str], rows, progress=None) -> int:
+    """Insert `rows` (tuples in the order of `columns`, which are column names) and return how many."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+                    if progress is not None and written % ROWS_PER_STATEMENT == 0:
+                        progress.advance(ROWS_PER_STATEMENT)
+        else:
+            sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
+            raw = connection.connection  # the driver's own executemany: no per-batch SQL rewriting
+            batch = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) == ROWS_PER_STATEMENT:
+                    raw.executemany(sql, batch)
+                    written += len(batch)
+                    batch.clear()
+                    if progress is not None:
+                        progress.advance(ROWS_PER_STATEMENT)
+            if batch:
+                raw.executemany(sql, batch)
+                written += len(batch)
+    if progress is not None and written % ROWS_PER_STATEMENT:
+        progress.advance(written % ROWS_PER_STATEMENT)
+    return written
+
+
+def datetime_adapter():
+    """A function from a timezone-aware datetime to what the column stores: on SQLite the naive text
+    in the connection's time zone that Django's adapt_datetimefield_value() writes, without its
+    per-value settings lookups (they cost more than the INSERT at millions of rows); as is elsewhere."""
+    if connection.vendor != "sqlite":
+        return lambda value: value
+    zone = connection.timezone
+
+    def adapt(value):
+        return str(value.astimezone(zone).replace(tzinfo=None))
+
+    return adapt
+
+
+def adapt_datetime(value):
+    """One datetime as the column stores it (see datetime_adapter)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+@contextmanager
+def indexes_rebuilt(model: type[Model], incoming: int):
+    """Around a bulk load into `model`'s table inside a transaction: on SQLite, drop its secondary
+    indexes first and build them again, sorted, at the end. A B-tree updated row by row in random key
+    order costs several times the INSERT itself (a dozen indexes on deals: 10x at a million rows);
+    built at once it is a sort. The DROP and CREATE are part of the caller's transaction, so a
+    rollback brings the indexes back and other connections never see the table without them.
+
+    Only for a load that is large next to the table; unique indexes stay (they check the rows).
+    PostgreSQL keeps its indexes: DROP INDEX would lock readers out of the table until the commit."""
+    table = model._meta.db_table
+    indexes = []
+    if connection.vendor == "sqlite" and connection.in_atomic_block and incoming >= REBUILD_FROM_ROWS:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+            if incoming * 4 >= cursor.fetchone()[0]:
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                    [table],
+                )
+                indexes = cursor.fetchall()
+                for name, _sql in indexes:
+                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    if indexes:
+        with connection.cursor() as cursor:
+            # Sorting a million keys in memory, not in passes through temporary files.
+            cursor.execute("PRAGMA cache_size")
+            cache_size = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = {SORT_CACHE_KIB}")
+            for _name, sql in indexes:
+                cursor.execute(sql)
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+def in_many(values) -> list | RawSQL:
+    """For `field__in=`: any number of values as one parameter (a JSON array read by json_each on
+    SQLite, an array on PostgreSQL), where a plain IN list takes one parameter per value and so
+    chunks of a few hundred under SQLite's limit: a million keys in one query, not a thousand."""
+    values = list(values)
+    if len(values) <= PLAIN_IN_LIMIT:
+        return values
+    if connection.vendor == "postgresql":
+        # Typed: a server-side cursor (QuerySet.iterator) binds the list as a literal of unknown type.
+        kind = "bigint" if all(isinstance(value, int) for value in values) else "text"
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
+
+
+def stored(column: list) -> list:
+    """A column as the database stores it, where the driver would adapt it value by value: on SQLite,
+    dates as ISO text (each distinct day converted once, not a million adapter calls); as is elsewhere."""
+    if connection.vendor != "sqlite":
+        return column
+    days = {value: value.isoformat() for value in set(column) if type(value) is date}
+    if not days:
+        return column
+    return [days.get(value, value) for value in column]
