@@ -270,12 +270,14 @@ def risk_refresh(*, opportunities=None, today: date | None = None) -> int:
 
 
 @transaction.atomic
-def stage_statistics_refresh(*, today: date | None = None, seed: int = 0) -> int:
+def stage_statistics_refresh(*, today: date | None = None, seed: int = 0, forecast: bool = True) -> int:
     """Learn calibration, stall thresholds and timing from every deal's history, and store them with
-    how the forecast's chances did at today's point of past periods."""
+    how the forecast's chances did at today's point of past periods (`forecast`; without it only the
+    stage statistics are stored, and the forecast's calibration and team figures are left as they are)."""
     today = today or timezone.localdate()
     history = learn(histories(Opportunity.objects.all()), as_of=today, seed=seed)
-    calibration_refresh(history, today)
+    if forecast:
+        calibration_refresh(history, today)
     StageStatistic.objects.all().delete()
     by_team: dict[object, dict[int, list[int]]] = defaultdict(dict)
     for (team, stage), days in history.stage_days.items():
@@ -310,7 +312,8 @@ def stage_statistics_refresh(*, today: date | None = None, seed: int = 0) -> int
                     )
                 )
     StageStatistic.objects.bulk_create(rows)
-    rollup_refresh(today)
+    if forecast:
+        rollup_refresh(today)
     return len(rows)
 
 
