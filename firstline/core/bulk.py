@@ -20,6 +20,11 @@ PLAIN_IN_LIMIT = 500
 SORT_CACHE_KIB = -131_072  # SQLite's page cache while indexes are built (negative: KiB), 128 MiB
 
 
+def table_columns(model: type[Model]) -> list[str]:
+    """Every column of `model`'s table, in the order of its fields: the order rows are built in."""
+    return [field.column for field in model._meta.concrete_fields]
+
+
 def reserve_ids(model: type[Model], count: int) -> range | list[int]:
     """`count` new primary keys for `model`, for rows inserted with explicit ids in this transaction."""
     if count == 0:

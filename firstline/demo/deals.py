@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from firstline.core.bulk import insert_rows, reserve_ids
+from firstline.core.bulk import insert_rows, reserve_ids, table_columns
 from firstline.deals.models import (
     ActionItem,
     DealForecast,
@@ -201,17 +201,7 @@ def _name(rng: Random) -> str:
     return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
 
 
-STAKEHOLDER_COLUMNS = [
-    "account_id",
-    "opportunity_id",
-    "contact_id",
-    "role",
-    "influence",
-    "stance",
-    "strength",
-    "last_contact",
-    "note",
-]
+STAKEHOLDER_COLUMNS = table_columns(Stakeholder)[1:]  # the database numbers them
 
 
 def _stakeholders(rng: Random, today: date, deals, qualifying, plan) -> dict[str, int]:
@@ -233,7 +223,7 @@ def _stakeholders(rng: Random, today: date, deals, qualifying, plan) -> dict[str
     ids = reserve_ids(Contact, len(contacts))
     insert_rows(
         Contact,
-        ["id", "account_id", "name", "title", "email", "phone"],
+        table_columns(Contact),
         (
             (pk, account, name, title, email, "")
             for pk, (account, _role, name, title, email) in zip(ids, contacts, strict=True)

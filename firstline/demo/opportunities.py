@@ -19,7 +19,7 @@ from django.db import reset_queries, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from firstline.core.bulk import datetime_adapter, indexes_rebuilt, insert_rows, reserve_ids
+from firstline.core.bulk import datetime_adapter, indexes_rebuilt, insert_rows, reserve_ids, table_columns
 from firstline.demo.accounts import AccountBook, SalesProcess
 from firstline.demo.catalog import (
     COMPETITORS,
@@ -39,26 +39,9 @@ from firstline.demo.timeline import Timeline
 from firstline.pipeline.models import Opportunity, StageChange
 
 BATCH_SIZE = 20_000
-# Rows go in through the import app's fast path (ids reserved, plain INSERT/COPY), as imports do.
-OPPORTUNITY_COLUMNS = [
-    "id",
-    "external_id",
-    "name",
-    "account_id",
-    "owner_id",
-    "product_id",
-    "amount",
-    "currency",
-    "stage_id",
-    "created",
-    "engaged_on",
-    "close_date",
-    "closed_on",
-    "loss_reason",
-    "competitor",
-    "next_step",
-]
-STAGE_CHANGE_COLUMNS = ["id", "opportunity_id", "stage_id", "changed_at", "changed_by_id"]
+# Rows go in through the bulk fast path (core.bulk: ids reserved, plain INSERT/COPY), as imports do.
+OPPORTUNITY_COLUMNS = table_columns(Opportunity)
+STAGE_CHANGE_COLUMNS = table_columns(StageChange)
 BASE_WIN_RATE = 0.30
 IMPROVING_FROM, IMPROVING_TO = 0.75, 1.35  # the improving team's win rate, first day to today
 YEARLY_GROWTH = 1.10

@@ -8,7 +8,15 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from firstline.core.bulk import adapt_datetime, in_many, indexes_rebuilt, insert_rows, reserve_ids, stored
+from firstline.core.bulk import (
+    adapt_datetime,
+    in_many,
+    indexes_rebuilt,
+    insert_rows,
+    reserve_ids,
+    stored,
+    table_columns,
+)
 from firstline.io.engine import Cells, Index, resolve
 from firstline.io.importers import CHUNK, Importer, jsonable, people_in_reach, person_index
 from firstline.io.values import ValueProblem, normalise, parse_date
@@ -16,23 +24,8 @@ from firstline.pipeline.models import Account, Opportunity, Outcome, Product, Sa
 
 WON_WORDS = {"won", "closedwon", "win", "dealwon", "signed", "booked"}
 LOST_WORDS = {"lost", "closedlost", "deallost", "lose", "closedlostnodecision", "nodecision"}
-COMPARED = [
-    "name",
-    "account_id",
-    "owner_id",
-    "product_id",
-    "amount",
-    "currency",
-    "stage_id",
-    "created",
-    "engaged_on",
-    "close_date",
-    "closed_on",
-    "loss_reason",
-    "competitor",
-    "next_step",
-]
-COLUMNS = ["id", "external_id", *COMPARED]
+COLUMNS = table_columns(Opportunity)  # id, external_id, then the fields an update compares
+COMPARED = COLUMNS[2:]
 ROW = COLUMNS[1:]
 ABSENT = object()  # the file has no column for this field: leave an existing record's value alone
 TEXT = {"loss_reason": 200, "competitor": 200, "next_step": 300}
@@ -383,7 +376,7 @@ class OpportunityImporter(Importer):
         with indexes_rebuilt(StageChange, count):
             insert_rows(
                 StageChange,
-                ["id", "opportunity_id", "stage_id", "changed_at", "changed_by_id"],
+                table_columns(StageChange),
                 (
                     (pk, opportunity, stage, at, self.who.person_id)
                     for pk, (opportunity, stage, at) in zip(ids, changes, strict=True)
