@@ -10,7 +10,8 @@ from contextlib import suppress
 from decimal import Decimal, InvalidOperation
 from typing import Literal, Protocol
 
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Func, IntegerField, Q, UniqueConstraint
 from django.db.models.lookups import Exact
 from django.http import Http404
@@ -72,7 +73,15 @@ def save_in_scope(actor, instance, save) -> None:
     and nothing is written.
     """
     with transaction.atomic():
-        save()
+        try:
+            with transaction.atomic():
+                save()
+        except IntegrityError:
+            # The model's own checks passed, so another write took the same unique value meanwhile.
+            raise ValidationError(
+                f"Another change saved a {instance._meta.verbose_name} with these values at the same time;"
+                " nothing was written. Reload and try again."
+            ) from None
         if not type(instance).objects.editable_by(actor).filter(pk=instance.pk).exists():
             raise OutOfScope(f"You may not save this {instance._meta.verbose_name} with these values.")
 
