@@ -101,6 +101,7 @@ def backtest(seed: int) -> None:
     deals = list(histories(Opportunity.objects.all()))
     probabilities = dict(SalesStage.objects.values_list("pk", "probability"))
     first = min(deal.entries[0][1] for deal in deals)
+    history_start = min(deal.closed_on for deal in deals if deal.closed_on)  # as deals.forecasting's
     quarters, quarter = [], calendar.quarter_of(today)
     while True:
         quarter = calendar.quarter_of(quarter.start - timedelta(days=1))
@@ -125,7 +126,7 @@ def backtest(seed: int) -> None:
                 as_of=as_of,
                 start=quarter.start,
                 past_periods=past,
-                group_factor=history.group_factor,
+                history_start=history_start,
             )
             for team in teams:
                 team_deals = by_team[team]
@@ -137,7 +138,11 @@ def backtest(seed: int) -> None:
                     horizon_days=(quarter.end - as_of).days,
                     won_so_far=snap.won_so_far,
                     new_business=math.new_business_samples(
-                        team_deals, as_of=as_of, start=quarter.start, past_periods=past, history_start=first
+                        team_deals,
+                        as_of=as_of,
+                        start=quarter.start,
+                        past_periods=past,
+                        history_start=history_start,
                     ),
                     factor=calibration.factor * history.group_factor(team),
                     shock_sd=calibration.shock_sd,

@@ -203,7 +203,7 @@ def calibration_refresh(history: math.History, today: date) -> list[ForecastCali
         for kind, period in current.items()
     }
     found = math.calibrate_many(
-        histories(Opportunity.objects.all()), history, targets, group_factor=history.group_factor
+        histories(Opportunity.objects.all()), history, targets, history_start=history_start()
     )
     ForecastCalibration.objects.all().delete()
     return ForecastCalibration.objects.bulk_create(
@@ -369,8 +369,11 @@ def _day(moment: datetime) -> date:
 
 
 def history_start() -> date | None:
-    """The day the company's history begins: when its first deal was created."""
-    return Opportunity.objects.aggregate(first=Min("created"))["first"]
+    """The day the company's history begins: when its first deal closed. A CRM export often holds
+    deals created long before the first outcome it records; a period before that would count as one
+    in which nothing was won."""
+    closed = Opportunity.objects.filter(closed_on__isnull=False)  # the condition of the closed_on index
+    return closed.aggregate(first=Min("closed_on"))["first"]
 
 
 def _new_business(deals, period: Period, as_of: date) -> list[float]:
@@ -405,7 +408,7 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         as_of=as_of,
         start=period.start,
         past_periods=past,
-        group_factor=history.group_factor,
+        history_start=history_start(),
     )
     projection = math.project(
         open_deals=snap.open_deals,

@@ -460,32 +460,47 @@ def calibrate(
     as_of: date,
     start: date,
     past_periods: Sequence[tuple[date, date]],
-    group_factor=lambda group: 1.0,
+    history_start: date | None = None,
 ) -> Calibration:
     """Replay the chances at the same point of the last CALIBRATION_PERIODS periods that ended before
-    `as_of` (most recent first in `past_periods`), with the amounts known then, and compare them with
-    what those deals won by each period's end. The spread is a method-of-moments estimate: the
-    variance of actual / expected per (group, period), less the part the chances themselves explain."""
+    `as_of` (most recent first in `past_periods`) and began once there was history, with the amounts
+    known then, and compare them with what those deals won by each period's end. The spread is a
+    method-of-moments estimate: the variance of actual / expected per (group, period), less the part
+    the chances themselves explain.
+
+    Each group's factor (its recent win rate against everyone's) is the one known at each past point,
+    not today's: today's factor has seen how those periods ended, and checked against them it would
+    hide its own error from the spread."""
     targets = {None: (as_of, start, past_periods)}
-    return calibrate_many(deals, history, targets, group_factor=group_factor)[None]
+    return calibrate_many(deals, history, targets, history_start=history_start)[None]
 
 
 def calibrate_many(
-    deals: Iterable[DealHistory], history: History, targets: dict, *, group_factor=lambda group: 1.0
+    deals: Iterable[DealHistory], history: History, targets: dict, *, history_start: date | None = None
 ) -> dict[object, Calibration]:
-    """`calibrate` for several (as_of, start, past periods) at once, in one pass over the deals."""
+    """`calibrate` for several (as_of, start, past periods) at once, in one pass over the deals. A
+    period that began before `history_start` is left out: before the history records any outcome,
+    its open deals would count as deals that won nothing."""
     points = {
-        key: [(s + (as_of - start), e) for s, e in past if e < as_of][:CALIBRATION_PERIODS]
+        key: [
+            (s + (as_of - start), e)
+            for s, e in usable_periods(past, as_of=as_of, history_start=history_start)[:CALIBRATION_PERIODS]
+        ]
         for key, (as_of, start, past) in targets.items()
     }
-    cells: dict[tuple[object, object, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    factors: dict[object, float] = {}
+    # (key, group, period) → Σ amount × chance, Σ amount² × chance, Σ (amount × chance)², amount won;
+    # the group's factor multiplies the chances once it is known, after the pass.
+    sums: dict[tuple[object, object, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    records: dict[tuple[object, object, int], list[int]] = defaultdict(lambda: [0, 0])  # closed, won
     empty = Timing()
     for deal in deals:
-        if deal.group not in factors:
-            factors[deal.group] = group_factor(deal.group)
+        closed = deal.won is not None and deal.closed_on is not None
         for key, usable in points.items():
             for index, (point, end) in enumerate(usable):
+                if closed and deal.closed_on < point and (point - deal.closed_on).days <= RECENT_DAYS:
+                    record = records[(key, deal.group, index)]
+                    record[0] += 1
+                    record[1] += int(deal.won)
                 state = state_on(deal.entries, point)
                 amount = deal.amount_on(point)
                 if state is None or not amount or (deal.closed_on is not None and deal.closed_on <= point):
@@ -493,34 +508,37 @@ def calibrate_many(
                 chance = history.timing.get(state[0], empty).chance(
                     (point - state[1]).days, (end - point).days, amount
                 )
-                chance = min(1.0, chance * factors[deal.group])
-                cell = cells[(key, deal.group, index)]
+                cell = sums[(key, deal.group, index)]
                 cell[0] += amount * chance
-                cell[1] += amount * amount * chance * (1 - chance)
+                cell[1] += amount * amount * chance
+                cell[2] += (amount * chance) ** 2
                 if deal.won and deal.closed_on is not None and deal.closed_on <= end:
-                    cell[2] += deal.amount or 0.0  # at the amount it was won for: amounts change on the way
-    return {
-        key: _calibration(
-            [c for (k, *_), c in cells.items() if k == key],
-            len({index for (k, _, index) in cells if k == key}),
-        )
-        for key in targets
-    }
+                    cell[3] += deal.amount or 0.0  # at the amount it was won for: amounts change on the way
+    everyone: dict[tuple[object, int], list[int]] = defaultdict(lambda: [0, 0])
+    for (key, _group, index), (closed, won) in records.items():
+        everyone[(key, index)][0] += closed
+        everyone[(key, index)][1] += won
+    cells: dict[object, dict[tuple[object, int], tuple[float, float, float]]] = defaultdict(dict)
+    for (key, group, index), (chances, squares, products, won) in sums.items():
+        factor = shrunk_factor(*records.get((key, group, index), (0, 0)), *everyone[(key, index)])
+        cells[key][(group, index)] = (factor * chances, factor * squares - factor * factor * products, won)
+    return {key: _calibration(cells[key]) for key in targets}
 
 
-def _calibration(cells: list[list[float]], periods: int) -> Calibration:
-    expected = sum(cell[0] for cell in cells)
-    won = sum(cell[2] for cell in cells)
+def _calibration(cells: dict[tuple[object, int], tuple[float, float, float]]) -> Calibration:
+    """From (expected, variance, won) per (group, period)."""
+    expected = sum(cell[0] for cell in cells.values())
+    won = sum(cell[2] for cell in cells.values())
     if not expected or not won:
         return Calibration()  # too little history to check the chances against
     factor = won / expected
     squares, noise = [], []
-    for mean, variance, actual in cells:
+    for mean, variance, actual in cells.values():
         if mean:
             squares.append((actual / (mean * factor) - 1) ** 2)
             noise.append(variance / (mean * mean * factor))  # the coin flips' share, chances × factor
     spread = sqrt(max(0.0, sum(squares) / len(squares) - sum(noise) / len(noise)))
-    return Calibration(factor=factor, shock_sd=spread, periods=periods)
+    return Calibration(factor=factor, shock_sd=spread, periods=len({index for _, index in cells}))
 
 
 @dataclass
@@ -556,6 +574,13 @@ def snapshot(deals: Iterable[DealHistory], *, as_of: date, start: date, end: dat
     return result
 
 
+def usable_periods(
+    past_periods: Sequence[tuple[date, date]], *, as_of: date, history_start: date | None
+) -> list[tuple[date, date]]:
+    """The past periods whose outcome is known on `as_of` and that began once there was history."""
+    return [(s, e) for s, e in past_periods if e < as_of and (history_start is None or s >= history_start)]
+
+
 def new_business_samples(
     deals: Iterable[DealHistory],
     *,
@@ -569,7 +594,7 @@ def new_business_samples(
     created after the same point of that period — what the rest of this period may add from deals
     that do not exist yet."""
     offset = as_of - start
-    usable = [(s, e) for s, e in past_periods if e < as_of and (history_start is None or s >= history_start)]
+    usable = usable_periods(past_periods, as_of=as_of, history_start=history_start)
     totals = [0.0] * len(usable)
     for deal in deals:
         if not deal.won or deal.closed_on is None or deal.created is None:

@@ -208,3 +208,18 @@ class ForecastCallTests(TestCase):
     def test_best_case_below_commit_is_refused(self):
         with pytest.raises(ValidationError):
             self.call("seller_a", person=self.world.people["seller_a"], commit=10, best_case=5)
+
+
+class HistoryStartTests(TestCase):
+    def test_the_history_begins_with_the_first_close_not_the_oldest_deal(self):
+        from firstline.deals.forecasting import history_start
+
+        world = build_world()
+        assert history_start() is None  # open deals only: no outcome recorded yet
+        today = timezone.localdate()
+        # An export often holds open deals created years before the first outcome it records.
+        Opportunity.objects.update(created=today - timedelta(days=900))
+        Opportunity.objects.filter(pk=world.opportunity_c.pk).update(
+            stage=world.stages["won"], closed_on=today - timedelta(days=30)
+        )
+        assert history_start() == today - timedelta(days=30)

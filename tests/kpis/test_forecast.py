@@ -163,6 +163,27 @@ def test_calibration_compares_past_chances_with_what_was_won():
     assert f.calibrate([], history, as_of=D0, start=D0, past_periods=past) == f.Calibration()
 
 
+def test_calibration_uses_each_groups_record_as_known_at_the_past_point():
+    timing = f.Timing.from_samples([(100, 5, f.WON)] * 50 + [(100, 5, f.LOST)] * 50)  # 50 % at any horizon
+    history = f.History(rates={}, stage_days={}, timing={1: timing})
+    past = [(D0 + timedelta(days=90), D0 + timedelta(days=179)), (D0, D0 + timedelta(days=89))]
+    # Before the point (day 100): east won 10 deals, west lost 10. After it, west won 10 more, which
+    # today's record would count but the point did not know.
+    deals = [deal([(1, 0), (9, 60)], closed=60, won=True, group="east") for _ in range(10)]
+    deals += [deal([(1, 0), (8, 60)], closed=60, won=False, group="west") for _ in range(10)]
+    deals += [deal([(1, 105), (9, 120)], closed=120, won=True, group="west") for _ in range(10)]
+    deals += [deal([(1, 95), (9, 150)], closed=150, won=True, amount=100.0, group="east") for _ in range(2)]
+    deals += [deal([(1, 95), (8, 150)], closed=150, won=False, amount=100.0, group="west") for _ in range(2)]
+    arguments = {"as_of": D0 + timedelta(days=190), "start": D0 + timedelta(days=180), "past_periods": past}
+    calibration = f.calibrate(deals, history, **arguments, history_start=D0 + timedelta(days=90))
+    east = f.shrunk_factor(10, 10, 20, 10)  # (10 + 50 × 0.5) / (60 × 0.5)
+    west = f.shrunk_factor(10, 0, 20, 10)
+    assert calibration.factor == pytest.approx(200 / (2 * 50 * east + 2 * 50 * west))
+    assert calibration.periods == 1
+    # The period that began before the history (day 90) did: its deals open on day 10 would count.
+    assert f.calibrate(deals, history, **arguments).periods == 2
+
+
 def test_the_projection_mean_converges_on_the_expected_value():
     timing = f.Timing.from_samples([(1, 5, f.WON)] * 25 + [(1, 5, f.LOST)] * 75)
     history = f.History(rates={}, stage_days={}, timing={1: timing})
