@@ -33,6 +33,10 @@ class Exchange:
         order = np.argsort(key, kind="stable")
         u, a, b, key = u[order], a[order], b[order], key[order]
         pairs = np.unique(key[a < b])
+        if not hard:
+            # Balancing: only borders of a territory out of tolerance.
+            off = (np.abs(self.s.sums - 1.0) > self.search.tol).any(axis=1)
+            pairs = pairs[off[pairs // k] | off[pairs % k]]
         centres = self.s.centres()
         touched = np.zeros(k, dtype=bool)
         done = 0

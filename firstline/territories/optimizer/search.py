@@ -17,11 +17,15 @@ import numpy as np
 from .graph import Graph, stays_connected_without
 from .model import Problem, Progress
 
+# Excess over tolerance costs in proportion (so balance outweighs compactness however small the
+# excess) and in its square (so the worst territories go first).
+VIOLATION_LINEAR = 10.0
 VIOLATION_WEIGHT = 100.0
 MEAN_PULL = 10.0
 EPS = 1e-12
 SWAP_TRIES = 8
 BALANCE_DISRUPTION_SHARE = 0.05
+PLAN_PAYS = 5  # moves a plan must make for the next stall to start with a plan again
 PATIENCE = 40  # rounds without a better balance before the balancing phase gives up
 
 
@@ -96,7 +100,7 @@ class State:
 
 def penalty(dev: np.ndarray, tol: np.ndarray, pull: float = MEAN_PULL) -> np.ndarray:
     over = np.maximum(np.abs(dev) - tol, 0.0)
-    return (VIOLATION_WEIGHT * over**2 + pull * dev**2).sum(axis=-1)
+    return (VIOLATION_LINEAR * over + VIOLATION_WEIGHT * over**2 + pull * dev**2).sum(axis=-1)
 
 
 class Search:
@@ -219,6 +223,7 @@ class Search:
         self.planned.clear()
         best, best_labels = self.violations(), self.s.labels.copy()
         progress, stale = best[1], 0
+        plans_pay = True
         balancing = not hard and not shake
         for r in range(max_rounds):
             if self.s.problem.clock() > self.s.deadline:
@@ -229,7 +234,14 @@ class Search:
             done = transfer(self, refused) if plan else self.round(hard)
             if done == 0 and (hard or self.violation() > 0):
                 # Single moves stalled: plan moves for every territory at once, then try exchanges.
-                done = (transfer(self, refused) if balancing else 0) or swaps.round(hard)
+                # Once plans bring little (the last units are a matter of granularity), exchanges go
+                # first and a plan is made only when they stall too.
+                planned = balancing and plans_pay
+                done = transfer(self, refused) if planned else 0
+                plans_pay = done >= PLAN_PAYS
+                done = done or swaps.round(hard)
+                if not done and balancing and not planned:
+                    done = transfer(self, refused)
             total += done
             if self.progress and r % 5 == 0:
                 self.progress(r, max_rounds, f"{phase}: round {r + 1}, {total} moves")

@@ -20,8 +20,10 @@ from .search import Search
 MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
 SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above a move's cost
 AIM, AIM_DISRUPTING = 0.6, 0.9  # share of the tolerance a plan aims for
+AIM_EXACT = 0.95  # the same for an integer program, which has no fractions to round
 WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the two, it is split
 MIP_SECONDS = 0.5
+MIP_MOVES = 1500  # moves an integer program may decide at once
 PASSES = 3
 
 
@@ -89,21 +91,38 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nda
     # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
     # disruption, each one of that room costs too, so aim nearer the limit.
     aim = AIM_DISRUPTING if search.disrupt > 0 and (p.current >= 0).any() else AIM
-    tol = np.tile(search.tol * aim, p.k)
-    x = _program(cost, sums, each_once, excess, tol, integral=False)
+    x = _program(cost, sums, each_once, excess, _limits(search, excess, aim), integral=False)
     if x is None:
         return np.zeros(0, dtype=np.int64)
     # A vertex of the program splits a few units between territories. Keep the whole moves and decide
-    # the split ones exactly: a small integer program over just those (HiGHS, a fraction of a second).
-    whole = np.flatnonzero(x > WHOLE)
-    split = np.flatnonzero((x > FRACTION) & (x <= WHOLE) & ~np.isin(once, once[whole]))
-    if not len(split):
-        return whole
-    rest = excess + np.asarray(sums[:, whole].sum(axis=1)).ravel()
-    _, again = np.unique(once[split], return_inverse=True)
-    each_once = coo_matrix((np.ones(len(split)), (again, np.arange(len(split))))).tocsr()
-    y = _program(cost[split], sums[:, split], each_once, rest, tol, integral=True)
-    return whole if y is None else np.r_[whole, split[y > 0.5]]
+    # the rest exactly: a small integer program (HiGHS, a fraction of a second). When the split units
+    # concern few territories it decides every move between those territories, since rounding only
+    # the split units often has no answer within tolerance; otherwise just the split units.
+    whole = x > WHOLE
+    split = (x > FRACTION) & ~whole & ~np.isin(once, once[whole])
+    if not split.any():
+        return np.flatnonzero(whole)
+    zone = np.zeros(p.k, dtype=bool)
+    zone[a[split]] = zone[b[split]] = True
+    free = zone[a] & zone[b]
+    if free.sum() > MIP_MOVES:
+        free = split
+    fixed = whole & ~free
+    rest = excess + np.asarray(sums[:, fixed].sum(axis=1)).ravel()
+    free = np.flatnonzero(free & ~np.isin(once, once[fixed]))
+    _, again = np.unique(once[free], return_inverse=True)
+    each_once = coo_matrix((np.ones(len(free)), (again, np.arange(len(free))))).tocsr()
+    limits = _limits(search, excess, AIM_EXACT)
+    y = _program(cost[free], sums[:, free], each_once, rest, limits, integral=True)
+    fixed = np.flatnonzero(fixed)
+    return fixed if y is None else np.r_[fixed, free[y > 0.5]]
+
+
+def _limits(search: Search, excess: np.ndarray, aim: float) -> np.ndarray:
+    """Per territory and measure, how far from the mean a plan may leave it: `aim` of the tolerance,
+    or where it is already within tolerance, no further out than it is."""
+    full = np.tile(search.tol, search.s.problem.k)
+    return np.where(np.abs(excess) <= full, np.maximum(full * aim, np.abs(excess)), full * aim)
 
 
 def _effects(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray):
