@@ -4,7 +4,6 @@ neighbour, as long as balance, locks and connectivity allow and no other territo
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from .graph import stays_connected_without
 from .search import EPS, State
 
 
@@ -49,7 +48,7 @@ def _shrink_one(state, graph, members, diam, a, tol, blocked) -> bool:
             reach = cdist(p.coords[u : u + 1], p.coords[members[b]]).max(initial=0.0)
             if max(reach, diam[b]) >= worst - EPS:
                 continue
-            if not stays_connected_without(graph, state.labels, u):
+            if not state.can_leave(u):
                 blocked.add((u, b))
                 continue
             state.apply(u, a, b)

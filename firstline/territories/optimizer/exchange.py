@@ -9,8 +9,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .graph import stays_connected_without
-from .search import BALANCE_DISRUPTION_SHARE, EPS, Search
+from .search import BALANCE_DISRUPTION_SHARE, EPS, Search, distinct
 
 SIDE = 10  # boundary units considered per side of a border
 TRIES = 8  # best exchanges tried per border before giving up on it
@@ -32,7 +31,7 @@ class Exchange:
         key = a * k + b
         order = np.argsort(key, kind="stable")
         u, a, b, key = u[order], a[order], b[order], key[order]
-        pairs = np.unique(key[a < b])
+        pairs = distinct(key[a < b])
         if not hard:
             # Balancing: only borders of a territory out of tolerance.
             off = (np.abs(self.s.sums - 1.0) > self.search.tol).any(axis=1)
@@ -110,7 +109,7 @@ class Exchange:
                 s.counts[origin] <= 1
                 or self.search.over_budget(u, origin, dest)
                 or not s.touches(u, dest)
-                or not stays_connected_without(s.graph, s.labels, u)
+                or not s.can_leave(u)
             ):
                 for v, o, t in reversed(done):
                     s.apply(v, t, o)

@@ -23,7 +23,6 @@ VIOLATION_LINEAR = 10.0
 VIOLATION_WEIGHT = 100.0
 MEAN_PULL = 10.0
 EPS = 1e-12
-SWAP_TRIES = 8
 BALANCE_DISRUPTION_SHARE = 0.05
 PLAN_PAYS = 5  # moves a plan must make for the next stall to start with a plan again
 PATIENCE = 40  # rounds without a better balance before the balancing phase gives up
@@ -42,6 +41,11 @@ class State:
     counts: np.ndarray
     moved: int
     deadline: float
+    # `version[t]` counts the changes to territory t; `stuck[u]` is the version of u's territory at
+    # which u was last found unable to leave it. A territory that has not changed since gives the same
+    # answer, so the walk that found it is not repeated.
+    version: np.ndarray
+    stuck: np.ndarray
 
     @classmethod
     def build(cls, problem: Problem, graph: Graph, labels: np.ndarray, deadline: float) -> "State":
@@ -67,12 +71,15 @@ class State:
             np.bincount(labels, minlength=k),
             moved,
             deadline,
+            np.zeros(k, dtype=np.int64),
+            np.full(problem.n, -1, dtype=np.int64),
         )
 
     def reset(self, labels: np.ndarray) -> None:
         fresh = State.build(self.problem, self.graph, labels.copy(), self.deadline)
-        for name in ("labels", "sums", "wxy", "wsum", "counts", "moved"):
+        for name in ("labels", "sums", "wxy", "wsum", "counts", "moved", "stuck"):
             setattr(self, name, getattr(fresh, name))
+        self.version += 1  # every territory may have changed
 
     def centres(self) -> np.ndarray:
         return self.wxy / np.maximum(self.wsum, 1e-12)[:, None]
@@ -82,9 +89,21 @@ class State:
         g = self.graph
         return bool((self.labels[g.indices[g.indptr[u] : g.indptr[u + 1]]] == t).any())
 
+    def can_leave(self, u: int) -> bool:
+        """Whether u's territory surely stays one component without u (`stays_connected_without`)."""
+        t = self.labels[u]
+        if self.stuck[u] == self.version[t]:
+            return False
+        if stays_connected_without(self.graph, self.labels, u):
+            return True
+        self.stuck[u] = self.version[t]
+        return False
+
     def apply(self, u: int, a: int, b: int) -> None:
         p = self.problem
         self.labels[u] = b
+        self.version[a] += 1
+        self.version[b] += 1
         self.sums[a] -= self.scaled[u] * self.ratio[a]
         self.sums[b] += self.scaled[u] * self.ratio[b]
         w = p.weights[u]
@@ -96,6 +115,12 @@ class State:
         self.counts[b] += 1
         if p.current[u] >= 0:
             self.moved += int(b != p.current[u]) - int(a != p.current[u])
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values: np.unique without its hashing pass, which is slower on these keys."""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
 def penalty(dev: np.ndarray, tol: np.ndarray, pull: float = MEAN_PULL) -> np.ndarray:
@@ -121,13 +146,20 @@ class Search:
         # Moves a plan made (unit * k + the territory it left): single moves do not undo them, or the
         # two would trade the same units back and forth.
         self.planned: set[int] = set()
+        # Territory versions when the last round of single moves started: a move between territories
+        # that have not changed since scores as it did then, so the next round skips it.
+        self.checked: np.ndarray | None = None
 
-    def candidates(self):
+    def candidates(self, only: np.ndarray | None = None):
+        """Boundary moves (unit, its territory, a neighbouring territory), optionally only those
+        touching a territory marked in `only`."""
         lab = self.s.labels
         mask = (lab[self.src] != lab[self.dst]) & self.free[self.src]
+        if only is not None:
+            mask &= only[lab[self.src]] | only[lab[self.dst]]
         if not mask.any():
             return None
-        key = np.unique(self.src[mask] * self.s.problem.k + lab[self.dst[mask]])
+        key = distinct(self.src[mask] * self.s.problem.k + lab[self.dst[mask]])
         u, b = key // self.s.problem.k, key % self.s.problem.k
         return u, lab[u], b
 
@@ -172,34 +204,39 @@ class Search:
         return grows and self.s.moved >= p.max_moves
 
     def round(self, hard: bool) -> int:
+        """Improving single moves, best first. Moves are scored all at once, a wave at a time: a move
+        whose territory an earlier move of the wave changed waits for the next wave, scored afresh."""
         s = self.s
-        found = self.candidates()
+        changed = None if self.checked is None or s.problem.max_moves else s.version != self.checked
+        self.checked = s.version.copy()
+        found = self.candidates(changed)
         if found is None:
             return 0
         u, a, b = found
         centres = s.centres()
-        d = self.delta(u, a, b, centres, hard)
-        good = np.flatnonzero(d < -EPS)
-        if not len(good):
-            return 0
-        good = good[np.argsort(d[good], kind="stable")]
-        touched = np.zeros(s.problem.k, dtype=bool)
+        k = s.problem.k
+        todo = np.arange(len(u))
         done = 0
-        for i in good:
-            uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
-            if s.labels[uu] != aa or s.counts[aa] <= 1 or self.over_budget(uu, aa, bb):
-                continue
-            if self.planned and uu * s.problem.k + bb in self.planned:
-                continue
-            if (touched[aa] or touched[bb]) and self.delta(uu, aa, bb, centres, hard) >= -EPS:
-                continue
-            if not s.touches(uu, bb) or not stays_connected_without(s.graph, s.labels, uu):
-                continue
-            s.apply(uu, aa, bb)
-            touched[aa] = touched[bb] = True
-            done += 1
-            if done % 64 == 0 and s.problem.clock() > s.deadline:
-                break
+        while len(todo) and s.problem.clock() <= s.deadline:
+            d = self.delta(u[todo], a[todo], b[todo], centres, hard)
+            todo = todo[d < -EPS][np.argsort(d[d < -EPS], kind="stable")]
+            touched = np.zeros(k, dtype=bool)
+            waiting = []
+            for i in todo.tolist():
+                uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
+                if s.labels[uu] != aa or s.counts[aa] <= 1 or self.over_budget(uu, aa, bb):
+                    continue
+                if self.planned and uu * k + bb in self.planned:
+                    continue
+                if touched[aa] or touched[bb]:
+                    waiting.append(i)
+                    continue
+                if not s.touches(uu, bb) or not s.can_leave(uu):
+                    continue
+                s.apply(uu, aa, bb)
+                touched[aa] = touched[bb] = True
+                done += 1
+            todo = np.array(waiting, dtype=np.int64)
         return done
 
     def violation(self) -> float:
@@ -221,6 +258,7 @@ class Search:
         swaps = Exchange(self)
         refused: set[int] = set()
         self.planned.clear()
+        self.checked = None
         best, best_labels = self.violations(), self.s.labels.copy()
         progress, stale = best[1], 0
         plans_pay = True

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
 
-from .graph import stays_connected_without, surely_separable
+from .graph import surely_separable
 from .search import Search
 
 MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
@@ -41,7 +41,7 @@ def transfer(search: Search, refused: set[int]) -> int:
     alone = surely_separable(s.graph, s.labels)[u]
     off = (np.abs(s.sums - 1.0) > search.tol).any(axis=1)
     for i in np.flatnonzero(~alone & (off[a] | off[b])):
-        alone[i] = stays_connected_without(s.graph, s.labels, int(u[i]))
+        alone[i] = s.can_leave(int(u[i]))
     alone &= s.counts[a] > 1
     if refused:
         alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
@@ -61,7 +61,7 @@ def transfer(search: Search, refused: set[int]) -> int:
                 s.counts[aa] <= 1
                 or search.over_budget(uu, aa, bb)
                 or not s.touches(uu, bb)
-                or not stays_connected_without(s.graph, s.labels, uu)
+                or not s.can_leave(uu)
             ):
                 waiting.append((uu, aa, bb))
                 continue
