@@ -61,25 +61,25 @@ class Exchange:
         return done
 
     def _groups(self, units, origin, dest, centres):
-        """Singles and pairs of `units`, each with its measure vector and its compactness+disruption cost."""
+        """Singles and pairs of `units`, each with its measure vector, compactness cost and disruption."""
         srch = self.search
-        cost = srch.compact_delta(units, np.full(len(units), origin), np.full(len(units), dest), centres)
-        share = 1.0 if self.hard else BALANCE_DISRUPTION_SHARE
-        cost = cost + share * srch.disrupt_delta(
-            units, np.full(len(units), origin), np.full(len(units), dest)
-        )
+        origins, dests = np.full(len(units), origin), np.full(len(units), dest)
         members = [(i,) for i in range(len(units))] + list(combinations(range(len(units)), 2))
         index = np.array([m if len(m) == 2 else (m[0], -1) for m in members])
-        vec = self.s.scaled[units[index[:, 0]]] + np.where(
-            index[:, 1:] >= 0, self.s.scaled[units[index[:, 1]]], 0
-        )
-        c = cost[index[:, 0]] + np.where(index[:, 1] >= 0, cost[index[:, 1]], 0)
-        return members, vec, c, index[:, 1] >= 0
+        pair = index[:, 1] >= 0
+
+        def total(values):
+            second = np.where(pair.reshape((-1,) + (1,) * (values.ndim - 1)), values[index[:, 1]], 0)
+            return values[index[:, 0]] + second
+
+        compact = srch.compact_delta(units, origins, dests, centres)
+        disrupt = srch.disrupt_delta(units, origins, dests)
+        return members, total(self.s.scaled[units]), total(compact), total(disrupt), pair
 
     def _best(self, us, vs, ta, tb, centres, hard) -> bool:
         s, srch = self.s, self.search
-        give, gvec, gcost, gpair = self._groups(us, ta, tb, centres)
-        take, tvec, tcost, tpair = self._groups(vs, tb, ta, centres)
+        give, gvec, gcost, gdisrupt, gpair = self._groups(us, ta, tb, centres)
+        take, tvec, tcost, tdisrupt, tpair = self._groups(vs, tb, ta, centres)
         net = gvec[:, None, :] - tvec[None, :, :]
         ea, eb = s.sums[ta] - 1.0, s.sums[tb] - 1.0
         na, nb = ea - net * s.ratio[ta], eb + net * s.ratio[tb]
@@ -90,7 +90,9 @@ class Exchange:
             bal = np.where(ok, 1e-3 * srch.balance_delta(ea, eb, na, nb), np.inf)
         else:
             bal = srch.balance_delta(ea, eb, na, nb)
-        d = bal + gcost[:, None] + tcost[None, :]
+        share = 1.0 if hard else BALANCE_DISRUPTION_SHARE
+        d = bal + srch.admissible(ea, eb, na, nb, hard) + gcost[:, None] + tcost[None, :]
+        d = d + share * (gdisrupt[:, None] + tdisrupt[None, :])
         d[gpair[:, None] & tpair[None, :]] = np.inf  # two for two: rarely needed, costly to try
         for idx in np.argsort(d, axis=None)[:TRIES]:
             if d.flat[idx] >= -EPS:

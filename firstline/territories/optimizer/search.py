@@ -25,7 +25,7 @@ MEAN_PULL = 10.0
 EPS = 1e-12
 BALANCE_DISRUPTION_SHARE = 0.05
 PLAN_PAYS = 5  # moves a plan must make for the next stall to start with a plan again
-PATIENCE = 40  # rounds without a better balance before the balancing phase gives up
+PATIENCE = 12  # stalls of single moves without a better balance before the balancing phase gives up
 
 
 @dataclass
@@ -123,9 +123,14 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
-def penalty(dev: np.ndarray, tol: np.ndarray, pull: float = MEAN_PULL) -> np.ndarray:
+def excess(dev: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """The cost of being beyond tolerance."""
     over = np.maximum(np.abs(dev) - tol, 0.0)
-    return (VIOLATION_LINEAR * over + VIOLATION_WEIGHT * over**2 + pull * dev**2).sum(axis=-1)
+    return (VIOLATION_LINEAR * over + VIOLATION_WEIGHT * over**2).sum(axis=-1)
+
+
+def penalty(dev: np.ndarray, tol: np.ndarray, pull: float = MEAN_PULL) -> np.ndarray:
+    return excess(dev, tol) + (pull * dev**2).sum(axis=-1)
 
 
 class Search:
@@ -143,6 +148,7 @@ class Search:
         # territory's total weight times its typical radius.
         self.compact_scale = 1.0 / (max(radius, 1e-12) * p.weights.sum() / p.k)
         self.disrupt = p.disruption_weight
+        self.disrupting = self.disrupt > 0 and bool((p.current >= 0).any())
         # Moves a plan made (unit * k + the territory it left): single moves do not undo them, or the
         # two would trade the same units back and forth.
         self.planned: set[int] = set()
@@ -179,6 +185,16 @@ class Search:
         tol = self.target_tol
         return penalty(na, tol) + penalty(nb, tol) - penalty(ea, tol) - penalty(eb, tol)
 
+    def admissible(self, ea, eb, na, nb, hard: bool):
+        """0 for moves the phase allows, infinity for the others. While balancing a current plan, only
+        moves that bring territories nearer tolerance: disruption counts little then (it must never
+        keep a territory beyond tolerance), so other moves would shuffle units for compactness alone."""
+        if hard or not self.disrupting:
+            return 0.0
+        tol = self.target_tol
+        fixes = excess(na, tol) + excess(nb, tol) < excess(ea, tol) + excess(eb, tol) - EPS
+        return np.where(fixes, 0.0, np.inf)
+
     def delta(self, u, a, b, centres, hard: bool):
         s = self.s
         vals = s.scaled[u]
@@ -194,7 +210,7 @@ class Search:
             bal = self.balance_delta(ea, eb, na, nb)
         # While out of balance, disruption only breaks ties: it must never keep a territory over tolerance.
         disrupt = self.disrupt_delta(u, a, b) * (1.0 if hard else BALANCE_DISRUPTION_SHARE)
-        return bal + self.compact_delta(u, a, b, centres) + disrupt
+        return bal + self.admissible(ea, eb, na, nb, hard) + self.compact_delta(u, a, b, centres) + disrupt
 
     def over_budget(self, u: int, a: int, b: int) -> bool:
         p = self.s.problem
@@ -270,7 +286,8 @@ class Search:
             # single moves then tidy up until they stall, and the next plan starts from there.
             plan = r == 0 and balancing and self.violation() > 0
             done = transfer(self, refused) if plan else self.round(hard)
-            if done == 0 and (hard or self.violation() > 0):
+            stalled = done == 0
+            if stalled and (hard or self.violation() > 0):
                 # Single moves stalled: plan moves for every territory at once, then try exchanges.
                 # Once plans bring little (the last units are a matter of granularity), exchanges go
                 # first and a plan is made only when they stall too.
@@ -287,8 +304,12 @@ class Search:
                 now = self.violations()
                 if now < best:
                     best, best_labels = now, self.s.labels.copy()
-                # Progress is the summed excess: the worst territory alone hides most of it.
-                progress, stale = (now[1], 0) if now[1] < progress - EPS else (progress, stale + 1)
+                # Progress is the summed excess: the worst territory alone hides most of it. Patience
+                # counts the times single moves stalled, whatever the rounds in between.
+                if now[1] < progress - EPS:
+                    progress, stale = now[1], 0
+                else:
+                    stale += stalled
                 if stale > PATIENCE or now[0] == 0:
                     break  # balanced: the moves left are compactness's, under hard limits
             if done == 0:

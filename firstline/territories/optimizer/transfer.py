@@ -90,32 +90,46 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nda
     )
     # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
     # disruption, each one of that room costs too, so aim nearer the limit.
-    aim = AIM_DISRUPTING if search.disrupt > 0 and (p.current >= 0).any() else AIM
-    x = _program(cost, sums, each_once, excess, _limits(search, excess, aim), integral=False)
+    aim = AIM_DISRUPTING if search.disrupting else AIM
+    x, _solved = _program(cost, sums, each_once, excess, _limits(search, excess, aim), integral=False)
     if x is None:
         return np.zeros(0, dtype=np.int64)
     # A vertex of the program splits a few units between territories. Keep the whole moves and decide
-    # the rest exactly: a small integer program (HiGHS, a fraction of a second). When the split units
-    # concern few territories it decides every move between those territories, since rounding only
-    # the split units often has no answer within tolerance; otherwise just the split units.
+    # the split ones exactly: a small integer program (HiGHS, a fraction of a second). When that leaves
+    # territories beyond their aim (rounding only the split units often cannot work) and the split units
+    # concern few territories, a second one decides every move between those territories instead.
     whole = x > WHOLE
     split = (x > FRACTION) & ~whole & ~np.isin(once, once[whole])
     if not split.any():
         return np.flatnonzero(whole)
+    limits = _limits(search, excess, AIM_EXACT)
+
+    def decide(free: np.ndarray) -> tuple[np.ndarray, tuple[float, float], bool]:
+        """The moves made when the program decides `free` and keeps the whole moves outside it, with
+        their (excess beyond the limits, cost), and whether the program was solved to the end."""
+        fixed = whole & ~free
+        free = np.flatnonzero(free & ~np.isin(once, once[fixed]))
+        rest = excess + np.asarray(sums[:, fixed].sum(axis=1)).ravel()
+        _, again = np.unique(once[free], return_inverse=True)
+        each_once = coo_matrix((np.ones(len(free)), (again, np.arange(len(free))))).tocsr()
+        y, solved = _program(cost[free], sums[:, free], each_once, rest, limits, integral=True)
+        chosen = np.flatnonzero(fixed) if y is None else np.r_[np.flatnonzero(fixed), free[y > 0.5]]
+        after = excess + np.asarray(sums[:, chosen].sum(axis=1)).ravel()
+        beyond = float(np.maximum(np.abs(after) - limits, 0).sum())
+        return chosen, (round(beyond, 9), float(cost[chosen].sum())), solved
+
+    chosen, score, _solved = decide(split)
     zone = np.zeros(p.k, dtype=bool)
     zone[a[split]] = zone[b[split]] = True
     free = zone[a] & zone[b]
-    if free.sum() > MIP_MOVES:
-        free = split
-    fixed = whole & ~free
-    rest = excess + np.asarray(sums[:, fixed].sum(axis=1)).ravel()
-    free = np.flatnonzero(free & ~np.isin(once, once[fixed]))
-    _, again = np.unique(once[free], return_inverse=True)
-    each_once = coo_matrix((np.ones(len(free)), (again, np.arange(len(free))))).tocsr()
-    limits = _limits(search, excess, AIM_EXACT)
-    y = _program(cost[free], sums[:, free], each_once, rest, limits, integral=True)
-    fixed = np.flatnonzero(fixed)
-    return fixed if y is None else np.r_[fixed, free[y > 0.5]]
+    if score[0] > 0 and free.sum() <= MIP_MOVES:
+        # Cut short by its time limit, the wider program's answer can take many more moves than needed.
+        # When moves cost disruption, the few territories left beyond their aim are then better left
+        # to the next rounds, which move only what brings a territory nearer tolerance.
+        wider, wider_score, solved = decide(free)
+        if (solved or not search.disrupting) and wider_score < score:
+            chosen = wider
+    return chosen
 
 
 def _limits(search: Search, excess: np.ndarray, aim: float) -> np.ndarray:
@@ -146,7 +160,8 @@ def _program(cost, sums, each_once, excess, tol, *, integral: bool):
     """Choose moves (0..1 each, at most one per unit) that bring every territory's excess within `tol`.
 
     Excess beyond the aim is allowed at a price (slack), so there is always an answer: when the border
-    units cannot balance everything in one go, they balance as much as they can."""
+    units cannot balance everything in one go, they balance as much as they can. Also returns whether
+    the program was solved to optimality (not stopped by its time limit)."""
     nv, rows = sums.shape[1], sums.shape[0]
     slack = -identity(rows, format="csr")
     none = csr_matrix((each_once.shape[0], rows))
@@ -161,4 +176,4 @@ def _program(cost, sums, each_once, excess, tol, *, integral: bool):
         bounds=bounds,
         options={"time_limit": MIP_SECONDS} if integral else {},
     )
-    return None if result.x is None else result.x[:nv]
+    return (None if result.x is None else result.x[:nv]), result.status == 0
