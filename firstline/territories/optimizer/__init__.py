@@ -15,6 +15,8 @@ from .model import LARGE_UNIT_SHARE, Infeasible, Objective, Problem, Progress, S
 from .search import Search, State
 from .start import initial_labels
 
+RESERVE = 0.05  # share of the time limit kept for finishing
+
 __all__ = ["LARGE_UNIT_SHARE", "Infeasible", "Objective", "Problem", "Solution", "evaluate", "solve"]
 
 
@@ -31,7 +33,8 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     warnings = check_feasible(problem, n_components)
     report(5, 100, "Partitioning the graph")
     labels, how = initial_labels(problem, graph)
-    deadline = started + problem.time_limit
+    # The search stops a little early: the last round and the final evaluation fit in what is left.
+    deadline = started + problem.time_limit * (1 - RESERVE)
     state = State.build(problem, graph, labels, deadline)
     search = Search(state, lambda d, t, msg: report(10 + min(55, d), 100, msg))
     search.run("Balancing", hard=False)
