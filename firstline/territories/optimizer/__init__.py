@@ -16,6 +16,7 @@ from .search import Search, State
 from .start import initial_labels
 
 RESERVE = 0.05  # share of the time limit kept for finishing
+COARSE_SHARE = 0.75  # share of the time after balancing that shakes may take before exchanges
 
 __all__ = ["LARGE_UNIT_SHARE", "Infeasible", "Objective", "Problem", "Solution", "evaluate", "solve"]
 
@@ -39,7 +40,9 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     search = Search(state, lambda d, t, msg: report(10 + min(55, d), 100, msg))
     search.run("Balancing", hard=False)
     report(70, 100, "Improving compactness")
-    search.run("Compacting", hard=True)
+    # Compactness coarse to fine: single moves and shakes first (cheap, large gains each), then the
+    # same with exchanges of units across borders (dear, small gains each) in the time left.
+    search.run("Compacting", hard=True, exchanges=False)
 
     def polish() -> None:
         if problem.objective == "diameter":
@@ -47,7 +50,12 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
 
     polish()
     report(80, 100, "Trying variations")
-    iterate(search, deadline, polish)
+    now = problem.clock()
+    iterate(search, now + (deadline - now) * COARSE_SHARE, polish, exchanges=False)
+    report(90, 100, "Exchanging units across borders")
+    search.run("Compacting", hard=True)
+    polish()
+    iterate(search, deadline, polish, exchanges=True)
     solution = evaluate(problem, state.labels, graph=graph, warnings=warnings)
     solution.start = how
     solution.seconds = problem.clock() - started

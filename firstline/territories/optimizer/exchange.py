@@ -20,6 +20,9 @@ class Exchange:
         self.search = search
         self.s = search.s
         self.hard = False
+        # Per border (ta * k + tb), the versions of its two territories when it last had no exchange
+        # to make: until one of them changes, it has none still, so it is not searched again.
+        self.tried: dict[int, tuple[int, int]] = {}
 
     def round(self, hard: bool) -> int:
         self.hard = hard
@@ -43,22 +46,31 @@ class Exchange:
             if step % 64 == 63 and self.s.problem.clock() > self.s.deadline:
                 break
             ta, tb = int(pair // k), int(pair % k)
-            if touched[ta] or touched[tb]:
+            versions = (int(self.s.version[ta]), int(self.s.version[tb]))
+            if touched[ta] or touched[tb] or self.tried.get(int(pair)) == versions:
                 continue
             lo, hi = np.searchsorted(key, [pair, pair + 1])
             back = tb * k + ta
             blo, bhi = np.searchsorted(key, [back, back + 1])
             if lo == hi or blo == bhi:
                 continue
-            # The units most worth trading: those carrying most of what ta has too much of, relative to tb.
-            surplus = self.s.sums[ta] - self.s.sums[tb]
-            us, vs = u[lo:hi], u[blo:bhi]
-            us = us[np.argsort(-(self.s.scaled[us] @ surplus), kind="stable")[:SIDE]]
-            vs = vs[np.argsort(self.s.scaled[vs] @ surplus, kind="stable")[:SIDE]]
+            us, vs = self._side(u[lo:hi], ta, tb, centres), self._side(u[blo:bhi], tb, ta, centres)
             if self._best(us, vs, ta, tb, centres, hard):
                 touched[ta] = touched[tb] = True
                 done += 1
+            else:
+                self.tried[int(pair)] = versions
         return done
+
+    def _side(self, units, origin, dest, centres):
+        """The units most worth trading from origin to dest. Balancing: those carrying most of what
+        origin has too much of, relative to dest. Compacting: those that gain most by the move."""
+        if self.hard:
+            ones = np.ones(len(units), dtype=np.int64)
+            gain = self.search.compact_delta(units, ones * origin, ones * dest, centres)
+        else:
+            gain = -(self.s.scaled[units] @ (self.s.sums[origin] - self.s.sums[dest]))
+        return units[np.argsort(gain, kind="stable")[:SIDE]]
 
     def _groups(self, units, origin, dest, centres):
         """Singles and pairs of `units`, each with its measure vector, compactness cost and disruption."""

@@ -20,7 +20,7 @@ def score(search: Search) -> tuple[float, float]:
     return round(search.violation(), 9), objective + search.disrupt * s.moved
 
 
-def iterate(search: Search, deadline: float, polish, patience: int = 6) -> int:
+def iterate(search: Search, deadline: float, polish, *, exchanges: bool, patience: int = 6) -> int:
     best_labels = search.s.labels.copy()
     best = score(search)
     stale = shakes = 0
@@ -31,7 +31,7 @@ def iterate(search: Search, deadline: float, polish, patience: int = 6) -> int:
         search.run("Shaking", hard=False, max_rounds=8, shake=True)
         search.compact_scale /= boost
         search.run("Balancing", hard=False)
-        search.run("Compacting", hard=True)
+        search.run("Compacting", hard=True, exchanges=exchanges)
         polish()
         now = score(search)
         if (now < best and now[1] < best[1] - 1e-9) or now[0] < best[0]:

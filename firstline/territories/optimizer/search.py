@@ -263,10 +263,13 @@ class Search:
         over = np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0)
         return round(float(over.max(initial=0.0)), 9), float(over.sum())
 
-    def run(self, phase: str, hard: bool, max_rounds: int = 10_000, shake: bool = False) -> int:
+    def run(
+        self, phase: str, hard: bool, max_rounds: int = 10_000, shake: bool = False, exchanges: bool = True
+    ) -> int:
         """Rounds of moves until they stall. Balancing (not `hard`) plans moves for all territories at
         once and ends at the best balance it saw; a `shake` lets balance slip on purpose, so it does
-        neither."""
+        neither. When single moves stall, exchanges of units across borders are tried, unless
+        `exchanges` is off."""
         from .exchange import Exchange  # one module each; they use each other
         from .transfer import transfer
 
@@ -294,7 +297,7 @@ class Search:
                 planned = balancing and plans_pay
                 done = transfer(self, refused) if planned else 0
                 plans_pay = done >= PLAN_PAYS
-                done = done or swaps.round(hard)
+                done = done or (swaps.round(hard) if exchanges else 0)
                 if not done and balancing and not planned:
                     done = transfer(self, refused)
             total += done

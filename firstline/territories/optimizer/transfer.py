@@ -91,7 +91,7 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nda
     # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
     # disruption, each one of that room costs too, so aim nearer the limit.
     aim = AIM_DISRUPTING if search.disrupting else AIM
-    x, _solved = _program(cost, sums, each_once, excess, _limits(search, excess, aim), integral=False)
+    x, _solved = _program(search, cost, sums, each_once, excess, _limits(search, excess, aim), integral=False)
     if x is None:
         return np.zeros(0, dtype=np.int64)
     # A vertex of the program splits a few units between territories. Keep the whole moves and decide
@@ -112,7 +112,7 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nda
         rest = excess + np.asarray(sums[:, fixed].sum(axis=1)).ravel()
         _, again = np.unique(once[free], return_inverse=True)
         each_once = coo_matrix((np.ones(len(free)), (again, np.arange(len(free))))).tocsr()
-        y, solved = _program(cost[free], sums[:, free], each_once, rest, limits, integral=True)
+        y, solved = _program(search, cost[free], sums[:, free], each_once, rest, limits, integral=True)
         chosen = np.flatnonzero(fixed) if y is None else np.r_[np.flatnonzero(fixed), free[y > 0.5]]
         after = excess + np.asarray(sums[:, chosen].sum(axis=1)).ravel()
         beyond = float(np.maximum(np.abs(after) - limits, 0).sum())
@@ -156,12 +156,16 @@ def _effects(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray):
     return sums, once
 
 
-def _program(cost, sums, each_once, excess, tol, *, integral: bool):
+def _program(search: Search, cost, sums, each_once, excess, tol, *, integral: bool):
     """Choose moves (0..1 each, at most one per unit) that bring every territory's excess within `tol`.
 
     Excess beyond the aim is allowed at a price (slack), so there is always an answer: when the border
     units cannot balance everything in one go, they balance as much as they can. Also returns whether
-    the program was solved to optimality (not stopped by its time limit)."""
+    the program was solved to optimality (not stopped by its time limit). HiGHS counts its time limit
+    on the wall clock; the search's deadline may be counted in CPU time, which a wall limit never exceeds."""
+    left = search.s.deadline - search.s.problem.clock()
+    if left <= 0:
+        return None, False
     nv, rows = sums.shape[1], sums.shape[0]
     slack = -identity(rows, format="csr")
     none = csr_matrix((each_once.shape[0], rows))
@@ -174,6 +178,6 @@ def _program(cost, sums, each_once, excess, tol, *, integral: bool):
         constraints=LinearConstraint(matrix, -np.inf, upper),
         integrality=np.r_[np.full(nv, int(integral)), np.zeros(rows)],
         bounds=bounds,
-        options={"time_limit": MIP_SECONDS} if integral else {},
+        options={"time_limit": min(MIP_SECONDS, left) if integral else left},
     )
     return (None if result.x is None else result.x[:nv]), result.status == 0
