@@ -16,6 +16,7 @@ from .search import Search, State
 from .start import initial_labels
 
 RESERVE = 0.05  # share of the time limit kept for finishing
+DIAMETER_SHAKE = 20  # units a shake for the diameter objective takes from the widest territories
 COARSE_SHARE = 0.75  # share of the time after balancing that shakes may take before exchanges
 
 __all__ = ["LARGE_UNIT_SHARE", "Infeasible", "Objective", "Problem", "Solution", "evaluate", "solve"]
@@ -48,14 +49,20 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
         if problem.objective == "diameter":
             polish_diameter(state, deadline)
 
+    def loosen() -> None:
+        polish_diameter(state, deadline, max_steps=DIAMETER_SHAKE, balanced=False)
+
+    if problem.objective != "diameter":
+        loosen = None
+
     polish()
     report(80, 100, "Trying variations")
     now = problem.clock()
-    iterate(search, now + (deadline - now) * COARSE_SHARE, polish, exchanges=False)
+    iterate(search, now + (deadline - now) * COARSE_SHARE, polish, exchanges=False, loosen=loosen)
     report(90, 100, "Exchanging units across borders")
     search.run("Compacting", hard=True)
     polish()
-    iterate(search, deadline, polish, exchanges=True)
+    iterate(search, deadline, polish, exchanges=True, loosen=loosen)
     solution = evaluate(problem, state.labels, graph=graph, warnings=warnings)
     solution.start = how
     solution.seconds = problem.clock() - started

@@ -1,5 +1,7 @@
 """Polish for the diameter objective: shrink the widest territory by handing its far-out units to a
-neighbour, as long as balance, locks and connectivity allow and no other territory becomes as wide."""
+neighbour, as long as balance, locks and connectivity allow and no other territory becomes as wide.
+Without the balance condition, the same steps shake a partition for the iterated search (which
+balances again afterwards)."""
 
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -15,9 +17,9 @@ def _diameter(coords: np.ndarray) -> tuple[float, int, int]:
     return float(d.flat[i]), i // len(coords), i % len(coords)
 
 
-def polish_diameter(state: State, deadline: float, max_steps: int = 5000) -> None:
+def polish_diameter(state: State, deadline: float, max_steps: int = 5000, balanced: bool = True) -> None:
     p, graph = state.problem, state.graph
-    tol = p.tolerance
+    tol = p.tolerance if balanced else np.full(p.m, np.inf)
     blocked: set[tuple[int, int]] = set()
     for _ in range(max_steps):
         if p.clock() > deadline:

@@ -20,7 +20,10 @@ def score(search: Search) -> tuple[float, float]:
     return round(search.violation(), 9), objective + search.disrupt * s.moved
 
 
-def iterate(search: Search, deadline: float, polish, *, exchanges: bool, patience: int = 6) -> int:
+def iterate(
+    search: Search, deadline: float, polish, *, exchanges: bool, loosen=None, patience: int = 6
+) -> int:
+    """`loosen`, when given, is called after each shake to push the partition further its own way."""
     best_labels = search.s.labels.copy()
     best = score(search)
     stale = shakes = 0
@@ -30,6 +33,8 @@ def iterate(search: Search, deadline: float, polish, *, exchanges: bool, patienc
         search.compact_scale *= boost
         search.run("Shaking", hard=False, max_rounds=8, shake=True)
         search.compact_scale /= boost
+        if loosen:
+            loosen()
         search.run("Balancing", hard=False)
         search.run("Compacting", hard=True, exchanges=exchanges)
         polish()

@@ -41,11 +41,13 @@ class State:
     counts: np.ndarray
     moved: int
     deadline: float
-    # `version[t]` counts the changes to territory t; `stuck[u]` is the version of u's territory at
-    # which u was last found unable to leave it. A territory that has not changed since gives the same
+    # `version[t]` is the number of the last change to territory t (`changes` counts them all, so a
+    # number is never shared by two states of territories); `stuck[u]` is the version of u's territory
+    # when u was last found unable to leave it. A territory that has not changed since gives the same
     # answer, so the walk that found it is not repeated.
     version: np.ndarray
     stuck: np.ndarray
+    changes: int = 0
 
     @classmethod
     def build(cls, problem: Problem, graph: Graph, labels: np.ndarray, deadline: float) -> "State":
@@ -79,7 +81,8 @@ class State:
         fresh = State.build(self.problem, self.graph, labels.copy(), self.deadline)
         for name in ("labels", "sums", "wxy", "wsum", "counts", "moved", "stuck"):
             setattr(self, name, getattr(fresh, name))
-        self.version += 1  # every territory may have changed
+        self.changes += 1  # every territory may have changed
+        self.version[:] = self.changes
 
     def centres(self) -> np.ndarray:
         return self.wxy / np.maximum(self.wsum, 1e-12)[:, None]
@@ -102,8 +105,8 @@ class State:
     def apply(self, u: int, a: int, b: int) -> None:
         p = self.problem
         self.labels[u] = b
-        self.version[a] += 1
-        self.version[b] += 1
+        self.changes += 1
+        self.version[a] = self.version[b] = self.changes
         self.sums[a] -= self.scaled[u] * self.ratio[a]
         self.sums[b] += self.scaled[u] * self.ratio[b]
         w = p.weights[u]
