@@ -1,12 +1,13 @@
 """Local search that moves one boundary unit at a time and never disconnects a territory.
 
-Each round scores every boundary move at once with numpy, then walks the improving ones best first in
-Python, re-scoring a move exactly when an earlier move in the round touched its territories, and
-checking that the unit's old territory stays one component. Two phases:
+Each round scores the boundary moves at once with numpy (after the first round, only those between
+territories changed since), then walks the improving ones best first in Python, checking that the
+unit's old territory stays one component; a move whose territories an earlier move changed waits for
+the next wave of the round, scored afresh. Two phases:
 
-1. balance: a plan for all territories at once (`transfer`), then single moves scored by the squared
-   excess over each measure's tolerance (plus a small pull towards the mean), with compactness and
-   disruption as tie-breakers, and a new plan whenever they stall;
+1. balance: a plan for all territories at once (`transfer`), then single moves scored by the excess
+   over each measure's tolerance (in proportion and squared, plus a small pull towards the mean), with
+   compactness and disruption as tie-breakers, and a new plan or exchanges whenever they stall;
 2. polish: balance becomes a hard limit and the compactness objective (plus disruption) is improved.
 """
 
