@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from firstline.territories.optimizer import Infeasible, Problem, solve
 from firstline.territories.optimizer.graph import build_graph, stays_connected_without, surely_separable
 from firstline.territories.optimizer.instances import clustered
-from firstline.territories.optimizer.metrics import connected, diameters
+from firstline.territories.optimizer.metrics import connected, deviations, diameters
 from firstline.territories.optimizer.search import Search, State
 from firstline.territories.optimizer.transfer import transfer
 
@@ -199,3 +199,57 @@ def test_a_plan_for_all_territories_balances_without_splitting_or_moving_locked_
     # The running sums the search keeps are the sums of the partition it now has.
     sums = np.stack([np.bincount(search.s.labels, search.s.scaled[:, j], problem.k) for j in range(2)], 1)
     assert np.allclose(search.s.sums, sums)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000))
+def test_a_remembered_refusal_to_leave_holds_only_while_the_territory_is_unchanged(seed):
+    rng = np.random.default_rng(seed)
+    coords = rng.uniform(0, 10, size=(60, 2))
+    problem = Problem(coords, np.ones((60, 1)), 4)
+    graph = build_graph(coords)
+    state = State.build(problem, graph, rng.integers(0, 4, 60), deadline=float("inf"))
+    for _ in range(40):
+        for u in rng.choice(60, 10, replace=False):
+            assert state.can_leave(int(u)) == stays_connected_without(graph, state.labels, int(u))
+        u = int(rng.integers(60))
+        state.apply(u, int(state.labels[u]), int(rng.integers(4)))
+
+
+def test_units_sharing_a_location_are_joined_to_the_first_of_them():
+    coords = np.array([[0, 0], [4, 0], [0, 4], [4, 0], [4, 4], [4, 0]], dtype=float)
+    graph = build_graph(coords)
+    assert set(graph.neighbours(3)) == {1} and set(graph.neighbours(5)) == {1}
+    assert {3, 5} <= set(graph.neighbours(1))
+    assert graph.components()[0] == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_it_reaches_one_percent_on_two_measures_with_a_hundred_accounts_a_territory(seed):
+    coords, measures = clustered(400, seed=seed)
+    # The units at the four edges of the map, each locked to its own territory.
+    ends = [int(np.argmin(coords[:, 0])), int(np.argmax(coords[:, 0]))]
+    ends += [int(np.argmin(coords[:, 1])), int(np.argmax(coords[:, 1]))]
+    locked = np.full(400, -1)
+    locked[ends] = [0, 1, 2, 3]
+    solution = solve(Problem(coords, measures, 4, tolerance=0.01, time_limit=120, locked=locked))
+    assert solution.balanced and (solution.max_deviation <= 0.01 + 1e-9).all()
+    assert solution.all_connected
+    assert (solution.labels[ends] == [0, 1, 2, 3]).all()
+
+
+def test_rebalancing_moves_about_what_the_imbalance_needs():
+    problem = small(tolerance=0.03)
+    balanced = solve(problem).labels
+    graph = build_graph(problem.coords)
+    # Grow territory 0 by boundary units of its neighbours until it is well out of balance.
+    current, taken = balanced.copy(), 0
+    src, dst = graph.directed_edges()
+    while np.abs(deviations(current, problem.measures, problem.k)).max() < 0.15:
+        border = src[(current[src] != 0) & (current[dst] == 0)]
+        u = next(int(v) for v in border if stays_connected_without(graph, current, int(v)))
+        current[u] = 0
+        taken += 1
+    again = solve(small(tolerance=0.03, current=current, disruption_weight=0.05))
+    assert again.balanced and again.all_connected
+    assert 0 < len(again.moved) <= 2 * taken

@@ -15,6 +15,10 @@ from .model import LARGE_UNIT_SHARE, Infeasible, Objective, Problem, Progress, S
 from .search import Search, State
 from .start import initial_labels
 
+RESERVE = 0.05  # share of the time limit kept for finishing
+DIAMETER_SHAKE = 20  # units a shake for the diameter objective takes from the widest territories
+COARSE_SHARE = 0.75  # share of the time after balancing that shakes may take before exchanges
+
 __all__ = ["LARGE_UNIT_SHARE", "Infeasible", "Objective", "Problem", "Solution", "evaluate", "solve"]
 
 
@@ -31,20 +35,34 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     warnings = check_feasible(problem, n_components)
     report(5, 100, "Partitioning the graph")
     labels, how = initial_labels(problem, graph)
-    deadline = started + problem.time_limit
+    # The search stops a little early: the last round and the final evaluation fit in what is left.
+    deadline = started + problem.time_limit * (1 - RESERVE)
     state = State.build(problem, graph, labels, deadline)
     search = Search(state, lambda d, t, msg: report(10 + min(55, d), 100, msg))
     search.run("Balancing", hard=False)
     report(70, 100, "Improving compactness")
-    search.run("Compacting", hard=True)
+    # Compactness coarse to fine: single moves and shakes first (cheap, large gains each), then the
+    # same with exchanges of units across borders (dear, small gains each) in the time left.
+    search.run("Compacting", hard=True, exchanges=False)
 
     def polish() -> None:
         if problem.objective == "diameter":
             polish_diameter(state, deadline)
 
+    def loosen() -> None:
+        polish_diameter(state, deadline, max_steps=DIAMETER_SHAKE, balanced=False)
+
+    if problem.objective != "diameter":
+        loosen = None
+
     polish()
     report(80, 100, "Trying variations")
-    iterate(search, deadline, polish)
+    now = problem.clock()
+    iterate(search, now + (deadline - now) * COARSE_SHARE, polish, exchanges=False, loosen=loosen)
+    report(90, 100, "Exchanging units across borders")
+    search.run("Compacting", hard=True)
+    polish()
+    iterate(search, deadline, polish, exchanges=True, loosen=loosen)
     solution = evaluate(problem, state.labels, graph=graph, warnings=warnings)
     solution.start = how
     solution.seconds = problem.clock() - started

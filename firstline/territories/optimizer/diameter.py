@@ -1,10 +1,11 @@
 """Polish for the diameter objective: shrink the widest territory by handing its far-out units to a
-neighbour, as long as balance, locks and connectivity allow and no other territory becomes as wide."""
+neighbour, as long as balance, locks and connectivity allow and no other territory becomes as wide.
+Without the balance condition, the same steps shake a partition for the iterated search (which
+balances again afterwards)."""
 
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from .graph import stays_connected_without
 from .search import EPS, State
 
 
@@ -16,9 +17,9 @@ def _diameter(coords: np.ndarray) -> tuple[float, int, int]:
     return float(d.flat[i]), i // len(coords), i % len(coords)
 
 
-def polish_diameter(state: State, deadline: float, max_steps: int = 5000) -> None:
+def polish_diameter(state: State, deadline: float, max_steps: int = 5000, balanced: bool = True) -> None:
     p, graph = state.problem, state.graph
-    tol = p.tolerance
+    tol = p.tolerance if balanced else np.full(p.m, np.inf)
     blocked: set[tuple[int, int]] = set()
     for _ in range(max_steps):
         if p.clock() > deadline:
@@ -49,7 +50,7 @@ def _shrink_one(state, graph, members, diam, a, tol, blocked) -> bool:
             reach = cdist(p.coords[u : u + 1], p.coords[members[b]]).max(initial=0.0)
             if max(reach, diam[b]) >= worst - EPS:
                 continue
-            if not stays_connected_without(graph, state.labels, u):
+            if not state.can_leave(u):
                 blocked.add((u, b))
                 continue
             state.apply(u, a, b)

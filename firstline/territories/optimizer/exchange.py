@@ -9,8 +9,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .graph import stays_connected_without
-from .search import BALANCE_DISRUPTION_SHARE, EPS, Search
+from .search import BALANCE_DISRUPTION_SHARE, EPS, Search, distinct
 
 SIDE = 10  # boundary units considered per side of a border
 TRIES = 8  # best exchanges tried per border before giving up on it
@@ -21,6 +20,9 @@ class Exchange:
         self.search = search
         self.s = search.s
         self.hard = False
+        # Per border (ta * k + tb), the versions of its two territories when it last had no exchange
+        # to make: until one of them changes, it has none still, so it is not searched again.
+        self.tried: dict[int, tuple[int, int]] = {}
 
     def round(self, hard: bool) -> int:
         self.hard = hard
@@ -32,7 +34,11 @@ class Exchange:
         key = a * k + b
         order = np.argsort(key, kind="stable")
         u, a, b, key = u[order], a[order], b[order], key[order]
-        pairs = np.unique(key[a < b])
+        pairs = distinct(key[a < b])
+        if not hard:
+            # Balancing: only borders of a territory out of tolerance.
+            off = (np.abs(self.s.sums - 1.0) > self.search.tol).any(axis=1)
+            pairs = pairs[off[pairs // k] | off[pairs % k]]
         centres = self.s.centres()
         touched = np.zeros(k, dtype=bool)
         done = 0
@@ -40,43 +46,52 @@ class Exchange:
             if step % 64 == 63 and self.s.problem.clock() > self.s.deadline:
                 break
             ta, tb = int(pair // k), int(pair % k)
-            if touched[ta] or touched[tb]:
+            versions = (int(self.s.version[ta]), int(self.s.version[tb]))
+            if touched[ta] or touched[tb] or self.tried.get(int(pair)) == versions:
                 continue
             lo, hi = np.searchsorted(key, [pair, pair + 1])
             back = tb * k + ta
             blo, bhi = np.searchsorted(key, [back, back + 1])
             if lo == hi or blo == bhi:
                 continue
-            # The units most worth trading: those carrying most of what ta has too much of, relative to tb.
-            surplus = self.s.sums[ta] - self.s.sums[tb]
-            us, vs = u[lo:hi], u[blo:bhi]
-            us = us[np.argsort(-(self.s.scaled[us] @ surplus), kind="stable")[:SIDE]]
-            vs = vs[np.argsort(self.s.scaled[vs] @ surplus, kind="stable")[:SIDE]]
+            us, vs = self._side(u[lo:hi], ta, tb, centres), self._side(u[blo:bhi], tb, ta, centres)
             if self._best(us, vs, ta, tb, centres, hard):
                 touched[ta] = touched[tb] = True
                 done += 1
+            else:
+                self.tried[int(pair)] = versions
         return done
 
+    def _side(self, units, origin, dest, centres):
+        """The units most worth trading from origin to dest. Balancing: those carrying most of what
+        origin has too much of, relative to dest. Compacting: those that gain most by the move."""
+        if self.hard:
+            ones = np.ones(len(units), dtype=np.int64)
+            gain = self.search.compact_delta(units, ones * origin, ones * dest, centres)
+        else:
+            gain = -(self.s.scaled[units] @ (self.s.sums[origin] - self.s.sums[dest]))
+        return units[np.argsort(gain, kind="stable")[:SIDE]]
+
     def _groups(self, units, origin, dest, centres):
-        """Singles and pairs of `units`, each with its measure vector and its compactness+disruption cost."""
+        """Singles and pairs of `units`, each with its measure vector, compactness cost and disruption."""
         srch = self.search
-        cost = srch.compact_delta(units, np.full(len(units), origin), np.full(len(units), dest), centres)
-        share = 1.0 if self.hard else BALANCE_DISRUPTION_SHARE
-        cost = cost + share * srch.disrupt_delta(
-            units, np.full(len(units), origin), np.full(len(units), dest)
-        )
+        origins, dests = np.full(len(units), origin), np.full(len(units), dest)
         members = [(i,) for i in range(len(units))] + list(combinations(range(len(units)), 2))
         index = np.array([m if len(m) == 2 else (m[0], -1) for m in members])
-        vec = self.s.scaled[units[index[:, 0]]] + np.where(
-            index[:, 1:] >= 0, self.s.scaled[units[index[:, 1]]], 0
-        )
-        c = cost[index[:, 0]] + np.where(index[:, 1] >= 0, cost[index[:, 1]], 0)
-        return members, vec, c, index[:, 1] >= 0
+        pair = index[:, 1] >= 0
+
+        def total(values):
+            second = np.where(pair.reshape((-1,) + (1,) * (values.ndim - 1)), values[index[:, 1]], 0)
+            return values[index[:, 0]] + second
+
+        compact = srch.compact_delta(units, origins, dests, centres)
+        disrupt = srch.disrupt_delta(units, origins, dests)
+        return members, total(self.s.scaled[units]), total(compact), total(disrupt), pair
 
     def _best(self, us, vs, ta, tb, centres, hard) -> bool:
         s, srch = self.s, self.search
-        give, gvec, gcost, gpair = self._groups(us, ta, tb, centres)
-        take, tvec, tcost, tpair = self._groups(vs, tb, ta, centres)
+        give, gvec, gcost, gdisrupt, gpair = self._groups(us, ta, tb, centres)
+        take, tvec, tcost, tdisrupt, tpair = self._groups(vs, tb, ta, centres)
         net = gvec[:, None, :] - tvec[None, :, :]
         ea, eb = s.sums[ta] - 1.0, s.sums[tb] - 1.0
         na, nb = ea - net * s.ratio[ta], eb + net * s.ratio[tb]
@@ -87,7 +102,9 @@ class Exchange:
             bal = np.where(ok, 1e-3 * srch.balance_delta(ea, eb, na, nb), np.inf)
         else:
             bal = srch.balance_delta(ea, eb, na, nb)
-        d = bal + gcost[:, None] + tcost[None, :]
+        share = 1.0 if hard else BALANCE_DISRUPTION_SHARE
+        d = bal + srch.admissible(ea, eb, na, nb, hard) + gcost[:, None] + tcost[None, :]
+        d = d + share * (gdisrupt[:, None] + tdisrupt[None, :])
         d[gpair[:, None] & tpair[None, :]] = np.inf  # two for two: rarely needed, costly to try
         for idx in np.argsort(d, axis=None)[:TRIES]:
             if d.flat[idx] >= -EPS:
@@ -106,7 +123,7 @@ class Exchange:
                 s.counts[origin] <= 1
                 or self.search.over_budget(u, origin, dest)
                 or not s.touches(u, dest)
-                or not stays_connected_without(s.graph, s.labels, u)
+                or not s.can_leave(u)
             ):
                 for v, o, t in reversed(done):
                     s.apply(v, t, o)

@@ -1,11 +1,14 @@
 """Adjacency of the units: the Delaunay graph of their locations, or an edge list given by the caller.
 
 Everything here works on a CSR layout (`indptr`, `indices`) so the search can walk neighbours without
-building Python sets per unit.
+building Python sets per unit; the connectivity walk, which reads one neighbour at a time, reads the
+same rows as Python lists (`rows`), which serve single entries much faster than arrays.
 """
 
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -25,6 +28,12 @@ class Graph:
     @property
     def n(self) -> int:
         return len(self.indptr) - 1
+
+    @cached_property
+    def rows(self) -> list[tuple[list[int], list[bool]]]:
+        """Per unit, its neighbours in ring order and their `linked` flags, as Python lists."""
+        bounds, flat, links = self.indptr.tolist(), self.indices.tolist(), self.linked.tolist()
+        return [(flat[i:j], links[i:j]) for i, j in pairwise(bounds)]
 
     def neighbours(self, u: int) -> np.ndarray:
         return self.indices[self.indptr[u] : self.indptr[u + 1]]
@@ -48,31 +57,24 @@ def delaunay_edges(coords: np.ndarray) -> np.ndarray:
     n = len(coords)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    unique, inverse = np.unique(coords, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    # Units sharing one location are one vertex of the triangulation, chained to its first unit.
+    order = np.lexsort((coords[:, 1], coords[:, 0]))
+    repeat = np.r_[False, (np.diff(coords[order], axis=0) == 0).all(axis=1)]
+    group = np.cumsum(~repeat) - 1
+    first = order[~repeat]  # per vertex, its first unit (lexsort is stable)
+    unique = coords[first]
     edges: list[np.ndarray] = []
     if len(unique) >= 3:
         try:
-            tri = Delaunay(unique)
-            s = tri.simplices
+            s = Delaunay(unique).simplices
             edges.append(np.concatenate([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]]))
         except QhullError:
             pass  # all points on a line: the chain below is the whole graph
     if not edges and len(unique) >= 2:
-        order = np.lexsort((unique[:, 1], unique[:, 0]))
-        edges.append(np.column_stack([order[:-1], order[1:]]))
-    # Map triangulation vertices back to units; units sharing one location are chained together.
-    first = np.full(len(unique), -1)
-    chain: list[tuple[int, int]] = []
-    for unit, vertex in enumerate(inverse):
-        if first[vertex] >= 0:
-            chain.append((int(first[vertex]), unit))
-        else:
-            first[vertex] = unit
+        edges.append(np.column_stack([np.arange(len(unique) - 1), np.arange(1, len(unique))]))
     mapped = first[np.concatenate(edges)] if edges else np.empty((0, 2), dtype=np.int64)
-    if chain:
-        mapped = np.concatenate([mapped, np.array(chain)])
-    return mapped
+    chain = np.column_stack([first[group[repeat]], order[repeat]])
+    return np.concatenate([mapped, chain]).astype(np.int64)
 
 
 def build_graph(coords: np.ndarray, edges: np.ndarray | None = None) -> Graph:
@@ -81,16 +83,15 @@ def build_graph(coords: np.ndarray, edges: np.ndarray | None = None) -> Graph:
     if len(pairs) and (pairs.min() < 0 or pairs.max() >= n):
         raise ValueError("An edge refers to a unit that does not exist.")
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    both = np.concatenate([pairs, pairs[:, ::-1]])
-    both = np.unique(both, axis=0) if len(both) else both.reshape(0, 2)
-    order = np.lexsort((both[:, 1], both[:, 0])) if len(both) else np.array([], dtype=np.int64)
-    both = both[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(indptr, both[:, 0] + 1, 1)
-    indptr = np.cumsum(indptr)
+    keys = np.sort(np.r_[pairs[:, 0] * n + pairs[:, 1], pairs[:, 1] * n + pairs[:, 0]])
+    keys = keys[np.r_[True, np.diff(keys) != 0]] if len(keys) else keys
+    both = np.column_stack([keys // max(n, 1), keys % max(n, 1)]).astype(np.int64)
+    indptr = np.r_[0, np.cumsum(np.bincount(both[:, 0], minlength=n))].astype(np.int64)
     if len(both):
         delta = coords[both[:, 1]] - coords[both[:, 0]]
-        both = both[np.lexsort((np.arctan2(delta[:, 1], delta[:, 0]), both[:, 0]))]
+        # By unit, then by angle (in [0, 2π], below 8): one float key sorts faster than a lexsort.
+        angle = np.arctan2(delta[:, 1], delta[:, 0]) + np.pi
+        both = both[np.argsort(both[:, 0] * 8.0 + angle, kind="stable")]
     indices = both[:, 1].astype(np.int64)
     lengths = np.linalg.norm(coords[both[:, 0]] - coords[indices], axis=1) if len(both) else np.zeros(0)
     return Graph(indptr=indptr, indices=indices, lengths=lengths, linked=_ring_links(n, both, indptr))
@@ -133,24 +134,19 @@ def stays_connected_without(graph: Graph, labels: np.ndarray, u: int, budget: in
     answers no: a move is lost now and then, but a check never costs a walk over a whole territory.
     """
     territory = labels[u]
-    indptr, indices = graph.indptr, graph.indices
-    start, end = indptr[u], indptr[u + 1]
-    ring = indices[start:end]
-    inside = labels[ring] == territory
+    rows = graph.rows
+    ring, links = rows[u]
+    inside = [labels[v] == territory for v in ring]
     # Neighbours inside the territory that start a new run (not chained to the previous one).
-    chained = np.roll(inside & graph.linked[start:end], 1)
-    if int((inside & ~chained).sum()) <= 1:
+    runs = sum(1 for i, yes in enumerate(inside) if yes and not (inside[i - 1] and links[i - 1]))
+    if runs <= 1:
         return True
-    own = [int(v) for v in ring[inside]]
-    if len(own) <= 1:
-        return True
+    own = [v for v, yes in zip(ring, inside, strict=True) if yes]
     wanted = set(own[1:])
     seen = {u, own[0]}
     queue = deque([own[0]])
     while queue:
-        v = queue.popleft()
-        for w in indices[indptr[v] : indptr[v + 1]]:
-            w = int(w)
+        for w in rows[queue.popleft()][0]:
             if w in seen or labels[w] != territory:
                 continue
             seen.add(w)

@@ -20,7 +20,10 @@ def score(search: Search) -> tuple[float, float]:
     return round(search.violation(), 9), objective + search.disrupt * s.moved
 
 
-def iterate(search: Search, deadline: float, polish, patience: int = 6) -> int:
+def iterate(
+    search: Search, deadline: float, polish, *, exchanges: bool, loosen=None, patience: int = 6
+) -> int:
+    """`loosen`, when given, is called after each shake to push the partition further its own way."""
     best_labels = search.s.labels.copy()
     best = score(search)
     stale = shakes = 0
@@ -30,8 +33,10 @@ def iterate(search: Search, deadline: float, polish, patience: int = 6) -> int:
         search.compact_scale *= boost
         search.run("Shaking", hard=False, max_rounds=8, shake=True)
         search.compact_scale /= boost
+        if loosen:
+            loosen()
         search.run("Balancing", hard=False)
-        search.run("Compacting", hard=True)
+        search.run("Compacting", hard=True, exchanges=exchanges)
         polish()
         now = score(search)
         if (now < best and now[1] < best[1] - 1e-9) or now[0] < best[0]:

@@ -1,12 +1,13 @@
 """Local search that moves one boundary unit at a time and never disconnects a territory.
 
-Each round scores every boundary move at once with numpy, then walks the improving ones best first in
-Python, re-scoring a move exactly when an earlier move in the round touched its territories, and
-checking that the unit's old territory stays one component. Two phases:
+Each round scores the boundary moves at once with numpy (after the first round, only those between
+territories changed since), then walks the improving ones best first in Python, checking that the
+unit's old territory stays one component; a move whose territories an earlier move changed waits for
+the next wave of the round, scored afresh. Two phases:
 
-1. balance: a plan for all territories at once (`transfer`), then single moves scored by the squared
-   excess over each measure's tolerance (plus a small pull towards the mean), with compactness and
-   disruption as tie-breakers, and a new plan whenever they stall;
+1. balance: a plan for all territories at once (`transfer`), then single moves scored by the excess
+   over each measure's tolerance (in proportion and squared, plus a small pull towards the mean), with
+   compactness and disruption as tie-breakers, and a new plan or exchanges whenever they stall;
 2. polish: balance becomes a hard limit and the compactness objective (plus disruption) is improved.
 """
 
@@ -17,12 +18,15 @@ import numpy as np
 from .graph import Graph, stays_connected_without
 from .model import Problem, Progress
 
+# Excess over tolerance costs in proportion (so balance outweighs compactness however small the
+# excess) and in its square (so the worst territories go first).
+VIOLATION_LINEAR = 10.0
 VIOLATION_WEIGHT = 100.0
 MEAN_PULL = 10.0
 EPS = 1e-12
-SWAP_TRIES = 8
 BALANCE_DISRUPTION_SHARE = 0.05
-PATIENCE = 40  # rounds without a better balance before the balancing phase gives up
+PLAN_PAYS = 5  # moves a plan must make for the next stall to start with a plan again
+PATIENCE = 12  # stalls of single moves without a better balance before the balancing phase gives up
 
 
 @dataclass
@@ -38,6 +42,13 @@ class State:
     counts: np.ndarray
     moved: int
     deadline: float
+    # `version[t]` is the number of the last change to territory t (`changes` counts them all, so a
+    # number is never shared by two states of territories); `stuck[u]` is the version of u's territory
+    # when u was last found unable to leave it. A territory that has not changed since gives the same
+    # answer, so the walk that found it is not repeated.
+    version: np.ndarray
+    stuck: np.ndarray
+    changes: int = 0
 
     @classmethod
     def build(cls, problem: Problem, graph: Graph, labels: np.ndarray, deadline: float) -> "State":
@@ -63,12 +74,16 @@ class State:
             np.bincount(labels, minlength=k),
             moved,
             deadline,
+            np.zeros(k, dtype=np.int64),
+            np.full(problem.n, -1, dtype=np.int64),
         )
 
     def reset(self, labels: np.ndarray) -> None:
         fresh = State.build(self.problem, self.graph, labels.copy(), self.deadline)
-        for name in ("labels", "sums", "wxy", "wsum", "counts", "moved"):
+        for name in ("labels", "sums", "wxy", "wsum", "counts", "moved", "stuck"):
             setattr(self, name, getattr(fresh, name))
+        self.changes += 1  # every territory may have changed
+        self.version[:] = self.changes
 
     def centres(self) -> np.ndarray:
         return self.wxy / np.maximum(self.wsum, 1e-12)[:, None]
@@ -78,9 +93,21 @@ class State:
         g = self.graph
         return bool((self.labels[g.indices[g.indptr[u] : g.indptr[u + 1]]] == t).any())
 
+    def can_leave(self, u: int) -> bool:
+        """Whether u's territory surely stays one component without u (`stays_connected_without`)."""
+        t = self.labels[u]
+        if self.stuck[u] == self.version[t]:
+            return False
+        if stays_connected_without(self.graph, self.labels, u):
+            return True
+        self.stuck[u] = self.version[t]
+        return False
+
     def apply(self, u: int, a: int, b: int) -> None:
         p = self.problem
         self.labels[u] = b
+        self.changes += 1
+        self.version[a] = self.version[b] = self.changes
         self.sums[a] -= self.scaled[u] * self.ratio[a]
         self.sums[b] += self.scaled[u] * self.ratio[b]
         w = p.weights[u]
@@ -94,9 +121,20 @@ class State:
             self.moved += int(b != p.current[u]) - int(a != p.current[u])
 
 
-def penalty(dev: np.ndarray, tol: np.ndarray, pull: float = MEAN_PULL) -> np.ndarray:
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values: np.unique without its hashing pass, which is slower on these keys."""
+    values = np.sort(values)
+    return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
+
+
+def excess(dev: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """The cost of being beyond tolerance."""
     over = np.maximum(np.abs(dev) - tol, 0.0)
-    return (VIOLATION_WEIGHT * over**2 + pull * dev**2).sum(axis=-1)
+    return (VIOLATION_LINEAR * over + VIOLATION_WEIGHT * over**2).sum(axis=-1)
+
+
+def penalty(dev: np.ndarray, tol: np.ndarray, pull: float = MEAN_PULL) -> np.ndarray:
+    return excess(dev, tol) + (pull * dev**2).sum(axis=-1)
 
 
 class Search:
@@ -114,16 +152,24 @@ class Search:
         # territory's total weight times its typical radius.
         self.compact_scale = 1.0 / (max(radius, 1e-12) * p.weights.sum() / p.k)
         self.disrupt = p.disruption_weight
+        self.disrupting = self.disrupt > 0 and bool((p.current >= 0).any())
         # Moves a plan made (unit * k + the territory it left): single moves do not undo them, or the
         # two would trade the same units back and forth.
         self.planned: set[int] = set()
+        # Territory versions when the last round of single moves started: a move between territories
+        # that have not changed since scores as it did then, so the next round skips it.
+        self.checked: np.ndarray | None = None
 
-    def candidates(self):
+    def candidates(self, only: np.ndarray | None = None):
+        """Boundary moves (unit, its territory, a neighbouring territory), optionally only those
+        touching a territory marked in `only`."""
         lab = self.s.labels
         mask = (lab[self.src] != lab[self.dst]) & self.free[self.src]
+        if only is not None:
+            mask &= only[lab[self.src]] | only[lab[self.dst]]
         if not mask.any():
             return None
-        key = np.unique(self.src[mask] * self.s.problem.k + lab[self.dst[mask]])
+        key = distinct(self.src[mask] * self.s.problem.k + lab[self.dst[mask]])
         u, b = key // self.s.problem.k, key % self.s.problem.k
         return u, lab[u], b
 
@@ -143,6 +189,16 @@ class Search:
         tol = self.target_tol
         return penalty(na, tol) + penalty(nb, tol) - penalty(ea, tol) - penalty(eb, tol)
 
+    def admissible(self, ea, eb, na, nb, hard: bool):
+        """0 for moves the phase allows, infinity for the others. While balancing a current plan, only
+        moves that bring territories nearer tolerance: disruption counts little then (it must never
+        keep a territory beyond tolerance), so other moves would shuffle units for compactness alone."""
+        if hard or not self.disrupting:
+            return 0.0
+        tol = self.target_tol
+        fixes = excess(na, tol) + excess(nb, tol) < excess(ea, tol) + excess(eb, tol) - EPS
+        return np.where(fixes, 0.0, np.inf)
+
     def delta(self, u, a, b, centres, hard: bool):
         s = self.s
         vals = s.scaled[u]
@@ -158,7 +214,7 @@ class Search:
             bal = self.balance_delta(ea, eb, na, nb)
         # While out of balance, disruption only breaks ties: it must never keep a territory over tolerance.
         disrupt = self.disrupt_delta(u, a, b) * (1.0 if hard else BALANCE_DISRUPTION_SHARE)
-        return bal + self.compact_delta(u, a, b, centres) + disrupt
+        return bal + self.admissible(ea, eb, na, nb, hard) + self.compact_delta(u, a, b, centres) + disrupt
 
     def over_budget(self, u: int, a: int, b: int) -> bool:
         p = self.s.problem
@@ -168,34 +224,39 @@ class Search:
         return grows and self.s.moved >= p.max_moves
 
     def round(self, hard: bool) -> int:
+        """Improving single moves, best first. Moves are scored all at once, a wave at a time: a move
+        whose territory an earlier move of the wave changed waits for the next wave, scored afresh."""
         s = self.s
-        found = self.candidates()
+        changed = None if self.checked is None or s.problem.max_moves else s.version != self.checked
+        self.checked = s.version.copy()
+        found = self.candidates(changed)
         if found is None:
             return 0
         u, a, b = found
         centres = s.centres()
-        d = self.delta(u, a, b, centres, hard)
-        good = np.flatnonzero(d < -EPS)
-        if not len(good):
-            return 0
-        good = good[np.argsort(d[good], kind="stable")]
-        touched = np.zeros(s.problem.k, dtype=bool)
+        k = s.problem.k
+        todo = np.arange(len(u))
         done = 0
-        for i in good:
-            uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
-            if s.labels[uu] != aa or s.counts[aa] <= 1 or self.over_budget(uu, aa, bb):
-                continue
-            if self.planned and uu * s.problem.k + bb in self.planned:
-                continue
-            if (touched[aa] or touched[bb]) and self.delta(uu, aa, bb, centres, hard) >= -EPS:
-                continue
-            if not s.touches(uu, bb) or not stays_connected_without(s.graph, s.labels, uu):
-                continue
-            s.apply(uu, aa, bb)
-            touched[aa] = touched[bb] = True
-            done += 1
-            if done % 64 == 0 and s.problem.clock() > s.deadline:
-                break
+        while len(todo) and s.problem.clock() <= s.deadline:
+            d = self.delta(u[todo], a[todo], b[todo], centres, hard)
+            todo = todo[d < -EPS][np.argsort(d[d < -EPS], kind="stable")]
+            touched = np.zeros(k, dtype=bool)
+            waiting = []
+            for i in todo.tolist():
+                uu, aa, bb = int(u[i]), int(a[i]), int(b[i])
+                if s.labels[uu] != aa or s.counts[aa] <= 1 or self.over_budget(uu, aa, bb):
+                    continue
+                if self.planned and uu * k + bb in self.planned:
+                    continue
+                if touched[aa] or touched[bb]:
+                    waiting.append(i)
+                    continue
+                if not s.touches(uu, bb) or not s.can_leave(uu):
+                    continue
+                s.apply(uu, aa, bb)
+                touched[aa] = touched[bb] = True
+                done += 1
+            todo = np.array(waiting, dtype=np.int64)
         return done
 
     def violation(self) -> float:
@@ -206,10 +267,13 @@ class Search:
         over = np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0)
         return round(float(over.max(initial=0.0)), 9), float(over.sum())
 
-    def run(self, phase: str, hard: bool, max_rounds: int = 10_000, shake: bool = False) -> int:
+    def run(
+        self, phase: str, hard: bool, max_rounds: int = 10_000, shake: bool = False, exchanges: bool = True
+    ) -> int:
         """Rounds of moves until they stall. Balancing (not `hard`) plans moves for all territories at
         once and ends at the best balance it saw; a `shake` lets balance slip on purpose, so it does
-        neither."""
+        neither. When single moves stall, exchanges of units across borders are tried, unless
+        `exchanges` is off."""
         from .exchange import Exchange  # one module each; they use each other
         from .transfer import transfer
 
@@ -217,8 +281,10 @@ class Search:
         swaps = Exchange(self)
         refused: set[int] = set()
         self.planned.clear()
+        self.checked = None
         best, best_labels = self.violations(), self.s.labels.copy()
         progress, stale = best[1], 0
+        plans_pay = True
         balancing = not hard and not shake
         for r in range(max_rounds):
             if self.s.problem.clock() > self.s.deadline:
@@ -227,9 +293,17 @@ class Search:
             # single moves then tidy up until they stall, and the next plan starts from there.
             plan = r == 0 and balancing and self.violation() > 0
             done = transfer(self, refused) if plan else self.round(hard)
-            if done == 0 and (hard or self.violation() > 0):
+            stalled = done == 0
+            if stalled and (hard or self.violation() > 0):
                 # Single moves stalled: plan moves for every territory at once, then try exchanges.
-                done = (transfer(self, refused) if balancing else 0) or swaps.round(hard)
+                # Once plans bring little (the last units are a matter of granularity), exchanges go
+                # first and a plan is made only when they stall too.
+                planned = balancing and plans_pay
+                done = transfer(self, refused) if planned else 0
+                plans_pay = done >= PLAN_PAYS
+                done = done or (swaps.round(hard) if exchanges else 0)
+                if not done and balancing and not planned:
+                    done = transfer(self, refused)
             total += done
             if self.progress and r % 5 == 0:
                 self.progress(r, max_rounds, f"{phase}: round {r + 1}, {total} moves")
@@ -237,8 +311,12 @@ class Search:
                 now = self.violations()
                 if now < best:
                     best, best_labels = now, self.s.labels.copy()
-                # Progress is the summed excess: the worst territory alone hides most of it.
-                progress, stale = (now[1], 0) if now[1] < progress - EPS else (progress, stale + 1)
+                # Progress is the summed excess: the worst territory alone hides most of it. Patience
+                # counts the times single moves stalled, whatever the rounds in between.
+                if now[1] < progress - EPS:
+                    progress, stale = now[1], 0
+                else:
+                    stale += stalled
                 if stale > PATIENCE or now[0] == 0:
                     break  # balanced: the moves left are compactness's, under hard limits
             if done == 0:

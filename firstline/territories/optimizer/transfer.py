@@ -14,14 +14,16 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
 
-from .graph import stays_connected_without, surely_separable
+from .graph import surely_separable
 from .search import Search
 
 MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
 SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above a move's cost
 AIM, AIM_DISRUPTING = 0.6, 0.9  # share of the tolerance a plan aims for
+AIM_EXACT = 0.95  # the same for an integer program, which has no fractions to round
 WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the two, it is split
 MIP_SECONDS = 0.5
+MIP_MOVES = 1500  # moves an integer program may decide at once
 PASSES = 3
 
 
@@ -39,7 +41,7 @@ def transfer(search: Search, refused: set[int]) -> int:
     alone = surely_separable(s.graph, s.labels)[u]
     off = (np.abs(s.sums - 1.0) > search.tol).any(axis=1)
     for i in np.flatnonzero(~alone & (off[a] | off[b])):
-        alone[i] = stays_connected_without(s.graph, s.labels, int(u[i]))
+        alone[i] = s.can_leave(int(u[i]))
     alone &= s.counts[a] > 1
     if refused:
         alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
@@ -59,7 +61,7 @@ def transfer(search: Search, refused: set[int]) -> int:
                 s.counts[aa] <= 1
                 or search.over_budget(uu, aa, bb)
                 or not s.touches(uu, bb)
-                or not stays_connected_without(s.graph, s.labels, uu)
+                or not s.can_leave(uu)
             ):
                 waiting.append((uu, aa, bb))
                 continue
@@ -88,22 +90,53 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nda
     )
     # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
     # disruption, each one of that room costs too, so aim nearer the limit.
-    aim = AIM_DISRUPTING if search.disrupt > 0 and (p.current >= 0).any() else AIM
-    tol = np.tile(search.tol * aim, p.k)
-    x = _program(cost, sums, each_once, excess, tol, integral=False)
+    aim = AIM_DISRUPTING if search.disrupting else AIM
+    x, _solved = _program(search, cost, sums, each_once, excess, _limits(search, excess, aim), integral=False)
     if x is None:
         return np.zeros(0, dtype=np.int64)
     # A vertex of the program splits a few units between territories. Keep the whole moves and decide
-    # the split ones exactly: a small integer program over just those (HiGHS, a fraction of a second).
-    whole = np.flatnonzero(x > WHOLE)
-    split = np.flatnonzero((x > FRACTION) & (x <= WHOLE) & ~np.isin(once, once[whole]))
-    if not len(split):
-        return whole
-    rest = excess + np.asarray(sums[:, whole].sum(axis=1)).ravel()
-    _, again = np.unique(once[split], return_inverse=True)
-    each_once = coo_matrix((np.ones(len(split)), (again, np.arange(len(split))))).tocsr()
-    y = _program(cost[split], sums[:, split], each_once, rest, tol, integral=True)
-    return whole if y is None else np.r_[whole, split[y > 0.5]]
+    # the split ones exactly: a small integer program (HiGHS, a fraction of a second). When that leaves
+    # territories beyond their aim (rounding only the split units often cannot work) and the split units
+    # concern few territories, a second one decides every move between those territories instead.
+    whole = x > WHOLE
+    split = (x > FRACTION) & ~whole & ~np.isin(once, once[whole])
+    if not split.any():
+        return np.flatnonzero(whole)
+    limits = _limits(search, excess, AIM_EXACT)
+
+    def decide(free: np.ndarray) -> tuple[np.ndarray, tuple[float, float], bool]:
+        """The moves made when the program decides `free` and keeps the whole moves outside it, with
+        their (excess beyond the limits, cost), and whether the program was solved to the end."""
+        fixed = whole & ~free
+        free = np.flatnonzero(free & ~np.isin(once, once[fixed]))
+        rest = excess + np.asarray(sums[:, fixed].sum(axis=1)).ravel()
+        _, again = np.unique(once[free], return_inverse=True)
+        each_once = coo_matrix((np.ones(len(free)), (again, np.arange(len(free))))).tocsr()
+        y, solved = _program(search, cost[free], sums[:, free], each_once, rest, limits, integral=True)
+        chosen = np.flatnonzero(fixed) if y is None else np.r_[np.flatnonzero(fixed), free[y > 0.5]]
+        after = excess + np.asarray(sums[:, chosen].sum(axis=1)).ravel()
+        beyond = float(np.maximum(np.abs(after) - limits, 0).sum())
+        return chosen, (round(beyond, 9), float(cost[chosen].sum())), solved
+
+    chosen, score, _solved = decide(split)
+    zone = np.zeros(p.k, dtype=bool)
+    zone[a[split]] = zone[b[split]] = True
+    free = zone[a] & zone[b]
+    if score[0] > 0 and free.sum() <= MIP_MOVES:
+        # Cut short by its time limit, the wider program's answer can take many more moves than needed.
+        # When moves cost disruption, the few territories left beyond their aim are then better left
+        # to the next rounds, which move only what brings a territory nearer tolerance.
+        wider, wider_score, solved = decide(free)
+        if (solved or not search.disrupting) and wider_score < score:
+            chosen = wider
+    return chosen
+
+
+def _limits(search: Search, excess: np.ndarray, aim: float) -> np.ndarray:
+    """Per territory and measure, how far from the mean a plan may leave it: `aim` of the tolerance,
+    or where it is already within tolerance, no further out than it is."""
+    full = np.tile(search.tol, search.s.problem.k)
+    return np.where(np.abs(excess) <= full, np.maximum(full * aim, np.abs(excess)), full * aim)
 
 
 def _effects(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray):
@@ -123,11 +156,16 @@ def _effects(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray):
     return sums, once
 
 
-def _program(cost, sums, each_once, excess, tol, *, integral: bool):
+def _program(search: Search, cost, sums, each_once, excess, tol, *, integral: bool):
     """Choose moves (0..1 each, at most one per unit) that bring every territory's excess within `tol`.
 
     Excess beyond the aim is allowed at a price (slack), so there is always an answer: when the border
-    units cannot balance everything in one go, they balance as much as they can."""
+    units cannot balance everything in one go, they balance as much as they can. Also returns whether
+    the program was solved to optimality (not stopped by its time limit). HiGHS counts its time limit
+    on the wall clock; the search's deadline may be counted in CPU time, which a wall limit never exceeds."""
+    left = search.s.deadline - search.s.problem.clock()
+    if left <= 0:
+        return None, False
     nv, rows = sums.shape[1], sums.shape[0]
     slack = -identity(rows, format="csr")
     none = csr_matrix((each_once.shape[0], rows))
@@ -140,6 +178,6 @@ def _program(cost, sums, each_once, excess, tol, *, integral: bool):
         constraints=LinearConstraint(matrix, -np.inf, upper),
         integrality=np.r_[np.full(nv, int(integral)), np.zeros(rows)],
         bounds=bounds,
-        options={"time_limit": MIP_SECONDS} if integral else {},
+        options={"time_limit": min(MIP_SECONDS, left) if integral else left},
     )
-    return None if result.x is None else result.x[:nv]
+    return (None if result.x is None else result.x[:nv]), result.status == 0
