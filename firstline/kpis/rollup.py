@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import CharField, Max, Q, Sum
 from django.db.models.functions import Cast
 
-from firstline.core.bulk import in_many, insert_rows, reserve_ids
+from firstline.core.bulk import Days, in_many, insert_rows, reserve_ids
 from firstline.kpis.models import (
     ZERO,
     CompanyMonthFunnel,
@@ -125,14 +125,6 @@ class _Converted(dict):
         return value
 
 
-class _Days(dict):
-    """ISO date text → date, each distinct day parsed once (a few thousand days for a million deals)."""
-
-    def __missing__(self, text):
-        value = self[text] = date.fromisoformat(text) if text else None
-        return value
-
-
 def _deal_rows(deals):
     """(id, owner, amount, outcome, created, close_date, closed_on) of every deal, read with one
     plain cursor: the ORM's per-row work costs more than the whole aggregation at a million deals.
@@ -140,7 +132,7 @@ def _deal_rows(deals):
     days = {name: Cast(name, CharField()) for name in ("created", "close_date", "closed_on")}
     query = deals.order_by().values_list("id", "owner_id", "amount", "stage__outcome").annotate(**days)
     sql, params = query.query.sql_with_params()
-    amount_of, day_of = _Converted(Opportunity._meta.get_field("amount")), _Days()
+    amount_of, day_of = _Converted(Opportunity._meta.get_field("amount")), Days()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(CHUNK):
