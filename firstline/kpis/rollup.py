@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import CharField, Max, Q, Sum
 from django.db.models.functions import Cast
 
-from firstline.core.bulk import Days, in_many, insert_rows, reserve_ids
+from firstline.core.bulk import Days, in_many, indexes_rebuilt, insert_rows, reserve_ids
 from firstline.kpis.models import (
     ZERO,
     CompanyMonthFunnel,
@@ -200,25 +200,30 @@ def _add(row: list, count_at: int, amount) -> None:
 
 
 def _save(rows, funnel) -> None:
-    """Through the fast path (core.bulk): tens of thousands of rows, no model instances."""
-    insert_rows(
-        SellerMonthResult,
-        ["id", *MEASURES, "person_id", "team_id", "month"],
-        (
-            (pk, *measures, *key)
-            for pk, (key, measures) in zip(
-                reserve_ids(SellerMonthResult, len(rows)), rows.items(), strict=True
-            )
-        ),
-    )
-    insert_rows(
-        FunnelReach,
-        ["id", "person_id", "team_id", "month", "stage_id", "deals"],
-        (
-            (pk, *key, deals)
-            for pk, (key, deals) in zip(reserve_ids(FunnelReach, len(funnel)), funnel.items(), strict=True)
-        ),
-    )
+    """Through the fast path (core.bulk): tens of thousands of rows, no model instances; a refresh of
+    every seller builds the tables' indexes once at the end rather than row by row."""
+    with indexes_rebuilt(SellerMonthResult, len(rows)):
+        insert_rows(
+            SellerMonthResult,
+            ["id", *MEASURES, "person_id", "team_id", "month"],
+            (
+                (pk, *measures, *key)
+                for pk, (key, measures) in zip(
+                    reserve_ids(SellerMonthResult, len(rows)), rows.items(), strict=True
+                )
+            ),
+        )
+    with indexes_rebuilt(FunnelReach, len(funnel)):
+        insert_rows(
+            FunnelReach,
+            ["id", "person_id", "team_id", "month", "stage_id", "deals"],
+            (
+                (pk, *key, deals)
+                for pk, (key, deals) in zip(
+                    reserve_ids(FunnelReach, len(funnel)), funnel.items(), strict=True
+                )
+            ),
+        )
 
 
 def _teams_of(person_ids) -> set:
