@@ -85,13 +85,13 @@ def insert_rows(model: type[Model], columns: list[str], rows, progress=None) -> 
 
 
 def update_column(model: type[Model], column: str, values: dict) -> int:
-    """Set `column` of many rows, primary key → value (already what the column stores), one UPDATE per
+    """Set `column` of many rows, primary key → value (as for insert_rows; dates may be dates), one UPDATE per
     row through the driver's executemany: bulk_update's CASE over a batch of keys costs the batch size
     per row, and it goes quadratic on tens of thousands of rows."""
     quote = connection.ops.quote_name
     sql = f"UPDATE {quote(model._meta.db_table)} SET {quote(column)} = %s WHERE id = %s"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(value, pk) for pk, value in values.items()])
+        cursor.executemany(sql, list(zip(stored(list(values.values())), values, strict=True)))
     return len(values)
 
 
