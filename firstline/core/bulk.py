@@ -85,9 +85,9 @@ def insert_rows(model: type[Model], columns: list[str], rows, progress=None) -> 
 
 
 def update_column(model: type[Model], column: str, values: dict) -> int:
-    """Set `column` of many rows, primary key → value (as for insert_rows; dates may be dates), one UPDATE per
-    row through the driver's executemany: bulk_update's CASE over a batch of keys costs the batch size
-    per row, and it goes quadratic on tens of thousands of rows."""
+    """Set `column` of many rows from primary key → value (what the column stores, as for insert_rows,
+    except that dates may be dates: see stored()), one UPDATE per row through executemany:
+    bulk_update's CASE over a batch of keys costs the batch size per row, quadratic in the end."""
     quote = connection.ops.quote_name
     sql = f"UPDATE {quote(model._meta.db_table)} SET {quote(column)} = %s WHERE id = %s"
     with connection.cursor() as cursor:

@@ -161,12 +161,12 @@ def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int])
     thousand open deals at full scale, where bulk_update's CASE per batch goes quadratic."""
     limits = _limits(owners)
     history: dict[int, list[list]] = defaultdict(list)  # deal → [change id, stage, changed at], in order
-    for pk, deal, stage, changed_at in (
+    for change, deal, stage, changed_at in (
         StageChange.objects.filter(opportunity__stage__outcome=Outcome.OPEN)
         .order_by("opportunity_id", "changed_at", "pk")
         .values_list("pk", "opportunity_id", "stage_id", "changed_at")
     ):
-        history[deal].append([pk, stage, changed_at])
+        history[deal].append([change, stage, changed_at])
     now = timezone.now()
     moved, created_back, recreated = {}, {}, {}
     for pk, changes in history.items():
