@@ -3,15 +3,20 @@
 
 Imports, the demo generator and the KPI roll-ups write through here. Values must already be what the
 column stores (dates, Decimals, ids); no model validation runs, so callers validate first.
+
+For reading many rows back, `Days` and `LocalDays` turn dates and datetimes read as text
+(`Cast(field, CharField())`, which the ORM passes through without a per-row converter) into dates,
+each distinct day or hour converted once.
 """
 
 import json
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Model
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 ROWS_PER_STATEMENT = 20_000
 # A load at least this big, and at least a quarter of the rows already there, rebuilds the indexes.
@@ -77,6 +82,17 @@ def insert_rows(model: type[Model], columns: list[str], rows, progress=None) -> 
     if progress is not None and written % ROWS_PER_STATEMENT:
         progress.advance(written % ROWS_PER_STATEMENT)
     return written
+
+
+def update_column(model: type[Model], column: str, values: dict) -> int:
+    """Set `column` of many rows from primary key → value (what the column stores, as for insert_rows,
+    except that dates may be dates: see stored()), one UPDATE per row through executemany:
+    bulk_update's CASE over a batch of keys costs the batch size per row, quadratic in the end."""
+    quote = connection.ops.quote_name
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {quote(column)} = %s WHERE id = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(zip(stored(list(values.values())), values, strict=True)))
+    return len(values)
 
 
 def datetime_adapter():
@@ -157,3 +173,41 @@ def stored(column: list) -> list:
     if not days:
         return column
     return [days.get(value, value) for value in column]
+
+
+class Days(dict):
+    """ISO date text → date, each distinct day parsed once (a few thousand days for a million deals)."""
+
+    def __missing__(self, text):
+        value = self[text] = date.fromisoformat(text) if text else None
+        return value
+
+
+class LocalDays(dict):
+    """A datetime column read as text → its day in the current time zone, as timezone.localtime()
+    gives it. Both databases write the text in the connection's time zone (UTC), beginning with the
+    hour ("2026-11-30 01"); an hour that lies within one local day is converted once, so millions of
+    stage changes cost a dictionary lookup each. Call it with the text; None stays None."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.zone = timezone.get_current_timezone()
+        self.stored_in = connection.timezone
+
+    def __call__(self, text: str | None) -> date | None:
+        if text is None:
+            return None
+        day = self.get(text[:13])
+        return day if day is not None else self._hour(text)
+
+    def _hour(self, text: str) -> date:
+        start = datetime.fromisoformat(text[:13]).replace(tzinfo=self.stored_in)
+        first = start.astimezone(self.zone).date()
+        if first == (start + timedelta(hours=1, microseconds=-1)).astimezone(self.zone).date():
+            self[text[:13]] = first
+            return first
+        # Local midnight falls inside this hour (a zone offset with minutes): this value alone.
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.stored_in)
+        return moment.astimezone(self.zone).date()

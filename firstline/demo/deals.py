@@ -8,6 +8,7 @@ date has passed were already planted by the opportunity generator (SLIPPED_SHARE
 close date is in the future unless the generator deliberately let it pass.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,7 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from firstline.core.bulk import insert_rows, reserve_ids, table_columns
+from firstline.core.bulk import datetime_adapter, insert_rows, reserve_ids, table_columns, update_column
 from firstline.deals.models import (
     ActionItem,
     DealForecast,
@@ -35,7 +36,6 @@ from firstline.deals.models import (
 from firstline.deals.selectors import current_teams
 from firstline.deals.services import default_framework, risk_refresh, stage_statistics_refresh
 from firstline.demo.catalog import COMPETITORS, FIRST_NAMES, LAST_NAMES
-from firstline.demo.instances import InstanceFactory
 from firstline.org.models import Membership, Role, Team, TeamKind
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
 from firstline.relationships.models import Contact, InternalPartner, Stakeholder
@@ -157,43 +157,41 @@ def _limits(owners: dict[int, int]) -> dict[int, dict[int, float]]:
 def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int]) -> set[int]:
     """Ordinary deals entered their current stage recently enough; planted ones stalled long ago
     (their whole history moves back, so the time they spent in earlier stages stays as it was).
-    Returns the planted stalled deals."""
+    Returns the planted stalled deals. The new times go in through core.bulk.update_column: a hundred
+    thousand open deals at full scale, where bulk_update's CASE per batch goes quadratic."""
     limits = _limits(owners)
-    history: dict[int, list[StageChange]] = defaultdict(list)
-    for change in StageChange.objects.filter(opportunity__stage__outcome=Outcome.OPEN).order_by(
-        "opportunity_id", "changed_at", "pk"
+    history: dict[int, list[list]] = defaultdict(list)  # deal → [change id, stage, changed at], in order
+    for change, deal, stage, changed_at in (
+        StageChange.objects.filter(opportunity__stage__outcome=Outcome.OPEN)
+        .order_by("opportunity_id", "changed_at", "pk")
+        .values_list("pk", "opportunity_id", "stage_id", "changed_at")
     ):
-        history[change.opportunity_id].append(change)
+        history[deal].append([change, stage, changed_at])
     now = timezone.now()
-    moved, created_back, recreated = [], {}, {}
+    moved, created_back, recreated = {}, {}, {}
     for pk, changes in history.items():
-        latest = changes[-1]
-        limit = limits.get(pk, {}).get(latest.stage_id)
+        latest_pk, latest_stage, latest_at = changes[-1]
+        limit = limits.get(pk, {}).get(latest_stage)
         if limit is None:
             continue
-        floor = changes[-2].changed_at if len(changes) > 1 else None
+        floor = changes[-2][2] if len(changes) > 1 else None
         if pk in stalled:
             target = now - timedelta(days=int(limit * 1.5) + rng.randint(5, 30))
-            days_back = max(0, (latest.changed_at - target).days + 1)
-            for change in changes:
-                change.changed_at -= timedelta(days=days_back)
-            moved.extend(changes)
+            days_back = max(0, (latest_at - target).days + 1)
+            moved.update((change, at - timedelta(days=days_back)) for change, _stage, at in changes)
             created_back[pk] = days_back
             continue
-        if (now - latest.changed_at).days <= limit * HEALTHY_SHARE_OF_LIMIT:
+        if (now - latest_at).days <= limit * HEALTHY_SHARE_OF_LIMIT:
             continue
         at = now - timedelta(days=rng.uniform(0, limit * HEALTHY_SHARE_OF_LIMIT), hours=1)
-        latest.changed_at = max(at, floor + timedelta(hours=1)) if floor else at
-        moved.append(latest)
+        moved[latest_pk] = max(at, floor + timedelta(hours=1)) if floor else at
         if floor is None:  # its only stage change is its creation: the deal was opened then
-            recreated[pk] = timezone.localtime(latest.changed_at).date()
-    StageChange.objects.bulk_update(moved, ["changed_at"], batch_size=ROWS)
-    deals = Opportunity.objects.in_bulk([*recreated, *created_back])
-    for pk, day in recreated.items():
-        deals[pk].created = day
-    for pk, days_back in created_back.items():
-        deals[pk].created -= timedelta(days=days_back)
-    Opportunity.objects.bulk_update(deals.values(), ["created"], batch_size=ROWS)
+            recreated[pk] = timezone.localtime(moved[latest_pk]).date()
+    adapt = datetime_adapter()
+    update_column(StageChange, "changed_at", {pk: adapt(at) for pk, at in moved.items()})
+    for pk, created in Opportunity.objects.filter(pk__in=list(created_back)).values_list("pk", "created"):
+        recreated[pk] = created - timedelta(days=created_back[pk])
+    update_column(Opportunity, "created", recreated)
     return {pk for pk in stalled if pk in created_back}
 
 
@@ -296,60 +294,56 @@ def _log(content_type, deal, at, changes) -> LogEntry:
     )
 
 
+SCORECARD_COLUMNS = table_columns(Scorecard)[1:]  # the database numbers them
+CANVAS_COLUMNS = table_columns(StrategyCanvas)[1:]
+CANVAS_OPTIONS = json.dumps(
+    [
+        {"option": "Offer a paid pilot", "consequences": "Shorter decision, smaller first order"},
+        {"option": "Go straight to an enterprise proposal", "consequences": "Bigger deal, longer cycle"},
+    ]
+)
+
+
 def _scorecards_and_canvases(rng: Random, today: date, deals, open_stages) -> dict[str, int]:
+    """A scorecard for every open deal and a canvas or two for the later ones: plain rows through the
+    bulk fast path (JSON as the text Django's JSONField writes)."""
     framework = default_framework()
     keys = framework.element_keys()
+    adapt = datetime_adapter()
     now = timezone.now()
     top = {stage.order: index for index, stage in enumerate(open_stages)}
-    new_scorecard, new_canvas = InstanceFactory(Scorecard), InstanceFactory(StrategyCanvas)
     scorecards, canvases = [], []
     for pk, owner, _account, order, *_rest in deals:
         progress = top.get(order, 0) / max(1, len(open_stages) - 1)
         scores = {key: max(0, min(3, round(progress * 3 + rng.uniform(-1.2, 0.8)))) for key in keys}
-        scorecards.append(
-            new_scorecard(
-                opportunity_id=pk,
-                framework_id=framework.pk,
-                scores=scores,
-                evidence={},
-                updated_by_id=owner,
-                updated_at=now,
-            )
-        )
+        scorecards.append((pk, framework.pk, json.dumps(scores), "{}", owner, adapt(now)))
         if progress >= 0.5:
             for version in range(1, rng.randint(1, 2) + 1):
-                need, solution = rng.choice(NEEDS)
-                canvases.append(
-                    new_canvas(
-                        opportunity_id=pk,
-                        version=version,
-                        needs=[{"need": need, "solution": solution}],
-                        facts="Budget approved for this fiscal year; three business units involved.",
-                        constraints="Security review takes four weeks; procurement needs three quotes.",
-                        competitor=rng.choice(COMPETITORS),
-                        competitor_strengths="Lower list price; incumbent in IT.",
-                        competitor_weaknesses="No finance-grade forecasting; weak lineage.",
-                        priorities="Win the finance use case first; land a reference in the segment.",
-                        options=[
-                            {
-                                "option": "Offer a paid pilot",
-                                "consequences": "Shorter decision, smaller first order",
-                            },
-                            {
-                                "option": "Go straight to an enterprise proposal",
-                                "consequences": "Bigger deal, longer cycle",
-                            },
-                        ],
-                        decision="Paid pilot with success criteria signed by the economic buyer."
-                        if version > 1
-                        else "",
-                        author_id=owner,
-                        created_at=now - timedelta(days=14 * (2 - version)),
-                    )
-                )
-    Scorecard.objects.bulk_create(scorecards, batch_size=ROWS)
-    StrategyCanvas.objects.bulk_create(canvases, batch_size=ROWS)
+                created_at = adapt(now - timedelta(days=14 * (2 - version)))
+                canvases.append(_canvas(rng, pk, owner, version, created_at))
+    insert_rows(Scorecard, SCORECARD_COLUMNS, scorecards)
+    insert_rows(StrategyCanvas, CANVAS_COLUMNS, canvases)
     return {"scorecards": len(scorecards), "strategy canvases": len(canvases)}
+
+
+def _canvas(rng: Random, opportunity: int, author: int, version: int, created_at) -> tuple:
+    """A row in the order of CANVAS_COLUMNS."""
+    need, solution = rng.choice(NEEDS)
+    return (
+        opportunity,
+        version,
+        json.dumps([{"need": need, "solution": solution}]),
+        "Budget approved for this fiscal year; three business units involved.",
+        "Security review takes four weeks; procurement needs three quotes.",
+        rng.choice(COMPETITORS),
+        "Lower list price; incumbent in IT.",
+        "No finance-grade forecasting; weak lineage.",
+        "Win the finance use case first; land a reference in the segment.",
+        CANVAS_OPTIONS,
+        "Paid pilot with success criteria signed by the economic buyer." if version > 1 else "",
+        author,
+        created_at,
+    )
 
 
 def _reviews(rng: Random, today: date, deals, plan) -> dict[str, int]:

@@ -18,6 +18,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from firstline.core.bulk import update_column
 from firstline.core.periods import fiscal_calendar
 from firstline.org.models import Membership, Role, Team, TeamKind
 from firstline.pipeline.models import Account, Opportunity
@@ -113,8 +114,7 @@ def _territories(teams, members, today):
     SellerProfile.objects.bulk_create(profiles)
     AccountSettings.objects.bulk_create(locks)
     # Accounts belong to the owner of their territory (deals keep the seller who worked them).
-    changed = [Account(pk=pk, owner_id=owner) for pk, owner in owner_of.items()]
-    Account.objects.bulk_update(changed, ["owner"], batch_size=5000)
+    update_column(Account, "owner_id", owner_of)
     return territories
 
 
@@ -203,6 +203,7 @@ def _plans(rng: Random, territories, today) -> int:
                 ),
             )
             plan._months = _months(period, today)
+            plan.version = 1 + len(plan._months)  # created, then one version per monthly review
             plans.append(plan)
     TerritoryPlan.objects.bulk_create(plans)
     for plan in plans:
@@ -251,7 +252,6 @@ def _plans(rng: Random, territories, today) -> int:
                     adjustment=rng.choice(ADJUSTMENTS),
                 )
             )
-        plan.version = number
         if seller_id in keys:
             key_accounts.append(
                 KeyAccount(
@@ -274,7 +274,6 @@ def _plans(rng: Random, territories, today) -> int:
     for review in reviews:
         review.version = by_plan_number[(review.plan_id, review.number + 1)]
     PlanReview.objects.bulk_create(reviews, batch_size=5000)
-    TerritoryPlan.objects.bulk_update(plans, ["version"])
     KeyAccount.objects.bulk_create(key_accounts)
     PlanAction.objects.bulk_create(actions)
     return len(plans)

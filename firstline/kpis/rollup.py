@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import CharField, Max, Q, Sum
 from django.db.models.functions import Cast
 
-from firstline.core.bulk import in_many, insert_rows, reserve_ids
+from firstline.core.bulk import Days, in_many, indexes_rebuilt, insert_rows, reserve_ids
 from firstline.kpis.models import (
     ZERO,
     CompanyMonthFunnel,
@@ -125,14 +125,6 @@ class _Converted(dict):
         return value
 
 
-class _Days(dict):
-    """ISO date text → date, each distinct day parsed once (a few thousand days for a million deals)."""
-
-    def __missing__(self, text):
-        value = self[text] = date.fromisoformat(text) if text else None
-        return value
-
-
 def _deal_rows(deals):
     """(id, owner, amount, outcome, created, close_date, closed_on) of every deal, read with one
     plain cursor: the ORM's per-row work costs more than the whole aggregation at a million deals.
@@ -140,7 +132,7 @@ def _deal_rows(deals):
     days = {name: Cast(name, CharField()) for name in ("created", "close_date", "closed_on")}
     query = deals.order_by().values_list("id", "owner_id", "amount", "stage__outcome").annotate(**days)
     sql, params = query.query.sql_with_params()
-    amount_of, day_of = _Converted(Opportunity._meta.get_field("amount")), _Days()
+    amount_of, day_of = _Converted(Opportunity._meta.get_field("amount")), Days()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(CHUNK):
@@ -208,25 +200,30 @@ def _add(row: list, count_at: int, amount) -> None:
 
 
 def _save(rows, funnel) -> None:
-    """Through the fast path (core.bulk): tens of thousands of rows, no model instances."""
-    insert_rows(
-        SellerMonthResult,
-        ["id", *MEASURES, "person_id", "team_id", "month"],
-        (
-            (pk, *measures, *key)
-            for pk, (key, measures) in zip(
-                reserve_ids(SellerMonthResult, len(rows)), rows.items(), strict=True
-            )
-        ),
-    )
-    insert_rows(
-        FunnelReach,
-        ["id", "person_id", "team_id", "month", "stage_id", "deals"],
-        (
-            (pk, *key, deals)
-            for pk, (key, deals) in zip(reserve_ids(FunnelReach, len(funnel)), funnel.items(), strict=True)
-        ),
-    )
+    """Through the fast path (core.bulk): tens of thousands of rows, no model instances; a refresh of
+    every seller builds the tables' indexes once at the end rather than row by row."""
+    with indexes_rebuilt(SellerMonthResult, len(rows)):
+        insert_rows(
+            SellerMonthResult,
+            ["id", *MEASURES, "person_id", "team_id", "month"],
+            (
+                (pk, *measures, *key)
+                for pk, (key, measures) in zip(
+                    reserve_ids(SellerMonthResult, len(rows)), rows.items(), strict=True
+                )
+            ),
+        )
+    with indexes_rebuilt(FunnelReach, len(funnel)):
+        insert_rows(
+            FunnelReach,
+            ["id", "person_id", "team_id", "month", "stage_id", "deals"],
+            (
+                (pk, *key, deals)
+                for pk, (key, deals) in zip(
+                    reserve_ids(FunnelReach, len(funnel)), funnel.items(), strict=True
+                )
+            ),
+        )
 
 
 def _teams_of(person_ids) -> set:
