@@ -402,13 +402,14 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
     snap = math.snapshot(team_deals, as_of=as_of, start=period.start, end=period.end)
     history = math.learn(histories(Opportunity.objects.all()), as_of=as_of, seed=seed)
     past = [(p.start, p.end) for p in previous_periods(period, PAST_PERIODS)]
+    began = history_start()
     calibration = math.calibrate(
         histories(Opportunity.objects.all()),
         history,
         as_of=as_of,
         start=period.start,
         past_periods=past,
-        history_start=history_start(),
+        history_start=began,
     )
     projection = math.project(
         open_deals=snap.open_deals,
@@ -416,7 +417,7 @@ def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:
         horizon_days=(period.end - as_of).days,
         won_so_far=snap.won_so_far,
         new_business=math.new_business_samples(
-            team_deals, as_of=as_of, start=period.start, past_periods=past, history_start=history_start()
+            team_deals, as_of=as_of, start=period.start, past_periods=past, history_start=began
         ),
         factor=calibration.factor * _team_factor(deals, as_of),
         shock_sd=calibration.shock_sd,
