@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
@@ -26,6 +26,8 @@ from firstline.io.values import (
 )
 
 MAX_REPORTED_ERRORS = 500
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999.99")  # 14 digits, 2 after the point: the amount columns
 
 
 class ImportRefused(Exception):
@@ -92,6 +94,7 @@ class Context:
     report: Report
     progress: Progress
     changes: dict = field(default_factory=lambda: {"created": {}, "updated": {}})
+    new_deals: object = None  # kpis.rollup.NewDeals: the deals created, counted without reading them back
 
     def created(self, model, ids) -> None:
         """Remember created ids (as ranges, compact even for a million rows) for undo."""
@@ -181,10 +184,13 @@ def _parsed(cells: list[str], distinct: set[str], parse, option, name: str, line
 
 
 def _amount(cell: str, currency: str | None) -> tuple[Decimal, str | None]:
+    """An amount as its column keeps it: in cents (both databases round there), under a trillion."""
     amount, named = parse_amount(cell)
     if amount < 0:
         raise ValueProblem("cannot be negative")
-    return amount, named or currency
+    if amount > MAX_AMOUNT:
+        raise ValueProblem(f"is too large (at most {MAX_AMOUNT:,})")
+    return amount.quantize(CENT, ROUND_HALF_UP), named or currency
 
 
 class Index:
@@ -305,7 +311,7 @@ def run_import(
             importer.write(plan)
             report.written = True
             progress.phase("Refreshing the KPI results", total=None)
-            kpi_results_refresh(context.changes)
+            kpi_results_refresh(context.changes, new_deals=context.new_deals)
     return report, context.changes
 
 
@@ -328,11 +334,15 @@ def affected_sellers(changes: dict) -> set[int]:
     return people
 
 
-def kpi_results_refresh(changes: dict, people: set[int] | None = None) -> None:
-    """Keep the KPI roll-ups current: bulk writes send no signals, so the import refreshes them."""
+def kpi_results_refresh(changes: dict, people: set[int] | None = None, new_deals=None) -> None:
+    """Keep the KPI roll-ups current: bulk writes send no signals, so the import refreshes them.
+    The deals in `new_deals` are counted from memory, not looked up among the created rows."""
     from firstline.kpis.rollup import results_refresh
 
-    results_refresh(person_ids=affected_sellers(changes) | (people or set()))
+    if new_deals is not None:
+        created = {k: v for k, v in changes["created"].items() if k != "pipeline.opportunity"}
+        changes = {**changes, "created": created}
+    results_refresh(person_ids=affected_sellers(changes) | (people or set()), new_deals=new_deals)
 
 
 def group_by(items, key) -> dict:

@@ -20,6 +20,7 @@ from firstline.core.bulk import (
 from firstline.io.engine import Cells, Index, resolve
 from firstline.io.importers import CHUNK, Importer, jsonable, people_in_reach, person_index
 from firstline.io.values import ValueProblem, normalise, parse_date
+from firstline.kpis.rollup import NewDeals
 from firstline.pipeline.models import Account, Opportunity, Outcome, Product, SalesStage, StageChange
 
 WON_WORDS = {"won", "closedwon", "win", "dealwon", "signed", "booked"}
@@ -356,8 +357,22 @@ class OpportunityImporter(Importer):
             strict=True,
         )
         count = len(creates)
+        passed = {}
         if history:
-            count += sum(len(history[line]) - 1 for line in creates.lines if history.get(line))
+            for pk, line in zip(ids, creates.lines, strict=True):
+                if history.get(line):
+                    count += len(history[line]) - 1
+                    passed[pk] = [stage for stage, _day in history[line]]
+        self.context.new_deals = NewDeals(
+            ids=ids,
+            owners=creates.columns["owner_id"],
+            amounts=_or_none(creates.columns["amount"], len(creates)),
+            stages=creates.columns["stage_id"],
+            created=creates.columns["created"],
+            close_dates=_or_none(creates.columns["close_date"], len(creates)),
+            closed_on=creates.columns["closed_on"],
+            passed=passed,
+        )
         changes = (
             (pk, step_stage, moment(day))
             for pk, line, stage, closed_on, created in deals
@@ -441,6 +456,10 @@ class _Created:
 
     def __len__(self) -> int:
         return len(self.lines)
+
+
+def _or_none(column, length: int) -> list:
+    return [None] * length if column is ABSENT else column
 
 
 def _moment(day: date) -> datetime:

@@ -9,11 +9,13 @@ The aggregation runs in Python over one streamed pass of the deals: the same on 
 PostgreSQL, and a seller has a few hundred deals, so refreshing one after a write costs milliseconds.
 """
 
-from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import CharField, Max, Q, Sum
 from django.db.models.functions import Cast
@@ -32,6 +34,8 @@ from firstline.org.models import Membership
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
 
 CHUNK = 20_000
+_NONE = -1  # no team, month, day or amount, in the arrays of the aggregation
+_DAYS = 2**22  # above every day's ordinal: a span's key is person * _DAYS + its first day
 # From this many sellers on, one pass over every deal beats looking each seller's deals up by index
 # (a million deals read in the owner index's order are a million random reads).
 SCAN_FROM_SELLERS = 200
@@ -62,25 +66,37 @@ class Teams:
         memberships = Membership.objects.order_by("person_id", "start")
         if person_ids is not None:
             memberships = memberships.filter(person_id__in=in_many(person_ids))
-        self._spans: dict[int, tuple[list[date], list[tuple[date | None, int]]]] = {}
-        for person_id, start, end, team_id in memberships.values_list("person_id", "start", "end", "team_id"):
-            starts, rest = self._spans.setdefault(person_id, ([], []))
-            starts.append(start)
-            rest.append((end, team_id))
+        spans = list(memberships.values_list("person_id", "start", "end", "team_id"))
+        # One sorted key per span, person then start day: a deal's span is found by binary search.
+        self._persons = np.array([person for person, _s, _e, _t in spans], dtype=np.int64)
+        self._keys = self._persons * _DAYS + [start.toordinal() for _p, start, _e, _t in spans]
+        self._ends = np.array(
+            [end.toordinal() if end else _DAYS for _p, _s, end, _t in spans], dtype=np.int64
+        )
+        self._teams = np.array([team for _p, _s, _e, team in spans], dtype=np.int64)
 
-    def on(self, person_id: int, day: date | None) -> int | None:
-        """The team on `day`; for an unknown day, the team the seller is in most recently."""
-        spans = self._spans.get(person_id)
-        if not spans:
-            return None
-        starts, rest = spans
-        if day is None:
-            return rest[-1][1]
-        index = bisect_right(starts, day) - 1
-        if index < 0:
-            return None
-        end, team_id = rest[index]
-        return team_id if end is None or day <= end else None
+    def on(self, owners: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """The team (-1: none) of each owner on each day (ordinals; -1 unknown: then the team the
+        seller is in most recently)."""
+        if not len(self._keys):
+            return np.full(len(owners), _NONE)
+        span = np.searchsorted(self._keys, owners * _DAYS + np.where(days < 0, _DAYS - 1, days), "right") - 1
+        at = np.maximum(span, 0)
+        inside = (span >= 0) & (self._persons[at] == owners) & ((days < 0) | (days <= self._ends[at]))
+        return np.where(inside, self._teams[at], _NONE)
+
+
+@dataclass
+class DealColumns:
+    """Deals column by column: id, owner, amount (None: unknown), outcome and the three days."""
+
+    ids: Sequence[int]
+    owners: Sequence[int]
+    amounts: Sequence[Decimal | None]
+    outcomes: Sequence[str]
+    created: Sequence[date | None]
+    close_dates: Sequence[date | None]
+    closed_on: Sequence[date | None]
 
 
 _AT = {name: index for index, name in enumerate(MEASURES)}
@@ -92,12 +108,19 @@ _CYCLE_DAYS, _CYCLE_COUNT = _AT["cycle_days"], _AT["cycle_count"]
 _EMPTY_ROW = tuple(ZERO if name.endswith("_amount") and "unknown" not in name else 0 for name in MEASURES)
 
 
+def _stages() -> tuple[dict[int, int], dict[int, str], int | None, int | None]:
+    """Open stage id → its order, stage id → outcome, the first open stage and the won stage."""
+    stages = list(SalesStage.objects.order_by("order").values_list("id", "order", "outcome"))
+    open_order = {pk: order for pk, order, outcome in stages if outcome == Outcome.OPEN}
+    first_open = min(open_order, key=open_order.get) if open_order else None
+    won_stage = next((pk for pk, _order, outcome in stages if outcome == Outcome.WON), None)
+    return open_order, {pk: outcome for pk, _order, outcome in stages}, first_open, won_stage
+
+
 def _funnel_positions(deals) -> tuple[dict[int, int], int | None, int | None]:
     """Lost deal id → the open stage id it got furthest to; plus the first open stage and the won stage."""
-    stages = list(SalesStage.objects.order_by("order").values_list("id", "order", "outcome"))
-    open_by_order = {order: pk for pk, order, outcome in stages if outcome == Outcome.OPEN}
-    first_open = open_by_order[min(open_by_order)] if open_by_order else None
-    won_stage = next((pk for pk, _order, outcome in stages if outcome == Outcome.WON), None)
+    open_order, _outcomes, first_open, won_stage = _stages()
+    stage_at = {order: pk for pk, order in open_order.items()}
     furthest = (
         StageChange.objects.filter(opportunity__in=deals.filter(stage__outcome=Outcome.LOST))
         .filter(stage__outcome=Outcome.OPEN)
@@ -105,7 +128,42 @@ def _funnel_positions(deals) -> tuple[dict[int, int], int | None, int | None]:
         .values_list("opportunity_id")
         .annotate(furthest=Max("stage__order"))
     )
-    return {pk: open_by_order[order] for pk, order in furthest.iterator(CHUNK)}, first_open, won_stage
+    return {pk: stage_at[order] for pk, order in furthest.iterator(CHUNK)}, first_open, won_stage
+
+
+@dataclass
+class NewDeals:
+    """Deals just created and not counted yet, as the columns they were written from (one value per
+    deal in each); `passed` maps a deal's id to the stages of its history where it has more than one."""
+
+    ids: Sequence[int]
+    owners: Sequence[int]
+    amounts: Sequence[Decimal | None]
+    stages: Sequence[int]
+    created: Sequence[date | None]
+    close_dates: Sequence[date | None]
+    closed_on: Sequence[date | None]
+    passed: dict[int, list[int]] = field(default_factory=dict)
+
+    def aggregate(self, person_ids: set[int]):
+        """Their rows and funnel counts, as compute() would count them once they are read back."""
+        open_order, outcomes, first_open, won_stage = _stages()
+        furthest = {}
+        for pk, stages in self.passed.items():
+            reached = [stage for stage in stages if stage in open_order]
+            if reached:
+                furthest[pk] = max(reached, key=open_order.get)
+        deals = DealColumns(
+            self.ids,
+            self.owners,
+            self.amounts,
+            list(map(outcomes.__getitem__, self.stages)),
+            self.created,
+            self.close_dates,
+            self.closed_on,
+        )
+        wanted = None if person_ids.issuperset(self.owners) else person_ids
+        return _aggregate(deals, Teams(person_ids), furthest, first_open, won_stage, wanted)
 
 
 class _Converted(dict):
@@ -125,27 +183,28 @@ class _Converted(dict):
         return value
 
 
-def _deal_rows(deals):
-    """(id, owner, amount, outcome, created, close_date, closed_on) of every deal, read with one
-    plain cursor: the ORM's per-row work costs more than the whole aggregation at a million deals.
-    Days are read as text (the same ISO form on every database) and parsed once per distinct day."""
+def _deal_columns(deals) -> DealColumns:
+    """The deals' columns, read with one plain cursor: the ORM's per-row work costs more than the
+    whole aggregation at a million deals. Days are read as text (the same ISO form on every
+    database) and each distinct day and amount is converted once."""
     days = {name: Cast(name, CharField()) for name in ("created", "close_date", "closed_on")}
     query = deals.order_by().values_list("id", "owner_id", "amount", "stage__outcome").annotate(**days)
     sql, params = query.query.sql_with_params()
-    amount_of, day_of = _Converted(Opportunity._meta.get_field("amount")), Days()
+    columns = [[] for _ in range(7)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(CHUNK):
-            for pk, owner, amount, outcome, created, close_date, closed_on in batch:
-                yield (
-                    pk,
-                    owner,
-                    amount_of[amount],
-                    outcome,
-                    day_of[created],
-                    day_of[close_date],
-                    day_of[closed_on],
-                )
+            for column, values in zip(columns, zip(*batch, strict=True), strict=True):
+                column.extend(values)
+    ids, owners, amounts, outcomes, *texts = columns
+    amount_of, day_of = _Converted(Opportunity._meta.get_field("amount")), Days()
+    return DealColumns(
+        ids,
+        owners,
+        list(map(amount_of.__getitem__, amounts)),
+        outcomes,
+        *(list(map(day_of.__getitem__, text)) for text in texts),
+    )
 
 
 def compute(person_ids: Iterable[int] | None = None):
@@ -158,36 +217,131 @@ def compute(person_ids: Iterable[int] | None = None):
             deals = deals.filter(owner_id__in=person_ids)
         else:
             wanted = set(person_ids)
-    teams = Teams(person_ids)
     furthest, first_open, won_stage = _funnel_positions(deals)
+    return _aggregate(_deal_columns(deals), Teams(person_ids), furthest, first_open, won_stage, wanted)
+
+
+class _Ordinals(dict):
+    """A day → its ordinal (None → -1), each distinct day converted once."""
+
+    def __missing__(self, day):
+        value = self[day] = day.toordinal() if day is not None else _NONE
+        return value
+
+
+class _Cents(dict):
+    """An amount → whole cents (None → -1): the amount columns keep two decimal places."""
+
+    def __missing__(self, amount):
+        value = self[amount] = int(amount.scaleb(2)) if amount is not None else _NONE
+        return value
+
+
+def _aggregate(deals: DealColumns, teams: Teams, furthest: dict, first_open, won_stage, wanted=None):
+    """Rows and funnel counts of `deals`; `furthest` maps a lost deal's id to the open stage it got
+    furthest to. Counted with arrays, a million deals in about a second: each deal counts where it
+    was created, and where it closed (or, open, where it is expected to close), in the team of that
+    day; amounts are summed exactly, in whole cents."""
     rows: defaultdict[tuple, list] = defaultdict(lambda: list(_EMPTY_ROW))
     funnel: defaultdict[tuple, int] = defaultdict(int)
-    months: dict = {None: None}
-    for pk, owner, amount, outcome, created, close_date, closed_on in _deal_rows(deals):
-        if wanted is not None and owner not in wanted:
-            continue
-        if created is not None:
-            month = months.get(created) or months.setdefault(created, month_of(created))
-            rows[owner, teams.on(owner, created), month][_CREATED] += 1
-        if outcome == Outcome.OPEN:
-            month = months.get(close_date) or months.setdefault(close_date, month_of(close_date))
-            _add(rows[owner, teams.on(owner, close_date), month], _OPEN, amount)
-            continue
-        team = teams.on(owner, closed_on)
-        month = months.get(closed_on) or months.setdefault(closed_on, month_of(closed_on))
-        row = rows[owner, team, month]
-        if outcome == Outcome.WON:
-            _add(row, _WON, amount)
-            if created is not None and closed_on is not None:
-                row[_CYCLE_DAYS] += max(0, (closed_on - created).days)
-                row[_CYCLE_COUNT] += 1
-            stage = won_stage
-        else:
-            _add(row, _LOST, amount)
-            stage = furthest.get(pk, first_open)
-        if month is not None and stage is not None:
-            funnel[owner, team, month, stage] += 1
+    count = len(deals.owners)
+    if not count:
+        return rows, funnel
+
+    def array(column, code_of=None):
+        values = column if code_of is None else map(code_of.__getitem__, column)
+        return np.fromiter(values, dtype=np.int64, count=count)
+
+    owners = array(deals.owners)
+    outcome = array(deals.outcomes, {Outcome.OPEN: 0, Outcome.WON: 1, Outcome.LOST: 2})
+    cents_of, ordinal_of = _Cents(), _Ordinals()
+    cents = array(deals.amounts, cents_of)
+    if len(cents) and int(cents.max()) * count >= 2**62:
+        cents = cents.astype(object)  # sums that could pass 64 bits: Python's integers instead
+    created, close_date, closed_on = (
+        array(column, ordinal_of) for column in (deals.created, deals.close_dates, deals.closed_on)
+    )
+    keep = np.ones(count, dtype=bool) if wanted is None else np.isin(owners, list(wanted))
+    # A deal counts twice: where it was created, and where it closes (open: is expected to close).
+    closing = np.where(outcome == 0, close_date, closed_on)
+    first, second = keep & (created >= 0), keep
+    owner_of = np.concatenate([owners[first], owners[second]])
+    day_of = np.concatenate([created[first], closing[second]])
+    days = sorted(day for day in ordinal_of.values() if day != _NONE)
+    months = np.array([*map(_month_number, days), _NONE], dtype=np.int64)
+    month_of_day = np.where(day_of < 0, _NONE, months[np.searchsorted(days, day_of)])
+    (owner_key, team_key, month_key), group_of = _group(owner_of, teams.on(owner_of, day_of), month_of_day)
+    created_group, closing_group = group_of[: first.sum()], group_of[first.sum() :]
+    size = len(owner_key)
+    measures = {name: np.zeros(size, dtype=np.int64) for name in MEASURES}
+    measures.update({f"{kind}_amount": np.zeros(size, dtype=cents.dtype) for kind in ("won", "lost", "open")})
+    measures["created_count"] += np.bincount(created_group, minlength=size)
+    state, amount = outcome[second], cents[second]
+    for code, kind in ((0, "open"), (1, "won"), (2, "lost")):
+        chosen = state == code
+        known = chosen & (amount >= 0)
+        measures[f"{kind}_count"] += np.bincount(closing_group[chosen], minlength=size)
+        measures[f"{kind}_unknown_amount"] += np.bincount(
+            closing_group[chosen & (amount < 0)], minlength=size
+        )
+        np.add.at(measures[f"{kind}_amount"], closing_group[known], amount[known])
+    won = (state == 1) & (created[second] >= 0) & (closed_on[second] >= 0)
+    cycle = np.maximum(0, closed_on[second] - created[second])
+    np.add.at(measures["cycle_days"], closing_group[won], cycle[won])
+    measures["cycle_count"] += np.bincount(closing_group[won], minlength=size)
+
+    keys = [
+        (owner, None if team == _NONE else team, _month_day(month))
+        for owner, team, month in zip(owner_key.tolist(), team_key.tolist(), month_key.tolist(), strict=True)
+    ]
+    columns = [
+        [Decimal(value).scaleb(-2) for value in measures[name].tolist()]
+        if name.endswith("_amount") and "unknown" not in name
+        else measures[name].tolist()
+        for name in MEASURES
+    ]
+    for key, row in zip(keys, zip(*columns, strict=True), strict=True):
+        rows[key] = list(row)
+
+    # The funnel: each closed deal with a known month counts at the stage it reached.
+    stage = np.full(len(state), _NONE)
+    stage[state == 1] = _NONE if won_stage is None else won_stage
+    lost = np.flatnonzero(state == 2)
+    ids = np.fromiter(deals.ids, dtype=np.int64, count=count)[second][lost].tolist()
+    default = _NONE if first_open is None else first_open
+    stage[lost] = [furthest.get(pk, default) for pk in ids]
+    counted = (state > 0) & (month_of_day[len(created_group) :] >= 0) & (stage != _NONE)
+    (group_key, stage_key), pairs = _group(closing_group[counted], stage[counted])
+    for group, reached, deals_there in zip(
+        group_key.tolist(), stage_key.tolist(), np.bincount(pairs).tolist(), strict=True
+    ):
+        funnel[(*keys[group], reached)] = deals_there
     return rows, funnel
+
+
+def _group(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Rows grouped by the values of several integer columns: the distinct combinations (a column
+    each, sorted) and each row's group among them."""
+    key, distincts = np.zeros(len(columns[0]), dtype=np.int64), []
+    for column in columns:
+        distinct, code = np.unique(column, return_inverse=True)
+        key = key * len(distinct) + code
+        distincts.append(distinct)
+    combinations, group_of = np.unique(key, return_inverse=True)
+    decoded = []
+    for distinct in reversed(distincts):
+        decoded.append(distinct[combinations % len(distinct)])
+        combinations = combinations // len(distinct)
+    return decoded[::-1], group_of
+
+
+def _month_number(ordinal: int) -> int:
+    day = date.fromordinal(ordinal)
+    return day.year * 12 + day.month - 1
+
+
+def _month_day(number: int) -> date | None:
+    return None if number == _NONE else date(number // 12, number % 12 + 1, 1)
 
 
 def _add(row: list, count_at: int, amount) -> None:
@@ -303,12 +457,25 @@ def results_rebuild() -> int:
 
 
 @transaction.atomic
-def results_refresh(*, person_ids: Iterable[int]) -> None:
-    """Recompute the rows of these sellers (after their deals, stage history or teams changed)."""
-    person_ids = sorted({pk for pk in person_ids if pk is not None})
+def results_refresh(*, person_ids: Iterable[int], new_deals: NewDeals | None = None) -> None:
+    """Recompute the rows of these sellers (after their deals, stage history or teams changed).
+
+    `new_deals`, just created, are counted into their sellers' rows as they stand instead of reading
+    every deal of those sellers again: the same rows, without reading back a million-deal import.
+    Their sellers among `person_ids` are recomputed from the deals, which include the new ones."""
+    person_ids = {pk for pk in person_ids if pk is not None}
+    rows, funnel = compute(person_ids) if person_ids else ({}, {})
+    if new_deals is not None:
+        added = set(new_deals.owners) - person_ids
+        if added:
+            more, more_funnel = new_deals.aggregate(added)
+            _count_existing(added, more, more_funnel)
+            rows.update(more)
+            funnel.update(more_funnel)
+            person_ids |= added
     if not person_ids:
         return
-    rows, funnel = compute(person_ids)
+    person_ids = sorted(person_ids)
     teams = _teams_of(person_ids) | {team for _person, team, _month in rows}
     months = _months_of(person_ids) | {month for _person, _team, month in rows}
     SellerMonthResult.objects.filter(person_id__in=person_ids).delete()
@@ -316,3 +483,17 @@ def results_refresh(*, person_ids: Iterable[int]) -> None:
     _save(rows, funnel)
     _roll_up_teams(teams)
     _roll_up_company(months)
+
+
+def _count_existing(person_ids: set[int], rows, funnel) -> None:
+    """Add the sellers' stored rows and funnel counts to `rows` and `funnel`."""
+    stored = SellerMonthResult.objects.filter(person_id__in=in_many(person_ids)).order_by()
+    for person, team, month, *measures in stored.values_list("person_id", "team_id", "month", *MEASURES):
+        row = rows[person, team, month]
+        for index, value in enumerate(measures):
+            row[index] += value
+    reach = FunnelReach.objects.filter(person_id__in=in_many(person_ids)).order_by()
+    for person, team, month, stage, deals in reach.values_list(
+        "person_id", "team_id", "month", "stage_id", "deals"
+    ):
+        funnel[person, team, month, stage] += deals

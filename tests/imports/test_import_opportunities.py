@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 from django.test import TestCase
@@ -73,6 +74,19 @@ class OpportunityImportTests(TestCase):
         assert report.written and report.created == 1
         assert Opportunity.objects.filter(external_id="X-1").exists()
         assert not Opportunity.objects.filter(external_id="X-2").exists()
+
+    def test_amounts_are_kept_in_cents_and_an_amount_too_large_for_the_column_is_rejected(self):
+        text = HEADER + (
+            "X-1,Fractions,Alice Archer,Acme Corp,1054.005,Prospect,2024-01-05,2024-03-01\r\n"
+            "X-2,Huge,Alice Archer,Acme Corp,1000000000000,Prospect,2024-01-05,2024-03-01\r\n"
+            f"X-3,Absurd,Alice Archer,Acme Corp,{'9' * 40},Prospect,2024-01-05,2024-03-01\r\n"
+        )
+        report, _ = run(self.world, text, skip_bad_rows=True)
+        assert Opportunity.objects.get(external_id="X-1").amount == Decimal("1054.01")
+        assert [str(e) for e in report.rejected] == [
+            "line 3, amount: '1000000000000' is too large (at most 999,999,999,999.99)",
+            f"line 4, amount: '{'9' * 40}' is too large (at most 999,999,999,999.99)",
+        ]
 
     def test_empty_values_stay_unknown_and_a_missing_name_is_derived(self):
         text = (
@@ -153,3 +167,57 @@ class OpportunityImportTests(TestCase):
         )
         assert not Opportunity.objects.filter(external_id="U-2").exists()
         assert ImportRun.objects.get(pk=importer.pk).state == "undone"
+
+
+class ImportKpiResultsTests(TestCase):
+    """The import counts its new deals into the KPI roll-ups from memory; the rows must be exactly what
+    recomputing every seller from the deals gives."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.world = build_world()
+
+    def roll_ups(self) -> dict:
+        from firstline.kpis import models
+
+        tables = {}
+        for model in (
+            models.SellerMonthResult,
+            models.FunnelReach,
+            models.TeamMonthResult,
+            models.TeamMonthFunnel,
+            models.CompanyMonthResult,
+            models.CompanyMonthFunnel,
+        ):
+            names = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+            tables[model.__name__] = sorted(model.objects.values_list(*names), key=repr)
+        return tables
+
+    def test_new_deals_are_counted_as_a_rebuild_counts_them(self):
+        from unittest import mock
+
+        from firstline.kpis import rollup
+        from firstline.org.models import Membership
+
+        w = self.world
+        # Alice moved from East to West on 15 March 2024: her deals count in the team of their day.
+        Membership.objects.filter(person=w.people["seller_a"]).update(end=date(2024, 3, 14))
+        Membership.objects.create(person=w.people["seller_a"], team=w.west, start=date(2024, 3, 15))
+        rollup.results_rebuild()
+        text = (
+            "Opportunity ID,Deal Name,Sales Rep,Company,Amount,Status,Created Date,Close Date,History\r\n"
+            "N-1,Won early,Alice Archer,Acme Corp,1000,Closed Won,2024-01-05,2024-03-01,\r\n"
+            "N-2,Won late,Alice Archer,Acme Corp,,Closed Won,2024-02-05,2024-04-01,\r\n"
+            "N-3,Lost after a proposal,Alice Archer,,2500,Closed Lost,2024-01-10,2024-03-20,"
+            '"Prospect 2024-01-10; Propose 2024-02-01; Closed Lost 2024-03-20"\r\n'
+            "N-4,Lost at once,Carol Cole,Cobalt Ltd,700,Closed Lost,2024-02-10,2024-02-28,\r\n"
+            "N-5,Open without a close date,Carol Cole,Cobalt Ltd,300,Propose,2024-05-01,,\r\n"
+            "N-6,Open,Alice Archer,Acme Corp,,Prospect,2024-06-01,2024-09-30,\r\n"
+        )
+        with mock.patch.object(rollup, "compute", wraps=rollup.compute) as compute:
+            report, _changes = run(w, text)
+        assert report.counts()["created"] == 6, report.rejected
+        compute.assert_not_called()  # counted from memory, not read back
+        imported = self.roll_ups()
+        rollup.results_rebuild()
+        assert imported == self.roll_ups()
