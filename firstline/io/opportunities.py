@@ -337,66 +337,67 @@ class OpportunityImporter(Importer):
         with indexes_rebuilt(Opportunity, len(creates)):
             insert_rows(Opportunity, COLUMNS, zip(ids, *columns, strict=False), self.context.progress)
         self.context.created(Opportunity, ids)
-        moments: dict[date, object] = {}  # one stored value per day, not one conversion per row
-
-        def moment(day: date):
-            if day not in moments:
-                moments[day] = adapt_datetime(_moment(day))
-            return moments[day]
-
-        def steps(line, stage, closed_on, created):
-            """The file's stage history, else one change: to the deal's stage when it closed or began."""
-            return history.get(line) or ((stage, closed_on or created),)
-
-        deals = zip(
-            ids,
-            creates.lines,
-            creates.columns["stage_id"],
-            creates.columns["closed_on"],
-            creates.columns["created"],
-            strict=True,
-        )
-        count = len(creates)
+        stages, created = creates.columns["stage_id"], creates.columns["created"]
+        # One stage change per deal: to its stage, on the day it closed or began; or the file's history.
+        days = [closed or began for closed, began in zip(creates.columns["closed_on"], created, strict=True)]
+        deals, steps = ids, stages
         passed = {}
         if history:
-            for pk, line in zip(ids, creates.lines, strict=True):
-                if history.get(line):
-                    count += len(history[line]) - 1
-                    passed[pk] = [stage for stage, _day in history[line]]
+            deals, steps, days = _with_history(ids, creates.lines, stages, days, history)
+            passed = {
+                pk: [stage for stage, _day in history[line]]
+                for pk, line in zip(ids, creates.lines, strict=True)
+                if history.get(line)
+            }
         self.context.new_deals = NewDeals(
             ids=ids,
             owners=creates.columns["owner_id"],
             amounts=_or_none(creates.columns["amount"], len(creates)),
-            stages=creates.columns["stage_id"],
-            created=creates.columns["created"],
+            stages=stages,
+            created=created,
             close_dates=_or_none(creates.columns["close_date"], len(creates)),
             closed_on=creates.columns["closed_on"],
             passed=passed,
         )
-        changes = (
-            (pk, step_stage, moment(day))
-            for pk, line, stage, closed_on, created in deals
-            for step_stage, day in steps(line, stage, closed_on, created)
-        )
-        self._write_changes(changes, count)
+        self._write_changes(deals, steps, list(map(_Moments().__getitem__, days)))
         self.write_updates([(pk, new, old) for pk, new, old in updates])
-        now = adapt_datetime(timezone.now())
-        moved = [(pk, new["stage_id"], now) for pk, new, _old in updates if "stage_id" in new]
-        self._write_changes(moved, len(moved))
+        moved = [(pk, new["stage_id"]) for pk, new, _old in updates if "stage_id" in new]
+        if moved:
+            deals, steps = zip(*moved, strict=True)
+            self._write_changes(deals, steps, repeat(adapt_datetime(timezone.now())))
 
-    def _write_changes(self, changes, count: int) -> None:
-        if not count:
+    def _write_changes(self, deals, stages, moments) -> None:
+        """Stage changes of `deals` to `stages` at `moments` (as stored), made by the importing person."""
+        if not len(deals):
             return
-        ids = reserve_ids(StageChange, count)
-        with indexes_rebuilt(StageChange, count):
+        ids = reserve_ids(StageChange, len(deals))
+        with indexes_rebuilt(StageChange, len(deals)):
             insert_rows(
                 StageChange,
                 table_columns(StageChange),
-                (
-                    (pk, opportunity, stage, at, self.who.person_id)
-                    for pk, (opportunity, stage, at) in zip(ids, changes, strict=True)
-                ),
+                zip(ids, deals, stages, moments, repeat(self.who.person_id)),
             )
+
+
+def _with_history(ids, lines, stages, days, history: dict) -> tuple[list, list, list]:
+    """The stage changes of deals where the file gives a history: its steps, else the one change."""
+    deals, steps, moments = [], [], []
+    for pk, line, stage, day in zip(ids, lines, stages, days, strict=True):
+        for step, when in history.get(line) or ((stage, day),):
+            deals.append(pk)
+            steps.append(step)
+            moments.append(when)
+    return deals, steps, moments
+
+
+class _Moments(dict):
+    """A day → the stored value of 9:00 that day, local time: each distinct day converted once."""
+
+    def __missing__(self, day: date):
+        value = self[day] = adapt_datetime(
+            datetime.combine(day, time(9), tzinfo=timezone.get_current_timezone())
+        )
+        return value
 
 
 class _Planned:
@@ -460,10 +461,6 @@ class _Created:
 
 def _or_none(column, length: int) -> list:
     return [None] * length if column is ABSENT else column
-
-
-def _moment(day: date) -> datetime:
-    return datetime.combine(day, time(9), tzinfo=timezone.get_current_timezone())
 
 
 __all__ = ["OpportunityImporter", "jsonable"]
