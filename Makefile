@@ -52,8 +52,9 @@ chromium:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# One worker per core (pytest-xdist), a test class or module to a worker: its test data is built once.
 test: setup chromium
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto --dist loadscope
 
 # schemathesis against a live server, as a manager and as a seller (minutes: CI runs it once).
 schemathesis: setup
@@ -61,7 +62,7 @@ schemathesis: setup
 
 # Everything but the browser.
 test-fast: setup
-	$(VENV)/bin/python -m pytest -m "not browser"
+	$(VENV)/bin/python -m pytest -n auto --dist loadscope -m "not browser"
 
 lint: setup
 	$(VENV)/bin/ruff check .
