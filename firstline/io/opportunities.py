@@ -267,6 +267,8 @@ class OpportunityImporter(Importer):
     def _existing(self, keys: list) -> dict:
         """The deals already there for these keys (external ids, else owner, account and name):
         key → (pk, {field: value}, editable by the actor). One query per kind of key."""
+        if not Opportunity.objects.exists():
+            return {}  # a first import: nothing to look up, however many keys
         by_id = [key for key in keys if isinstance(key, str)]
         natural = [key for key in keys if not isinstance(key, str)]
         found = {}

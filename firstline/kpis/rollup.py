@@ -5,10 +5,13 @@ process); `results_refresh(person_ids=...)` recomputes the rows of a few sellers
 signal receivers (kpis.signals) and bulk writers such as imports call. Both run the same code over
 the deals, so a refreshed seller's rows are exactly what a rebuild would give.
 
-The aggregation runs in Python over one streamed pass of the deals: the same on SQLite and
-PostgreSQL, and a seller has a few hundred deals, so refreshing one after a write costs milliseconds.
+The aggregation reads the deals' columns with one plain query and counts them with arrays (numpy):
+the same on SQLite and PostgreSQL, a million deals in seconds, and a seller has a few hundred deals, so
+refreshing one after a write costs milliseconds. A bulk writer that knows the deals it created (an
+import) hands them over as `NewDeals`, counted into their sellers' rows without reading them back.
 """
 
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -190,21 +193,21 @@ def _deal_columns(deals) -> DealColumns:
     days = {name: Cast(name, CharField()) for name in ("created", "close_date", "closed_on")}
     query = deals.order_by().values_list("id", "owner_id", "amount", "stage__outcome").annotate(**days)
     sql, params = query.query.sql_with_params()
-    columns = [[] for _ in range(7)]
+    amount_of, day_of, outcome_of = _Converted(Opportunity._meta.get_field("amount")), Days(), {}
+    deals = DealColumns(array("q"), array("q"), [], [], [], [], [])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        # Converted a batch at a time: a million rows' texts are never held at once.
         while batch := cursor.fetchmany(CHUNK):
-            for column, values in zip(columns, zip(*batch, strict=True), strict=True):
-                column.extend(values)
-    ids, owners, amounts, outcomes, *texts = columns
-    amount_of, day_of = _Converted(Opportunity._meta.get_field("amount")), Days()
-    return DealColumns(
-        ids,
-        owners,
-        list(map(amount_of.__getitem__, amounts)),
-        outcomes,
-        *(list(map(day_of.__getitem__, text)) for text in texts),
-    )
+            ids, owners, amounts, outcomes, created, close_dates, closed_on = zip(*batch, strict=True)
+            deals.ids.extend(ids)
+            deals.owners.extend(owners)
+            deals.amounts.extend(map(amount_of.__getitem__, amounts))
+            deals.outcomes.extend(map(outcome_of.setdefault, outcomes, outcomes))
+            deals.created.extend(map(day_of.__getitem__, created))
+            deals.close_dates.extend(map(day_of.__getitem__, close_dates))
+            deals.closed_on.extend(map(day_of.__getitem__, closed_on))
+    return deals
 
 
 def compute(person_ids: Iterable[int] | None = None):
