@@ -222,8 +222,9 @@ class _Columns:
         for cells in zip(*rows, strict=True):
             cells = list(map(str.strip, cells))
             trimmed.append(list(map(sys.intern, cells)) if len(set(cells)) * 2 <= len(cells) else cells)
-        filled = list(map(any, zip(*trimmed, strict=True)))
-        if all(filled):
+        # A column with a value on every row (an id, an owner) shows that no row is blank, in C.
+        filled = None if any(map(all, trimmed)) else list(map(any, zip(*trimmed, strict=True)))
+        if filled is None or all(filled):
             for column, cells in zip(self.cells, trimmed, strict=True):
                 column.extend(cells)
             self.lines.extend(lines)
