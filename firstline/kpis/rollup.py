@@ -58,10 +58,6 @@ MEASURES = (
 )
 
 
-def month_of(day: date | None) -> date | None:
-    return day.replace(day=1) if day else None
-
-
 class Teams:
     """Which team each seller was in on a given day, from the membership history."""
 
@@ -91,20 +87,16 @@ class Teams:
 
 @dataclass
 class DealColumns:
-    """Deals column by column: id, owner, amount (None: unknown), outcome and the three days."""
+    """Deals column by column: id, owner, amount (a Decimal or the driver's number; None: unknown),
+    outcome and the three days."""
 
     ids: Sequence[int]
     owners: Sequence[int]
-    amounts: Sequence[Decimal | None]
+    amounts: Sequence[Decimal | float | None]
     outcomes: Sequence[str]
     created: Sequence[date | None]
     close_dates: Sequence[date | None]
     closed_on: Sequence[date | None]
-
-
-_AT = {name: index for index, name in enumerate(MEASURES)}
-_CREATED, _WON, _LOST, _OPEN = _AT["created_count"], _AT["won_count"], _AT["lost_count"], _AT["open_count"]
-_CYCLE_DAYS, _CYCLE_COUNT = _AT["cycle_days"], _AT["cycle_count"]
 
 
 # An empty results row: its measures in the order of MEASURES (amounts are Decimals, the rest counts).
@@ -169,31 +161,15 @@ class NewDeals:
         return _aggregate(deals, Teams(person_ids), furthest, first_open, won_stage, wanted)
 
 
-class _Converted(dict):
-    """Stored values read as Django reads them (amounts as Decimals), each distinct value converted
-    once: a million deals have far fewer distinct amounts than deals."""
-
-    def __init__(self, field) -> None:
-        super().__init__()
-        self.column = field.get_col(field.model._meta.db_table)
-        self.converters = connection.ops.get_db_converters(self.column) + field.get_db_converters(connection)
-
-    def __missing__(self, raw):
-        value = raw
-        for converter in self.converters:
-            value = converter(value, self.column, connection)
-        self[raw] = value
-        return value
-
-
 def _deal_columns(deals) -> DealColumns:
     """The deals' columns, read with one plain cursor: the ORM's per-row work costs more than the
     whole aggregation at a million deals. Days are read as text (the same ISO form on every
-    database) and each distinct day and amount is converted once."""
+    database) and each distinct day is converted once; amounts stay as the driver gives them (a
+    float or integer on SQLite, a Decimal on PostgreSQL), for the aggregation's cents."""
     days = {name: Cast(name, CharField()) for name in ("created", "close_date", "closed_on")}
     query = deals.order_by().values_list("id", "owner_id", "amount", "stage__outcome").annotate(**days)
     sql, params = query.query.sql_with_params()
-    amount_of, day_of, outcome_of = _Converted(Opportunity._meta.get_field("amount")), Days(), {}
+    day_of, outcome_of = Days(), {}
     deals = DealColumns(array("q"), array("q"), [], [], [], [], [])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -202,7 +178,7 @@ def _deal_columns(deals) -> DealColumns:
             ids, owners, amounts, outcomes, created, close_dates, closed_on = zip(*batch, strict=True)
             deals.ids.extend(ids)
             deals.owners.extend(owners)
-            deals.amounts.extend(map(amount_of.__getitem__, amounts))
+            deals.amounts.extend(amounts)
             deals.outcomes.extend(map(outcome_of.setdefault, outcomes, outcomes))
             deals.created.extend(map(day_of.__getitem__, created))
             deals.close_dates.extend(map(day_of.__getitem__, close_dates))
@@ -233,16 +209,18 @@ class _Ordinals(dict):
 
 
 class _Cents(dict):
-    """An amount → whole cents (None → -1): the amount columns keep two decimal places."""
+    """An amount → whole cents (None → -1): the amount columns keep two decimal places, so a
+    Decimal's cents are whole, and so are a float's once rounded (SQLite keeps a REAL, exact to the
+    cent far beyond the columns' trillion)."""
 
     def __missing__(self, amount):
-        value = self[amount] = int(amount.scaleb(2)) if amount is not None else _NONE
+        value = self[amount] = round(amount * 100) if amount is not None else _NONE
         return value
 
 
 def _aggregate(deals: DealColumns, teams: Teams, furthest: dict, first_open, won_stage, wanted=None):
     """Rows and funnel counts of `deals`; `furthest` maps a lost deal's id to the open stage it got
-    furthest to. Counted with arrays, a million deals in about a second: each deal counts where it
+    furthest to. Counted with arrays, not a Python step per deal: each deal counts where it
     was created, and where it closed (or, open, where it is expected to close), in the team of that
     day; amounts are summed exactly, in whole cents."""
     rows: defaultdict[tuple, list] = defaultdict(lambda: list(_EMPTY_ROW))
@@ -345,15 +323,6 @@ def _month_number(ordinal: int) -> int:
 
 def _month_day(number: int) -> date | None:
     return None if number == _NONE else date(number // 12, number % 12 + 1, 1)
-
-
-def _add(row: list, count_at: int, amount) -> None:
-    """Count a deal at `count_at`; its amount goes in the next measure, or the unknown count after it."""
-    row[count_at] += 1
-    if amount is None:
-        row[count_at + 2] += 1
-    else:
-        row[count_at + 1] += amount
 
 
 def _save(rows, funnel) -> None:
