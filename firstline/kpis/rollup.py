@@ -58,6 +58,10 @@ MEASURES = (
 )
 
 
+def month_of(day: date | None) -> date | None:
+    return day.replace(day=1) if day else None
+
+
 class Teams:
     """Which team each seller was in on a given day, from the membership history."""
 
