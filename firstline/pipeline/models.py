@@ -153,7 +153,8 @@ class Opportunity(models.Model):
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.PROTECT, related_name="opportunities"
     )
-    owner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="opportunities")
+    # No index of its own: opportunity_owner_close (owner, close date) serves every lookup by owner.
+    owner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="opportunities", db_index=False)
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL)
     amount = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
