@@ -309,6 +309,7 @@ def run_import(
                 f"Writing {report.created + report.updated:,} rows", total=report.created + report.updated
             )
             importer.write(plan)
+            del plan  # names, ids and texts of a million rows: the refresh needs only new_deals
             report.written = True
             progress.phase("Refreshing the KPI results", total=None)
             kpi_results_refresh(context.changes, new_deals=context.new_deals)
