@@ -19,7 +19,7 @@ from .search import Search
 
 MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
 SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above a move's cost
-AIM, AIM_DISRUPTING = 0.6, 0.99  # share of the tolerance a plan aims for
+AIM, AIM_DISRUPTING = 0.6, 0.9  # share of the tolerance a plan aims for
 # The same for an integer program, which has no fractions to round. When moves cost disruption, every
 # unit of room kept inside the tolerance costs moves (the bound they are measured against uses it all).
 AIM_EXACT, AIM_EXACT_DISRUPTING = 0.95, 0.99
@@ -27,6 +27,9 @@ WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the 
 MIP_SECONDS = 0.5
 MIP_MOVES = 1500  # moves an integer program may decide at once
 PASSES = 3
+SETTLE_SECONDS = 3.0  # time limit of the integer program that settles a balanced plan (`settle`)
+SETTLE_TRIES = 3  # programs solved again without the moves that could not be made
+SETTLE_COMPACT = 0.1  # weight of compactness against disruption in that program
 # Rebalancing a current plan, a plan may also move units this many layers deep behind a border, each
 # only together with a neighbour of the layer before that goes the same way (a strip that shifts the
 # border): the fewest moves often take a large unit from inside, not several small ones on the border.
@@ -98,7 +101,7 @@ def _deeper(search: Search, u, a, b, off, refused):
     rows_, cols_, vals_ = [], [], []
     first = 0  # index of the previous layer's first move in the final arrays
     total = len(u)
-    for depth in range(1, DEPTH):
+    for _ in range(1, DEPTH):
         pu, pa, pb = layers[-1]
         keep = off[pa]
         idx = np.flatnonzero(keep)
@@ -237,9 +240,7 @@ def _effects(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray):
     return sums, once
 
 
-def _program(
-    search: Search, cost, sums, each_once, excess, tol, *, integral: bool, after=None, seconds=None
-):
+def _program(search: Search, cost, sums, each_once, excess, tol, *, integral: bool, after=None, seconds=None):
     """Choose moves (0..1 each, at most one per unit) that bring every territory's excess within `tol`.
 
     Excess beyond the aim is allowed at a price (slack), so there is always an answer: when the border
@@ -272,20 +273,15 @@ def _program(
     return (None if result.x is None else result.x[:nv]), result.status == 0
 
 
-SETTLE_SECONDS = 3.0  # time limit of the integer program that settles a balanced plan
-SETTLE_TRIES = 3
-SETTLE_COMPACT = 0.1
-SETTLE_DEPTH = False
-
-
 def settle(search: Search) -> int:
-    """Rebalancing a current plan: once it is balanced, an integer program over every border move at
-    once (and strips behind them) improves compactness plus disruption with balance as a hard limit.
-    Single moves and exchanges cannot undo a move whose territory is at its limit, while the program
-    can trade it against others anywhere: put a unit back where it was and send a larger one, or undo
-    two moves that cancel out along a chain. Moves that cannot be made (contiguity) are refused and the
-    program solved again; a result is kept only when balanced and better. Returns the moves made."""
-    from .iterate import score  # iterate uses this module's caller; import here to avoid a cycle
+    """Rebalancing a current plan, once it is balanced: an integer program over every border move at
+    once, with balance as a hard limit, looks for fewer moved units (disruption first, a tenth of the
+    compactness as a tie-breaker). Single moves and exchanges cannot undo a move whose territories are
+    at their limits; the program can trade it against others anywhere (put a unit back and send a
+    larger one, undo moves that cancel out along a chain). Moves that cannot be made (contiguity) are
+    refused; what they leave out of balance, the balancing search restores; the result is kept only
+    when balanced and better on the search's own score. Returns the number of units moved."""
+    from .iterate import score  # iterate imports the search too; here the cycle does not matter
 
     s, p = search.s, search.s.problem
     if not search.disrupting or search.violation() > 0:
@@ -308,36 +304,24 @@ def settle(search: Search) -> int:
         u, a, b = u[alone], a[alone], b[alone]
         if not len(u):
             break
-        layer, chain = np.zeros(len(u), dtype=np.int64), None
-        if SETTLE_DEPTH:
-            u, a, b, layer, chain = _deeper(search, u, a, b, np.ones(p.k, dtype=bool), refused)
         sums, once = _effects(search, u, a, b)
         each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
         excess = (s.sums - 1.0).ravel()
-        limits = np.tile(search.tol, p.k) - 1e-9
-        limits = np.maximum(limits, np.abs(excess))
-        cost = SETTLE_COMPACT * search.compact_delta(u, a, b, s.centres()) + search.disrupt_delta(u, a, b) + MOVE_COST / 100
+        limits = np.maximum(np.tile(search.tol, p.k) - 1e-9, np.abs(excess))
+        compact = search.compact_delta(u, a, b, s.centres())
+        cost = search.disrupt_delta(u, a, b) + SETTLE_COMPACT * compact + MOVE_COST / 100
         x, _solved = _program(
-            search,
-            cost,
-            sums,
-            each_once,
-            excess,
-            limits,
-            integral=True,
-            after=None if chain is None else (chain, np.zeros(chain.shape[0])),
-            seconds=SETTLE_SECONDS,
+            search, cost, sums, each_once, excess, limits, integral=True, seconds=SETTLE_SECONDS
         )
         if x is None:
             break
         chosen = np.flatnonzero(x > 0.5)
-        if not len(chosen) or cost[chosen].sum() >= -EPS_SETTLE:
+        if not len(chosen) or cost[chosen].sum() >= 0:
             break
-        chosen = chosen[np.argsort(layer[chosen], kind="stable")]
         before, before_score = s.labels.copy(), score(search)
         pending = [(int(u[i]), int(a[i]), int(b[i])) for i in chosen]
         made = 0
-        for _ in range(PASSES + int(layer.max(initial=0))):
+        for _ in range(PASSES):
             waiting = []
             for uu, aa, bb in pending:
                 if s.counts[aa] <= 1 or not s.touches(uu, bb) or not s.can_leave(uu):
@@ -348,16 +332,13 @@ def settle(search: Search) -> int:
             if len(waiting) == len(pending):
                 break
             pending = waiting
+        if pending and search.violation() > 0:
+            made += search.run("Settling", hard=False)
         if score(search) < before_score:
             total += made
-            if not pending:
-                break
         else:
             s.reset(before)
-        refused.update(uu * p.k + bb for uu, _aa, bb in pending)
         if not pending:
             break
+        refused.update(uu * p.k + bb for uu, _aa, bb in pending)
     return total
-
-
-EPS_SETTLE = 1e-9
