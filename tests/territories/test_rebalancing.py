@@ -108,3 +108,12 @@ def test_a_deep_move_follows_a_move_of_the_layer_before_to_the_same_territory():
         assert rows[r][values[r].index(1.0)] == j
         assert follows and all(layer[c] == layer[j] - 1 and b[c] == b[j] for c in follows)
         assert all(int(u[j]) in set(graph.neighbours(int(u[c])).tolist()) for c in follows)
+
+
+def test_a_move_budget_holds_while_rebalancing_with_a_disruption_weight():
+    problem = problem_for(2)
+    graph = build_graph(problem.coords)
+    current = out_of_balance(problem, solve(problem).labels, graph, seed=2)
+    capped = solve(problem_for(2, current=current, disruption_weight=0.05, max_moves=4))
+    assert len(capped.moved) <= 4
+    assert capped.all_connected

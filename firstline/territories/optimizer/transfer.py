@@ -318,13 +318,18 @@ def settle(search: Search) -> int:
         chosen = np.flatnonzero(x > 0.5)
         if not len(chosen) or cost[chosen].sum() >= 0:
             break
-        before, before_score = s.labels.copy(), score(search)
+        before, before_score, before_moved = s.labels.copy(), score(search), s.moved
         pending = [(int(u[i]), int(a[i]), int(b[i])) for i in chosen]
         made = 0
         for _ in range(PASSES):
             waiting = []
             for uu, aa, bb in pending:
-                if s.counts[aa] <= 1 or not s.touches(uu, bb) or not s.can_leave(uu):
+                if (
+                    s.counts[aa] <= 1
+                    or search.over_budget(uu, aa, bb)
+                    or not s.touches(uu, bb)
+                    or not s.can_leave(uu)
+                ):
                     waiting.append((uu, aa, bb))
                     continue
                 s.apply(uu, aa, bb)
@@ -334,7 +339,8 @@ def settle(search: Search) -> int:
             pending = waiting
         if pending and search.violation() > 0:
             made += search.run("Settling", hard=False)
-        if score(search) < before_score:
+        within_budget = p.max_moves is None or s.moved <= max(p.max_moves, before_moved)
+        if score(search) < before_score and within_budget:
             total += made
         else:
             s.reset(before)
