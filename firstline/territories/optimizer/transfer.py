@@ -8,6 +8,10 @@ territory within tolerance on every measure. It routes surpluses through chains 
 chooses which units carry them (a large account one way, small ones back), which is what fixes two
 measures at once. Contiguity is not in the program: the chosen moves are applied one by one, each
 checked like any other move, and what is skipped is left to the local search.
+
+Rebalancing a current plan (moves cost disruption), a plan may also move strips of units behind a
+border (`_deeper`), and once the plan is balanced an integer program over every border move trades
+moves for fewer moved units, balance a hard limit (`settle`).
 """
 
 import numpy as np
