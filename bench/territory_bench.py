@@ -5,6 +5,8 @@ weighted k-means without balance (the compactness reference), side by side on th
     .venv/bin/python bench/territory_bench.py --only 500x10   # one of them
     .venv/bin/python bench/territory_bench.py --skip-large    # without 100,000 x 500
     .venv/bin/python bench/territory_bench.py --cpu-clock     # time limits in CPU seconds (busy machine)
+    .venv/bin/python bench/territory_bench.py --only rebalance --seed 1 2 3 4 5 6   # other instances
+    .venv/bin/python bench/territory_bench.py --no-kmc        # without k-means-constrained (slow)
 
 Per method: time, max relative deviation from the mean of potential and workload, coefficient of
 variation, total weighted distance to territory centres relative to weighted k-means ("price of
@@ -137,7 +139,7 @@ def compare(n, k, tol, *, seed=1, run_kmc=True, measures=2, objective="distance"
     t = Stopwatch()
     ours = solve(problem)
     rows = [row(f"ours (±{tol:.0%}, {objective})", problem, ours.labels, t.elapsed(), reference, graph)]
-    if run_kmc:
+    if run_kmc and KMC[0]:
         t = Stopwatch()
         labels = kmeans_constrained(coords, k, seed=seed)
         rows.append(
@@ -280,14 +282,17 @@ def balanced_allocation_mip(problem, c, tol):
 
 
 CLOCK = [time.monotonic]  # what our time limit counts: wall seconds, or with --cpu-clock CPU seconds
+KMC = [True]  # whether k-means-constrained runs (--no-kmc)
 
 SCENARIOS = {
-    "500x10": lambda: mip_gap(),
-    "500x10-diameter": lambda: compare(500, 10, 0.05, measures=3, objective="diameter", time_limit=10),
-    "10000x100": lambda: compare(10_000, 100, 0.01, time_limit=5),
-    "10000x50": lambda: compare(10_000, 50, 0.01, time_limit=5),
-    "rebalance": lambda: rebalance(2_000, 20),
-    "100000x500": lambda: compare(100_000, 500, 0.01, run_kmc=False, time_limit=30),
+    "500x10": lambda seed: mip_gap(seed=seed),
+    "500x10-diameter": lambda seed: compare(
+        500, 10, 0.05, seed=seed, measures=3, objective="diameter", time_limit=10
+    ),
+    "10000x100": lambda seed: compare(10_000, 100, 0.01, seed=seed, time_limit=5),
+    "10000x50": lambda seed: compare(10_000, 50, 0.01, seed=seed, time_limit=5),
+    "rebalance": lambda seed: rebalance(2_000, 20, seed=seed),
+    "100000x500": lambda seed: compare(100_000, 500, 0.01, seed=seed, run_kmc=False, time_limit=30),
 }
 
 
@@ -301,13 +306,25 @@ def main():
         help="count our time limits in this process's CPU seconds: on a machine shared with other work, "
         "what an idle machine would give in those seconds",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="the instances' seeds (default 1); with several, each scenario runs once per seed",
+    )
+    parser.add_argument("--no-kmc", action="store_true", help="leave k-means-constrained out (it is slow)")
     args = parser.parse_args()
     if args.cpu_clock:
         CLOCK[0] = time.process_time
+    if args.no_kmc:
+        KMC[0] = False
     for name, run in SCENARIOS.items():
         if (args.only and name != args.only) or (args.skip_large and name == "100000x500"):
             continue
-        run()
+        for seed in args.seed:
+            print(f"\n# {name}, seed {seed}")
+            run(seed)
 
 
 if __name__ == "__main__":

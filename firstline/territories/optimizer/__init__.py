@@ -14,6 +14,7 @@ from .iterate import iterate
 from .model import LARGE_UNIT_SHARE, Infeasible, Objective, Problem, Progress, Solution, check_feasible
 from .search import Search, State
 from .start import initial_labels
+from .transfer import settle
 
 RESERVE = 0.05  # share of the time limit kept for finishing
 DIAMETER_SHAKE = 20  # units a shake for the diameter objective takes from the widest territories
@@ -40,6 +41,7 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     state = State.build(problem, graph, labels, deadline)
     search = Search(state, lambda d, t, msg: report(10 + min(55, d), 100, msg))
     search.run("Balancing", hard=False)
+    settle(search)
     report(70, 100, "Improving compactness")
     # Compactness coarse to fine: single moves and shakes first (cheap, large gains each), then the
     # same with exchanges of units across borders (dear, small gains each) in the time left.
@@ -63,6 +65,7 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     search.run("Compacting", hard=True)
     polish()
     iterate(search, deadline, polish, exchanges=True, loosen=loosen)
+    settle(search)
     solution = evaluate(problem, state.labels, graph=graph, warnings=warnings)
     solution.start = how
     solution.seconds = problem.clock() - started

@@ -26,6 +26,7 @@ MEAN_PULL = 10.0
 EPS = 1e-12
 BALANCE_DISRUPTION_SHARE = 0.05
 PLAN_PAYS = 5  # moves a plan must make for the next stall to start with a plan again
+DISRUPTING_AIM = 0.99  # share of the tolerance single moves aim for when moves cost disruption
 PATIENCE = 12  # stalls of single moves without a better balance before the balancing phase gives up
 
 
@@ -153,6 +154,9 @@ class Search:
         self.compact_scale = 1.0 / (max(radius, 1e-12) * p.weights.sum() / p.k)
         self.disrupt = p.disruption_weight
         self.disrupting = self.disrupt > 0 and bool((p.current >= 0).any())
+        if self.disrupting:
+            # Rebalancing a current plan, room inside the tolerance is paid in moved units.
+            self.target_tol = p.tolerance * DISRUPTING_AIM
         # Moves a plan made (unit * k + the territory it left): single moves do not undo them, or the
         # two would trade the same units back and forth.
         self.planned: set[int] = set()

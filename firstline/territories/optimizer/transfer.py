@@ -8,6 +8,10 @@ territory within tolerance on every measure. It routes surpluses through chains 
 chooses which units carry them (a large account one way, small ones back), which is what fixes two
 measures at once. Contiguity is not in the program: the chosen moves are applied one by one, each
 checked like any other move, and what is skipped is left to the local search.
+
+Rebalancing a current plan (moves cost disruption), a plan may also move strips of units behind a
+border (`_deeper`), and once the plan is balanced an integer program over every border move trades
+moves for fewer moved units, balance a hard limit (`settle`).
 """
 
 import numpy as np
@@ -20,11 +24,20 @@ from .search import Search
 MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
 SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above a move's cost
 AIM, AIM_DISRUPTING = 0.6, 0.9  # share of the tolerance a plan aims for
-AIM_EXACT = 0.95  # the same for an integer program, which has no fractions to round
+# The same for an integer program, which has no fractions to round. When moves cost disruption, every
+# unit of room kept inside the tolerance costs moves (the bound they are measured against uses it all).
+AIM_EXACT, AIM_EXACT_DISRUPTING = 0.95, 0.99
 WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the two, it is split
 MIP_SECONDS = 0.5
 MIP_MOVES = 1500  # moves an integer program may decide at once
 PASSES = 3
+SETTLE_SECONDS = 3.0  # time limit of the integer program that settles a balanced plan (`settle`)
+SETTLE_TRIES = 3  # programs solved again without the moves that could not be made
+SETTLE_COMPACT = 0.1  # weight of compactness against disruption in that program
+# Rebalancing a current plan, a plan may also move units this many layers deep behind a border, each
+# only together with a neighbour of the layer before that goes the same way (a strip that shifts the
+# border): the fewest moves often take a large unit from inside, not several small ones on the border.
+DEPTH = 3
 
 
 def transfer(search: Search, refused: set[int]) -> int:
@@ -48,11 +61,16 @@ def transfer(search: Search, refused: set[int]) -> int:
     u, a, b = u[alone], a[alone], b[alone]
     if not len(u):
         return 0
-    pending = [(int(u[i]), int(a[i]), int(b[i])) for i in _plan(search, u, a, b)]
+    layer, after = np.zeros(len(u), dtype=np.int64), None
+    if search.disrupting and DEPTH > 1:
+        u, a, b, layer, after = _deeper(search, u, a, b, off, refused)
+    chosen = _plan(search, u, a, b, after)
+    chosen = chosen[np.argsort(layer[chosen], kind="stable")]  # a strip is made from the border inwards
+    pending = [(int(u[i]), int(a[i]), int(b[i])) for i in chosen]
     done = 0
     # A move that cannot be made yet may become possible once others are (a unit stops being the only
     # link of its territory when a neighbour leaves with it), so go over the rest again while that helps.
-    for _ in range(PASSES):
+    for _ in range(PASSES + int(layer.max(initial=0))):
         waiting = []
         for uu, aa, bb in pending:
             if s.labels[uu] != aa:
@@ -75,8 +93,63 @@ def transfer(search: Search, refused: set[int]) -> int:
     return done
 
 
-def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Indices of the candidate moves (unit u from territory a to b) the plan makes."""
+def _deeper(search: Search, u, a, b, off, refused):
+    """The border moves plus moves of units up to DEPTH layers inside territories out of tolerance,
+    each behind a move of the layer before to the same territory. Returns the moves with their layer
+    (0 on the border) and `after`: a (deep moves, moves) matrix, +1 for the deep move and -1 for each
+    move it may follow, so `after @ x <= 0` says a deep unit moves only behind one of them."""
+    s, p, g = search.s, search.s.problem, search.s.graph
+    k = p.k
+    layers = [(u, a, b)]
+    seen = set((u * k + b).tolist())
+    rows_, cols_, vals_ = [], [], []
+    first = 0  # index of the previous layer's first move in the final arrays
+    total = len(u)
+    for _ in range(1, DEPTH):
+        pu, pa, pb = layers[-1]
+        keep = off[pa]
+        idx = np.flatnonzero(keep)
+        if not len(idx):
+            break
+        degree = g.indptr[pu[idx] + 1] - g.indptr[pu[idx]]
+        rep = np.repeat(idx, degree)
+        starts = np.repeat(g.indptr[pu[idx]] - np.cumsum(degree) + degree, degree)
+        w = g.indices[starts + np.arange(len(rep))]
+        ok = (s.labels[w] == pa[rep]) & search.free[w]
+        rep, w = rep[ok], w[ok]
+        key = w * k + pb[rep]
+        fresh = ~np.isin(key, np.fromiter(seen, dtype=np.int64, count=len(seen)))
+        if refused:
+            fresh &= ~np.isin(key, np.fromiter(refused, dtype=np.int64))
+        rep, w, key = rep[fresh], w[fresh], key[fresh]
+        if not len(key):
+            break
+        new, inverse = np.unique(key, return_inverse=True)
+        nu, nb = new // k, new % k
+        na = s.labels[nu]
+        seen.update(new.tolist())
+        # Row of each new move: +1 on itself, -1 on each previous-layer move it may follow.
+        rows_.append(np.arange(len(new)) + (total - len(u)))
+        cols_.append(np.arange(len(new)) + total)
+        vals_.append(np.ones(len(new)))
+        rows_.append(inverse + (total - len(u)))
+        cols_.append(rep + first)
+        vals_.append(-np.ones(len(rep)))
+        first = total
+        total += len(new)
+        layers.append((nu, na, nb))
+    if len(layers) == 1:
+        return u, a, b, np.zeros(len(u), dtype=np.int64), None
+    after = coo_matrix(
+        (np.concatenate(vals_), (np.concatenate(rows_), np.concatenate(cols_))), shape=(total - len(u), total)
+    ).tocsr()
+    layer = np.concatenate([np.full(len(x[0]), i) for i, x in enumerate(layers)])
+    return (*(np.concatenate([x[j] for x in layers]) for j in range(3)), layer, after)
+
+
+def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray, chain=None) -> np.ndarray:
+    """Indices of the candidate moves (unit u from territory a to b) the plan makes; `chain`, when
+    given, says which moves may be made only behind others (see `_deeper`)."""
     s, p = search.s, search.s.problem
     sums, once = _effects(search, u, a, b)
     each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
@@ -91,7 +164,16 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nda
     # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
     # disruption, each one of that room costs too, so aim nearer the limit.
     aim = AIM_DISRUPTING if search.disrupting else AIM
-    x, _solved = _program(search, cost, sums, each_once, excess, _limits(search, excess, aim), integral=False)
+    x, _solved = _program(
+        search,
+        cost,
+        sums,
+        each_once,
+        excess,
+        _limits(search, excess, aim),
+        integral=False,
+        after=None if chain is None else (chain, np.zeros(chain.shape[0])),
+    )
     if x is None:
         return np.zeros(0, dtype=np.int64)
     # A vertex of the program splits a few units between territories. Keep the whole moves and decide
@@ -102,7 +184,7 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nda
     split = (x > FRACTION) & ~whole & ~np.isin(once, once[whole])
     if not split.any():
         return np.flatnonzero(whole)
-    limits = _limits(search, excess, AIM_EXACT)
+    limits = _limits(search, excess, AIM_EXACT_DISRUPTING if search.disrupting else AIM_EXACT)
 
     def decide(free: np.ndarray) -> tuple[np.ndarray, tuple[float, float], bool]:
         """The moves made when the program decides `free` and keeps the whole moves outside it, with
@@ -112,7 +194,13 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nda
         rest = excess + np.asarray(sums[:, fixed].sum(axis=1)).ravel()
         _, again = np.unique(once[free], return_inverse=True)
         each_once = coo_matrix((np.ones(len(free)), (again, np.arange(len(free))))).tocsr()
-        y, solved = _program(search, cost[free], sums[:, free], each_once, rest, limits, integral=True)
+        behind = None
+        if chain is not None:
+            # Moves decided already count as made: a deep move needs one of the others behind it.
+            behind = (chain[:, free], -np.asarray(chain[:, fixed].sum(axis=1)).ravel())
+        y, solved = _program(
+            search, cost[free], sums[:, free], each_once, rest, limits, integral=True, after=behind
+        )
         chosen = np.flatnonzero(fixed) if y is None else np.r_[np.flatnonzero(fixed), free[y > 0.5]]
         after = excess + np.asarray(sums[:, chosen].sum(axis=1)).ravel()
         beyond = float(np.maximum(np.abs(after) - limits, 0).sum())
@@ -156,7 +244,7 @@ def _effects(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray):
     return sums, once
 
 
-def _program(search: Search, cost, sums, each_once, excess, tol, *, integral: bool):
+def _program(search: Search, cost, sums, each_once, excess, tol, *, integral: bool, after=None, seconds=None):
     """Choose moves (0..1 each, at most one per unit) that bring every territory's excess within `tol`.
 
     Excess beyond the aim is allowed at a price (slack), so there is always an answer: when the border
@@ -169,8 +257,14 @@ def _program(search: Search, cost, sums, each_once, excess, tol, *, integral: bo
     nv, rows = sums.shape[1], sums.shape[0]
     slack = -identity(rows, format="csr")
     none = csr_matrix((each_once.shape[0], rows))
-    matrix = vstack([hstack([sums, slack]), hstack([-sums, slack]), hstack([each_once, none])]).tocsr()
-    upper = np.r_[tol - excess, tol + excess, np.ones(each_once.shape[0])]
+    blocks = [hstack([sums, slack]), hstack([-sums, slack]), hstack([each_once, none])]
+    upper = [tol - excess, tol + excess, np.ones(each_once.shape[0])]
+    if after is not None:
+        # (matrix, bound): each deep move at most the sum of the moves it may follow (`_deeper`).
+        blocks.append(hstack([after[0], csr_matrix((after[0].shape[0], rows))]))
+        upper.append(after[1])
+    matrix = vstack(blocks).tocsr()
+    upper = np.concatenate(upper)
     objective = np.r_[cost, np.full(rows, SLACK_COST)]
     bounds = Bounds(0, np.r_[np.ones(nv), np.full(rows, np.inf)])
     result = milp(
@@ -178,6 +272,83 @@ def _program(search: Search, cost, sums, each_once, excess, tol, *, integral: bo
         constraints=LinearConstraint(matrix, -np.inf, upper),
         integrality=np.r_[np.full(nv, int(integral)), np.zeros(rows)],
         bounds=bounds,
-        options={"time_limit": min(MIP_SECONDS, left) if integral else left},
+        options={"time_limit": min(seconds or MIP_SECONDS, left) if integral else left},
     )
     return (None if result.x is None else result.x[:nv]), result.status == 0
+
+
+def settle(search: Search) -> int:
+    """Rebalancing a current plan, once it is balanced: an integer program over every border move at
+    once, with balance as a hard limit, looks for fewer moved units (disruption first, a tenth of the
+    compactness as a tie-breaker). Single moves and exchanges cannot undo a move whose territories are
+    at their limits; the program can trade it against others anywhere (put a unit back and send a
+    larger one, undo moves that cancel out along a chain). Moves that cannot be made (contiguity) are
+    refused; what they leave out of balance, the balancing search restores; the result is kept only
+    when balanced and better on the search's own score. Returns the number of units moved."""
+    from .iterate import score  # iterate imports the search too; here the cycle does not matter
+
+    s, p = search.s, search.s.problem
+    if not search.disrupting or search.violation() > 0:
+        return 0
+    refused: set[int] = set()
+    total = 0
+    for _ in range(SETTLE_TRIES):
+        if p.clock() > s.deadline:
+            break
+        found = search.candidates()
+        if found is None:
+            break
+        u, a, b = found
+        alone = surely_separable(s.graph, s.labels)[u]
+        for i in np.flatnonzero(~alone):
+            alone[i] = s.can_leave(int(u[i]))
+        alone &= s.counts[a] > 1
+        if refused:
+            alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
+        u, a, b = u[alone], a[alone], b[alone]
+        if not len(u):
+            break
+        sums, once = _effects(search, u, a, b)
+        each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
+        excess = (s.sums - 1.0).ravel()
+        limits = np.maximum(np.tile(search.tol, p.k) - 1e-9, np.abs(excess))
+        compact = search.compact_delta(u, a, b, s.centres())
+        cost = search.disrupt_delta(u, a, b) + SETTLE_COMPACT * compact + MOVE_COST / 100
+        x, _solved = _program(
+            search, cost, sums, each_once, excess, limits, integral=True, seconds=SETTLE_SECONDS
+        )
+        if x is None:
+            break
+        chosen = np.flatnonzero(x > 0.5)
+        if not len(chosen) or cost[chosen].sum() >= 0:
+            break
+        before, before_score, before_moved = s.labels.copy(), score(search), s.moved
+        pending = [(int(u[i]), int(a[i]), int(b[i])) for i in chosen]
+        made = 0
+        for _ in range(PASSES):
+            waiting = []
+            for uu, aa, bb in pending:
+                if (
+                    s.counts[aa] <= 1
+                    or search.over_budget(uu, aa, bb)
+                    or not s.touches(uu, bb)
+                    or not s.can_leave(uu)
+                ):
+                    waiting.append((uu, aa, bb))
+                    continue
+                s.apply(uu, aa, bb)
+                made += 1
+            if len(waiting) == len(pending):
+                break
+            pending = waiting
+        if pending and search.violation() > 0:
+            made += search.run("Settling", hard=False)
+        within_budget = p.max_moves is None or s.moved <= max(p.max_moves, before_moved)
+        if score(search) < before_score and within_budget:
+            total += made
+        else:
+            s.reset(before)
+        if not pending:
+            break
+        refused.update(uu * p.k + bb for uu, _aa, bb in pending)
+    return total
