@@ -238,6 +238,29 @@ def histories(opportunities, *, group_by_team: bool = True, chunk: int = 5_000) 
         )
 
 
+def stage_entries(opportunities, *, chunk: int = 20_000) -> Iterator[DealHistory]:
+    """Every deal in `opportunities` that has a stage history, as a DealHistory that knows only its
+    team (group) and its entries: what the stall thresholds are learned from (forecast.
+    learn_stage_days), from one cursor over the stage changes, in half the time of `histories`."""
+    teams = current_teams(opportunities.order_by().values_list("owner_id", flat=True).distinct())
+    changes = (
+        StageChange.objects.filter(opportunity__in=opportunities.order_by().values("pk"))
+        .order_by("opportunity_id", "changed_at", "pk")
+        .values_list("opportunity_id", "opportunity__owner_id", "stage_id", Cast("changed_at", CharField()))
+        .iterator(chunk_size=chunk)
+    )
+    local_day = LocalDays()
+    current, owner, entries = None, None, []
+    for opportunity_id, owner_id, stage_id, changed_at in changes:
+        if opportunity_id != current:
+            if entries:
+                yield DealHistory(group=teams.get(owner), entries=tuple(entries), closed_on=None, won=None, amount=None)
+            current, owner, entries = opportunity_id, owner_id, []
+        entries.append((stage_id, local_day(changed_at)))
+    if entries:
+        yield DealHistory(group=teams.get(owner), entries=tuple(entries), closed_on=None, won=None, amount=None)
+
+
 def stored_history() -> tuple[dict[int, StageRate], dict[int, Timing]]:
     """The company-wide calibration and timing last saved by `firstline deals refresh`. Reading
     thousands of timing samples takes longer than a page may: they are kept in the process until a
