@@ -254,11 +254,15 @@ def stage_entries(opportunities, *, chunk: int = 20_000) -> Iterator[DealHistory
     for opportunity_id, owner_id, stage_id, changed_at in changes:
         if opportunity_id != current:
             if entries:
-                yield DealHistory(group=teams.get(owner), entries=tuple(entries), closed_on=None, won=None, amount=None)
+                yield DealHistory(
+                    group=teams.get(owner), entries=tuple(entries), closed_on=None, won=None, amount=None
+                )
             current, owner, entries = opportunity_id, owner_id, []
         entries.append((stage_id, local_day(changed_at)))
     if entries:
-        yield DealHistory(group=teams.get(owner), entries=tuple(entries), closed_on=None, won=None, amount=None)
+        yield DealHistory(
+            group=teams.get(owner), entries=tuple(entries), closed_on=None, won=None, amount=None
+        )
 
 
 def stored_history() -> tuple[dict[int, StageRate], dict[int, Timing]]:

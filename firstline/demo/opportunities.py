@@ -8,8 +8,7 @@ which sizes the targets afterwards.
 import math
 from bisect import bisect
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from random import Random
@@ -289,7 +288,7 @@ class _Moments(dict):
         self.now = now
         self.adapt = datetime_adapter()
         self.fast = connection.vendor == "sqlite" and connection.timezone_name == "UTC"
-        self.latest = now.astimezone(dt_timezone.utc).replace(tzinfo=None)
+        self.latest = now.astimezone(UTC).replace(tzinfo=None)
 
     def __call__(self, day: float):
         wall = self.origin + timedelta(days=day - self.origin_day)
