@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from firstline.coaching.models import SessionKind
 from firstline.coaching.services import session_record
+from firstline.core.bulk import in_many
 from firstline.core.scoping import OutOfScope, save_in_scope, scoped_save
 from firstline.deals.forecasting import calibration_refresh, rollup_refresh
 from firstline.deals.models import (
@@ -257,7 +258,7 @@ def risk_refresh(*, opportunities=None, today: date | None = None) -> int:
         last_pk = batch[-1].pk
         found = deal_signals(batch, today)
         with transaction.atomic():
-            RiskSignal.objects.filter(opportunity_id__in=[deal.pk for deal in batch]).delete()
+            RiskSignal.objects.filter(opportunity_id__in=in_many(deal.pk for deal in batch)).delete()
             rows = [
                 RiskSignal(
                     opportunity_id=pk, kind=s.kind, reason=s.reason[:300], since=s.since, computed_on=today
