@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -12,7 +12,7 @@ from django.db.models import CharField, Count, FloatField, Max, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from firstline.core.bulk import Days, LocalDays
+from firstline.core.bulk import Days, LocalDays, in_many
 from firstline.deals.models import ActionItem, StageStatistic
 from firstline.deals.risk import DealFacts, Signal, signals
 from firstline.kpis.forecast import DealHistory, StageRate, Timing
@@ -33,7 +33,7 @@ def current_teams(person_ids) -> dict[int, int]:
     """Each person's current team id (one query)."""
     rows = (
         Membership.objects.current()
-        .filter(person_id__in=list(person_ids))
+        .filter(person_id__in=in_many(person_ids))
         .values_list("person_id", "team_id")
     )
     return dict(rows)
@@ -94,7 +94,7 @@ def _add_edit(result: dict[str, list], timestamp, changes) -> None:
 def field_changes(opportunity_ids) -> dict[int, dict[str, list[tuple[date, object, object]]]]:
     """Close-date and amount changes per deal, from the audit log."""
     result: dict[int, dict[str, list]] = defaultdict(lambda: {"close_date": [], "amount": []})
-    for object_id, timestamp, changes in _edits(list(opportunity_ids)):
+    for object_id, timestamp, changes in _edits(in_many(opportunity_ids)):
         _add_edit(result[object_id], timestamp, changes)
     return result
 
@@ -106,21 +106,25 @@ def deal_facts(opportunities: list[Opportunity], today: date | None = None) -> d
     ids = [deal.pk for deal in deals]
     if not ids:
         return {}
-    entries: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    # Thousands of deals at once from the risk refresh: their ids as one parameter (core.bulk.in_many),
+    # the stage changes' times as text turned into local days once per hour (LocalDays).
+    many = in_many(ids)
+    local_day = LocalDays()
+    entries: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for opportunity_id, changed_at, order in (
-        StageChange.objects.filter(opportunity_id__in=ids)
+        StageChange.objects.filter(opportunity_id__in=many)
         .order_by("changed_at", "pk")
-        .values_list("opportunity_id", "changed_at", "stage__order")
+        .values_list("opportunity_id", Cast("changed_at", CharField()), "stage__order")
     ):
-        entries[opportunity_id].append((changed_at, order))
+        entries[opportunity_id].append((local_day(changed_at), order))
     roles: dict[int, list[str]] = defaultdict(list)
-    for opportunity_id, role in Stakeholder.objects.filter(opportunity_id__in=ids).values_list(
+    for opportunity_id, role in Stakeholder.objects.filter(opportunity_id__in=many).values_list(
         "opportunity_id", "role"
     ):
         roles[opportunity_id].append(role)
     actions = dict(
         ActionItem.objects.open()
-        .filter(opportunity_id__in=ids)
+        .filter(opportunity_id__in=many)
         .values("opportunity_id")
         .annotate(n=Count("pk"))
         .values_list("opportunity_id", "n")
@@ -146,10 +150,7 @@ def deal_facts(opportunities: list[Opportunity], today: date | None = None) -> d
 
 
 def _facts(deal, today, history, roles, actions, teams, limits, changes, qualifying) -> DealFacts:
-    local = [
-        (timezone.localtime(at).date() if timezone.is_aware(at) else at.date(), order)
-        for at, order in history
-    ]
+    local = history  # (local day, stage order), in order
     entered = next((day for day, order in reversed(local) if order == deal.stage.order), None) or deal.created
     qualified = next((day for day, order in local if qualifying is not None and order >= qualifying), None)
     if qualified is None and qualifying is not None and deal.stage.order >= qualifying:
@@ -235,6 +236,33 @@ def histories(opportunities, *, group_by_team: bool = True, chunk: int = 5_000) 
             close_date=day[close_date],
             amount_changes=tuple(edited["amount"]),
             close_date_changes=tuple(edited["close_date"]),
+        )
+
+
+def stage_entries(opportunities, *, chunk: int = 20_000) -> Iterator[DealHistory]:
+    """Every deal in `opportunities` that has a stage history, as a DealHistory that knows only its
+    team (group) and its entries: what the stall thresholds are learned from (forecast.
+    learn_stage_days), from one cursor over the stage changes, in half the time of `histories`."""
+    teams = current_teams(opportunities.order_by().values_list("owner_id", flat=True).distinct())
+    changes = (
+        StageChange.objects.filter(opportunity__in=opportunities.order_by().values("pk"))
+        .order_by("opportunity_id", "changed_at", "pk")
+        .values_list("opportunity_id", "opportunity__owner_id", "stage_id", Cast("changed_at", CharField()))
+        .iterator(chunk_size=chunk)
+    )
+    local_day = LocalDays()
+    current, owner, entries = None, None, []
+    for opportunity_id, owner_id, stage_id, changed_at in changes:
+        if opportunity_id != current:
+            if entries:
+                yield DealHistory(
+                    group=teams.get(owner), entries=tuple(entries), closed_on=None, won=None, amount=None
+                )
+            current, owner, entries = opportunity_id, owner_id, []
+        entries.append((stage_id, local_day(changed_at)))
+    if entries:
+        yield DealHistory(
+            group=teams.get(owner), entries=tuple(entries), closed_on=None, won=None, amount=None
         )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from firstline.coaching.models import SessionKind
 from firstline.coaching.services import session_record
+from firstline.core.bulk import in_many
 from firstline.core.scoping import OutOfScope, save_in_scope, scoped_save
 from firstline.deals.forecasting import calibration_refresh, rollup_refresh
 from firstline.deals.models import (
@@ -26,8 +27,8 @@ from firstline.deals.models import (
     StageStatistic,
     StrategyCanvas,
 )
-from firstline.deals.selectors import deal_signals, histories
-from firstline.kpis.forecast import learn, percentile
+from firstline.deals.selectors import deal_signals, histories, stage_entries
+from firstline.kpis.forecast import learn, learn_stage_days, percentile
 from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage
 from firstline.pipeline.services import opportunity_save
@@ -257,7 +258,7 @@ def risk_refresh(*, opportunities=None, today: date | None = None) -> int:
         last_pk = batch[-1].pk
         found = deal_signals(batch, today)
         with transaction.atomic():
-            RiskSignal.objects.filter(opportunity_id__in=[deal.pk for deal in batch]).delete()
+            RiskSignal.objects.filter(opportunity_id__in=in_many(deal.pk for deal in batch)).delete()
             rows = [
                 RiskSignal(
                     opportunity_id=pk, kind=s.kind, reason=s.reason[:300], since=s.since, computed_on=today
@@ -272,12 +273,16 @@ def risk_refresh(*, opportunities=None, today: date | None = None) -> int:
 @transaction.atomic
 def stage_statistics_refresh(*, today: date | None = None, seed: int = 0, forecast: bool = True) -> int:
     """Learn calibration, stall thresholds and timing from every deal's history, and store them with
-    how the forecast's chances did at today's point of past periods (`forecast`; without it only the
-    stage statistics are stored, and the forecast's calibration and team figures are left as they are)."""
+    how the forecast's chances did at today's point of past periods (`forecast`). Without it only the
+    stall thresholds are learned and stored (the rows keep no calibration or timing, and the
+    forecast's calibration and team figures are left as they are): what the demo's pacing needs
+    before its own refresh at the end."""
     today = today or timezone.localdate()
-    history = learn(histories(Opportunity.objects.all()), as_of=today, seed=seed)
     if forecast:
+        history = learn(histories(Opportunity.objects.all()), as_of=today, seed=seed)
         calibration_refresh(history, today)
+    else:
+        history = learn_stage_days(stage_entries(Opportunity.objects.all()), as_of=today)
     StageStatistic.objects.all().delete()
     by_team: dict[object, dict[int, list[int]]] = defaultdict(dict)
     for (team, stage), days in history.stage_days.items():

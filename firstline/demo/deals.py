@@ -102,11 +102,8 @@ def build_deal_guidance(*, rng: Random, today: date) -> DealsDemo:
     result.planted[SignalKind.PAST_CLOSE] = [
         pk for pk, *_rest, close, _c, _n in deals if close and close < today
     ]
-    candidates = [
-        d
-        for d in deals
-        if qualifying and d[3] >= qualifying and d[0] not in set(result.planted[SignalKind.PAST_CLOSE])
-    ]
+    past_close = set(result.planted[SignalKind.PAST_CLOSE])  # once: built per deal, it went quadratic
+    candidates = [d for d in deals if qualifying and d[3] >= qualifying and d[0] not in past_close]
     rng.shuffle(candidates)
     kinds = [k for k in SignalKind.values if k != SignalKind.PAST_CLOSE]
     plan = {

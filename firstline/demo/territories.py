@@ -18,7 +18,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from firstline.core.bulk import update_column
+from firstline.core.bulk import insert_rows, table_columns, update_column
 from firstline.core.periods import fiscal_calendar
 from firstline.org.models import Membership, Role, Team, TeamKind
 from firstline.pipeline.models import Account, Opportunity
@@ -47,6 +47,7 @@ CHANGES = (
     "Budget freeze at a large customer",
     "New product launch raised interest",
 )
+ASSIGNMENT_COLUMNS = table_columns(TerritoryAssignment)[1:]  # the database numbers them
 ADJUSTMENTS = (
     "Focus the next month on the two tenders",
     "Ask the SME for a joint visit",
@@ -73,7 +74,7 @@ def build_territories(*, rng: Random, today: date | None = None) -> dict[str, in
 
 def _territories(teams, members, today):
     start = today.replace(year=today.year - 1)
-    territories, assignments, owner_of, profiles, locks = [], [], {}, [], []
+    territories, owner_of, profiles, locks = [], {}, [], []
     for number, team in enumerate(teams):
         sellers = sorted(members[team.pk], key=lambda p: p.pk)
         if not sellers:
@@ -108,9 +109,10 @@ def _territories(teams, members, today):
                 locks.append(AccountSettings(account_id=biggest[0], locked=True))
             territory._accounts = [a[0] for a in part]
     Territory.objects.bulk_create(territories)
-    for t in territories:
-        assignments.extend(TerritoryAssignment(account_id=a, territory=t, start=start) for a in t._accounts)
-    TerritoryAssignment.objects.bulk_create(assignments, batch_size=5000)
+    # Every account's assignment (over a hundred thousand at full scale): plain rows through the bulk
+    # fast path, numbered by the database in this order as bulk_create numbered them.
+    assignments = [(a, t.pk, start, None) for t in territories for a in t._accounts]
+    insert_rows(TerritoryAssignment, ASSIGNMENT_COLUMNS, assignments)
     SellerProfile.objects.bulk_create(profiles)
     AccountSettings.objects.bulk_create(locks)
     # Accounts belong to the owner of their territory (deals keep the seller who worked them).

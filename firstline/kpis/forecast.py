@@ -14,11 +14,12 @@ and a bootstrap draw of "new business" (won in the period from deals not yet cre
 periods at the same point), and reports the mean and an 80 % interval from a seeded Monte Carlo.
 """
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from itertools import accumulate
 from math import sqrt
 from random import Random
 
@@ -231,6 +232,15 @@ def learn(deals: Iterable[DealHistory], *, as_of: date, seed: int = 0) -> Histor
         timing=timing,
         group_rates={group: (closed, won) for group, (closed, won) in recent.items()},
     )
+
+
+def learn_stage_days(deals: Iterable[DealHistory], *, as_of: date) -> History:
+    """Only the days deals spent in each stage before moving on (the stall thresholds), as `learn`
+    finds them; no calibration and no timing. Only the deals' groups and entries are read."""
+    stage_days: dict[tuple[object, int], list[int]] = defaultdict(list)
+    for deal in deals:
+        _learn_stage_days(deal, as_of, stage_days)
+    return History(rates={}, stage_days=dict(stage_days), timing={})
 
 
 def _learn_stage_days(deal: DealHistory, as_of: date, stage_days) -> None:
@@ -491,19 +501,21 @@ def calibrate_many(
     # (key, group, period) → Σ amount × chance, Σ amount² × chance, Σ (amount × chance)², amount won;
     # the group's factor multiplies the chances once it is known, after the pass.
     sums: dict[tuple[object, object, int], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
-    records: dict[tuple[object, object, int], list[int]] = defaultdict(lambda: [0, 0])  # closed, won
+    closings: dict[object, list[tuple[date, bool]]] = defaultdict(list)  # group → (closed on, won)
+    earliest = min((point for usable in points.values() for point, _ in usable), default=None)
     empty = Timing()
     for deal in deals:
-        closed = deal.won is not None and deal.closed_on is not None
+        if deal.won is not None and deal.closed_on is not None:
+            closings[deal.group].append((deal.closed_on, deal.won))
+        if earliest is None or (deal.closed_on is not None and deal.closed_on <= earliest):
+            continue  # closed before every point: it counts in the groups' records only (most deals)
         for key, usable in points.items():
             for index, (point, end) in enumerate(usable):
-                if closed and deal.closed_on < point and (point - deal.closed_on).days <= RECENT_DAYS:
-                    record = records[(key, deal.group, index)]
-                    record[0] += 1
-                    record[1] += int(deal.won)
+                if deal.closed_on is not None and deal.closed_on <= point:
+                    continue
                 state = state_on(deal.entries, point)
                 amount = deal.amount_on(point)
-                if state is None or not amount or (deal.closed_on is not None and deal.closed_on <= point):
+                if state is None or not amount:
                     continue
                 chance = history.timing.get(state[0], empty).chance(
                     (point - state[1]).days, (end - point).days, amount
@@ -514,6 +526,7 @@ def calibrate_many(
                 cell[2] += (amount * chance) ** 2
                 if deal.won and deal.closed_on is not None and deal.closed_on <= end:
                     cell[3] += deal.amount or 0.0  # at the amount it was won for: amounts change on the way
+    records = _records(closings, points)
     everyone: dict[tuple[object, int], list[int]] = defaultdict(lambda: [0, 0])
     for (key, _group, index), (closed, won) in records.items():
         everyone[(key, index)][0] += closed
@@ -523,6 +536,25 @@ def calibrate_many(
         factor = shrunk_factor(*records.get((key, group, index), (0, 0)), *everyone[(key, index)])
         cells[key][(group, index)] = (factor * chances, factor * squares - factor * factor * products, won)
     return {key: _calibration(cells[key]) for key in targets}
+
+
+def _records(
+    closings: dict[object, list[tuple[date, bool]]], points: dict[object, list[tuple[date, date]]]
+) -> dict[tuple[object, object, int], tuple[int, int]]:
+    """(key, group, period) → (closed, won): each group's deals closed in the RECENT_DAYS before the
+    period's point (the point itself not included), counted from the group's closes sorted by day."""
+    records = {}
+    for group, closes in closings.items():
+        closes.sort(key=lambda close: close[0])
+        days = [day for day, _ in closes]
+        won_before = [0, *accumulate(int(won) for _, won in closes)]
+        for key, usable in points.items():
+            for index, (point, _end) in enumerate(usable):
+                first = bisect_left(days, point - timedelta(days=RECENT_DAYS))
+                last = bisect_left(days, point)
+                if last > first:
+                    records[(key, group, index)] = (last - first, won_before[last] - won_before[first])
+    return records
 
 
 def _calibration(cells: dict[tuple[object, int], tuple[float, float, float]]) -> Calibration:

@@ -3,6 +3,7 @@ against a reference computation, baselines and the roll-up of calls. Pure: no da
 
 from datetime import date, timedelta
 from math import exp, sqrt
+from random import Random
 
 import numpy
 import pytest
@@ -297,3 +298,101 @@ def test_calls_roll_up_with_the_managers_adjustment_winning():
     assert rolled["west"].commit == 50 and not rolled["west"].adjusted
     assert (rolled["company"].commit, rolled["company"].best_case) == (140, 220)
     assert rolled["company"].sellers_without_call == 1
+
+
+def _calibrate_deal_by_deal(deals, history, targets, history_start):
+    """The calibration's pass as first written: every deal replayed at every point (the reference
+    for calibrate_many, which counts the groups' records from their sorted closes instead)."""
+    points = {
+        key: [
+            (s + (as_of - start), e)
+            for s, e in f.usable_periods(past, as_of=as_of, history_start=history_start)[
+                : f.CALIBRATION_PERIODS
+            ]
+        ]
+        for key, (as_of, start, past) in targets.items()
+    }
+    sums, records = {}, {}
+    for one in deals:
+        closed = one.won is not None and one.closed_on is not None
+        for key, usable in points.items():
+            for index, (point, end) in enumerate(usable):
+                if closed and one.closed_on < point and (point - one.closed_on).days <= f.RECENT_DAYS:
+                    record = records.setdefault((key, one.group, index), [0, 0])
+                    record[0] += 1
+                    record[1] += int(one.won)
+                state = f.state_on(one.entries, point)
+                amount = one.amount_on(point)
+                if state is None or not amount or (one.closed_on is not None and one.closed_on <= point):
+                    continue
+                chance = history.timing.get(state[0], f.Timing()).chance(
+                    (point - state[1]).days, (end - point).days, amount
+                )
+                cell = sums.setdefault((key, one.group, index), [0.0, 0.0, 0.0, 0.0])
+                cell[0] += amount * chance
+                cell[1] += amount * amount * chance
+                cell[2] += (amount * chance) ** 2
+                if one.won and one.closed_on <= end:
+                    cell[3] += one.amount or 0.0
+    everyone = {}
+    for (key, _group, index), (closed, won) in records.items():
+        total = everyone.setdefault((key, index), [0, 0])
+        total[0] += closed
+        total[1] += won
+    cells = {key: {} for key in targets}
+    for (key, group, index), (chances, squares, products, won) in sums.items():
+        factor = f.shrunk_factor(
+            *records.get((key, group, index), (0, 0)), *everyone.get((key, index), (0, 0))
+        )
+        cells[key][(group, index)] = (factor * chances, factor * squares - factor * factor * products, won)
+    return {key: f._calibration(cells[key]) for key in targets}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_calibrating_many_targets_gives_exactly_what_replaying_every_deal_gives(seed):
+    rng = Random(seed)
+    samples = [
+        (rng.randint(0, 90), rng.randint(0, 200), rng.choice((f.WON, f.LOST, f.STILL_OPEN)))
+        for _ in range(400)
+    ]
+    history = f.History(
+        rates={},
+        stage_days={},
+        timing={1: f.Timing.from_samples(samples), 2: f.Timing.from_samples(samples[::2])},
+    )
+    deals = []
+    for _ in range(1_500):
+        created = rng.randint(0, 1_000)
+        moved = created + rng.randint(0, 120)
+        outcome = rng.random()
+        closed = moved + rng.randint(1, 200) if outcome < 0.8 else None
+        won = None if closed is None else outcome < 0.3
+        entries = [(1, created), (2, moved)] + ([(9 if won else 8, closed)] if closed is not None else [])
+        amount_changes = ()
+        if rng.random() < 0.2:
+            amount_changes = ((D0 + timedelta(days=moved), rng.choice((None, 500.0)), 900.0),)
+        one = deal(
+            entries,
+            closed=closed,
+            won=won,
+            amount=rng.choice((None, 300.0, 1_000.0, 25_000.0)),
+            group=rng.choice("abcd"),
+        )
+        deals.append(f.DealHistory(**{**one.__dict__, "amount_changes": amount_changes}))
+    today = D0 + timedelta(days=1_100)
+    quarters = [
+        (D0 + timedelta(days=1_080 - 90 * n), D0 + timedelta(days=1_169 - 90 * n)) for n in range(1, 9)
+    ]
+    months = [(D0 + timedelta(days=1_080 - 30 * n), D0 + timedelta(days=1_109 - 30 * n)) for n in range(1, 9)]
+    years = [
+        (D0 + timedelta(days=1_080 - 365 * n), D0 + timedelta(days=1_444 - 365 * n)) for n in range(1, 4)
+    ]
+    targets = {
+        "quarter": (today, D0 + timedelta(days=1_080), quarters),
+        "month": (today, D0 + timedelta(days=1_080), months),
+        "year": (today, D0 + timedelta(days=1_080), years),
+    }
+    for start in (None, D0 + timedelta(days=200)):
+        expected = _calibrate_deal_by_deal(deals, history, targets, start)
+        assert f.calibrate_many(deals, history, targets, history_start=start) == expected
+        assert any(calibration.periods for calibration in expected.values())
