@@ -382,14 +382,15 @@ class OpportunityImporter(Importer):
 
 
 def _with_history(ids, lines, stages, days, history: dict) -> tuple[list, list, list]:
-    """The stage changes of deals where the file gives a history: its steps, else the one change."""
-    deals, steps, moments = [], [], []
+    """The stage changes of deals where the file gives a history: its steps, else the one change;
+    as three columns (deal, stage, day)."""
+    deals, steps, step_days = [], [], []
     for pk, line, stage, day in zip(ids, lines, stages, days, strict=True):
         for step, when in history.get(line) or ((stage, day),):
             deals.append(pk)
             steps.append(step)
-            moments.append(when)
-    return deals, steps, moments
+            step_days.append(when)
+    return deals, steps, step_days
 
 
 class _Moments(dict):
