@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -26,8 +26,6 @@ from firstline.io.values import (
 )
 
 MAX_REPORTED_ERRORS = 500
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("999999999999.99")  # 14 digits, 2 after the point: the amount columns
 
 
 class ImportRefused(Exception):
@@ -184,13 +182,10 @@ def _parsed(cells: list[str], distinct: set[str], parse, option, name: str, line
 
 
 def _amount(cell: str, currency: str | None) -> tuple[Decimal, str | None]:
-    """An amount as its column keeps it: in cents (both databases round there), under a trillion."""
     amount, named = parse_amount(cell)
     if amount < 0:
         raise ValueProblem("cannot be negative")
-    if amount > MAX_AMOUNT:
-        raise ValueProblem(f"is too large (at most {MAX_AMOUNT:,})")
-    return amount.quantize(CENT, ROUND_HALF_UP), named or currency
+    return amount, named or currency
 
 
 class Index:

@@ -3,13 +3,16 @@
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 DATE_FORMATS = {"iso": "YYYY-MM-DD", "us": "MM/DD/YYYY", "eu": "DD/MM/YYYY"}
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.+\-Z]*)?$")
 _SLASHED = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:[T ][\d:. APMapm]*)?$")
 _CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF", "kr": "SEK"}
-_PLAIN = re.compile(r"-?\d{1,12}(\.\d{1,2})?")
+# Amounts as the columns keep them: 14 digits, 2 after the point (both databases round to the cent).
+MAX_AMOUNT = Decimal("999999999999.99")
+CENT = Decimal("0.01")
+_PLAIN = re.compile(r"-?\d{1,12}(\.\d{1,2})?")  # already such an amount: no rounding, no limit to check
 _AMOUNT_STRIP = re.compile(r"[A-Za-z$€£¥₹\s\u00a0\u202f']")
 
 
@@ -70,7 +73,8 @@ def parse_date(value: str, order: str | None) -> date:
 
 
 def parse_amount(value: str) -> tuple[Decimal, str | None]:
-    """Amounts as CRMs write them: "USD 1,054.00" → (1054.00, "USD"); "1.054,00 €" → (1054.00, "EUR")."""
+    """Amounts as CRMs write them: "USD 1,054.00" → (1054.00, "USD"); "1.054,00 €" → (1054.00, "EUR");
+    rounded to the cent, as the columns keep them, and at most MAX_AMOUNT."""
     text = value.strip()
     if _PLAIN.fullmatch(text):  # the common case: no currency, no separators
         return Decimal(text), None
@@ -101,7 +105,9 @@ def parse_amount(value: str) -> tuple[Decimal, str | None]:
         raise ValueProblem(f"{value!r} is not an amount") from None
     if not amount.is_finite():
         raise ValueProblem(f"{value!r} is not an amount")
-    return amount, currency
+    if abs(amount) > MAX_AMOUNT:
+        raise ValueProblem(f"is too large (at most {MAX_AMOUNT:,})")
+    return amount.quantize(CENT, ROUND_HALF_UP), currency
 
 
 def _currency_in(text: str) -> str | None:
