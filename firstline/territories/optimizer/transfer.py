@@ -67,10 +67,18 @@ def transfer(search: Search, refused: set[int]) -> int:
     chosen = _plan(search, u, a, b, after)
     chosen = chosen[np.argsort(layer[chosen], kind="stable")]  # a strip is made from the border inwards
     pending = [(int(u[i]), int(a[i]), int(b[i])) for i in chosen]
-    done = 0
-    # A move that cannot be made yet may become possible once others are (a unit stops being the only
-    # link of its territory when a neighbour leaves with it), so go over the rest again while that helps.
-    for _ in range(PASSES + int(layer.max(initial=0))):
+    made, pending = _make(search, pending, PASSES + int(layer.max(initial=0)))
+    search.planned.update(uu * p.k + aa for uu, aa, _bb in made)
+    refused.update(uu * p.k + bb for uu, _aa, bb in pending)
+    return len(made)
+
+
+def _make(search: Search, pending: list, passes: int) -> tuple[list, list]:
+    """Make the moves (unit, from, to) that can be made; returns those made and those left. A move
+    that cannot be made yet may become possible once others are (a unit stops being the only link of
+    its territory when a neighbour leaves with it), so go over the rest again while that helps."""
+    s, made = search.s, []
+    for _ in range(passes):
         waiting = []
         for uu, aa, bb in pending:
             if s.labels[uu] != aa:
@@ -84,13 +92,11 @@ def transfer(search: Search, refused: set[int]) -> int:
                 waiting.append((uu, aa, bb))
                 continue
             s.apply(uu, aa, bb)
-            search.planned.add(uu * p.k + aa)
-            done += 1
+            made.append((uu, aa, bb))
         if len(waiting) == len(pending):
             break
         pending = waiting
-    refused.update(uu * p.k + bb for uu, _aa, bb in pending)
-    return done
+    return made, pending
 
 
 def _deeper(search: Search, u, a, b, off, refused):
@@ -323,24 +329,8 @@ def settle(search: Search) -> int:
         if not len(chosen) or cost[chosen].sum() >= 0:
             break
         before, before_score, before_moved = s.labels.copy(), score(search), s.moved
-        pending = [(int(u[i]), int(a[i]), int(b[i])) for i in chosen]
-        made = 0
-        for _ in range(PASSES):
-            waiting = []
-            for uu, aa, bb in pending:
-                if (
-                    s.counts[aa] <= 1
-                    or search.over_budget(uu, aa, bb)
-                    or not s.touches(uu, bb)
-                    or not s.can_leave(uu)
-                ):
-                    waiting.append((uu, aa, bb))
-                    continue
-                s.apply(uu, aa, bb)
-                made += 1
-            if len(waiting) == len(pending):
-                break
-            pending = waiting
+        moves, pending = _make(search, [(int(u[i]), int(a[i]), int(b[i])) for i in chosen], PASSES)
+        made = len(moves)
         if pending and search.violation() > 0:
             made += search.run("Settling", hard=False)
         within_budget = p.max_moves is None or s.moved <= max(p.max_moves, before_moved)
