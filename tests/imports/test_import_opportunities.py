@@ -1,7 +1,9 @@
 from datetime import date
 from decimal import Decimal
+from unittest import mock
 
 from django.test import TestCase
+from django.utils import timezone
 
 from firstline.io.engine import ImportRefused, run_import
 from firstline.io.models import ImportRun
@@ -41,7 +43,29 @@ class OpportunityImportTests(TestCase):
             "2024-03-01",
         )
         assert won.owner == self.world.people["seller_a"] and won.account == self.world.account_a
-        assert StageChange.objects.filter(opportunity=won).count() == 1
+        # One stage change a deal: to its stage, at 9:00 local time on the day it closed or began.
+        changes = StageChange.objects.filter(opportunity__external_id__in=["X-1", "X-2"])
+        assert sorted(
+            (
+                change.opportunity.external_id,
+                change.stage.name,
+                f"{timezone.localtime(change.changed_at):%Y-%m-%d %H:%M}",
+            )
+            for change in changes
+        ) == [("X-1", "Closed Won", "2024-03-01 09:00"), ("X-2", "Prospect", "2024-02-01 09:00")]
+
+    def test_first_stage_changes_written_a_few_days_at_a_time(self):
+        text = HEADER + "".join(
+            f"X-{day},Deal {day},Alice Archer,Acme Corp,100,Prospect,2024-01-{day:02d},2024-06-30\r\n"
+            for day in range(1, 8)
+        )
+        with mock.patch("firstline.io.opportunities.DAYS_PER_STATEMENT", 3):
+            report, _changes = run(self.world, text)
+        assert report.created == 7
+        changes = StageChange.objects.filter(opportunity__external_id__startswith="X-")
+        assert sorted((c.opportunity.name, timezone.localtime(c.changed_at).day) for c in changes) == [
+            (f"Deal {day}", day) for day in range(1, 8)
+        ]
 
     def test_re_importing_the_same_file_changes_nothing_and_a_changed_row_updates(self):
         text = HEADER + "X-1,Acme upsell,Alice Archer,Acme Corp,1000,Prospect,2024-01-05,2024-03-01\r\n"
