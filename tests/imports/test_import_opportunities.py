@@ -245,3 +245,21 @@ class ImportKpiResultsTests(TestCase):
         imported = self.roll_ups()
         rollup.results_rebuild()
         assert imported == self.roll_ups()
+
+    def test_a_seller_with_changed_deals_is_recomputed_once_and_the_others_counted_from_memory(self):
+        from firstline.kpis import rollup
+
+        w = self.world
+        header = "Opportunity ID,Deal Name,Sales Rep,Company,Amount,Status,Created Date,Close Date\r\n"
+        run(w, header + "M-1,Existing,Alice Archer,Acme Corp,1000,Prospect,2024-01-05,2024-03-01\r\n")
+        rollup.results_rebuild()
+        text = header + (
+            "M-1,Existing,Alice Archer,Acme Corp,1000,Closed Won,2024-01-05,2024-03-01\r\n"  # changed
+            "M-2,New for Alice,Alice Archer,Acme Corp,400,Closed Won,2024-02-05,2024-03-10\r\n"
+            "M-3,New for Carol,Carol Cole,Cobalt Ltd,700,Closed Lost,2024-02-10,2024-02-28\r\n"
+        )
+        report, _changes = run(w, text)
+        assert (report.created, report.updated) == (2, 1), report.rejected
+        imported = self.roll_ups()
+        rollup.results_rebuild()
+        assert imported == self.roll_ups()
