@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import CharField, Max, Q, Sum
 from django.db.models.functions import Cast
 
-from firstline.core.bulk import Days, in_many, indexes_rebuilt, insert_rows, reserve_ids
+from firstline.core.bulk import Days, in_many, indexes_rebuilt, insert_rows, insert_select, reserve_ids
 from firstline.kpis.models import (
     ZERO,
     CompanyMonthFunnel,
@@ -375,23 +375,9 @@ def _roll_up_teams(team_ids: set | None) -> None:
     teams.delete()
     funnels.delete()
     summed = sellers.values("team_id", "month").annotate(**{f"sum_{m}": Sum(m) for m in MEASURES})
-    TeamMonthResult.objects.bulk_create(
-        (
-            TeamMonthResult(
-                team_id=row["team_id"], month=row["month"], **{m: row[f"sum_{m}"] for m in MEASURES}
-            )
-            for row in summed
-        ),
-        batch_size=2_000,
-    )
+    insert_select(TeamMonthResult, ["team_id", "month", *MEASURES], summed)
     stages = reach.values_list("team_id", "month", "stage_id").annotate(total=Sum("deals"))
-    TeamMonthFunnel.objects.bulk_create(
-        (
-            TeamMonthFunnel(team_id=team, month=month, stage_id=stage, deals=total)
-            for team, month, stage, total in stages
-        ),
-        batch_size=2_000,
-    )
+    insert_select(TeamMonthFunnel, ["team_id", "month", "stage_id", "deals"], stages)
 
 
 def _roll_up_company(months: set | None) -> None:
@@ -406,13 +392,9 @@ def _roll_up_company(months: set | None) -> None:
     rows.delete()
     funnels.delete()
     summed = teams.values("month").annotate(**{f"sum_{m}": Sum(m) for m in MEASURES})
-    CompanyMonthResult.objects.bulk_create(
-        CompanyMonthResult(month=row["month"], **{m: row[f"sum_{m}"] for m in MEASURES}) for row in summed
-    )
+    insert_select(CompanyMonthResult, ["month", *MEASURES], summed)
     stages = reach.values_list("month", "stage_id").annotate(total=Sum("deals"))
-    CompanyMonthFunnel.objects.bulk_create(
-        CompanyMonthFunnel(month=month, stage_id=stage, deals=total) for month, stage, total in stages
-    )
+    insert_select(CompanyMonthFunnel, ["month", "stage_id", "deals"], stages)
 
 
 def _months_of(person_ids) -> set:
