@@ -29,6 +29,12 @@ LOST_WORDS = {"lost", "closedlost", "deallost", "lose", "closedlostnodecision", 
 COLUMNS = table_columns(Opportunity)  # id, external_id, then the fields an update compares
 COMPARED = COLUMNS[2:]
 ROW = COLUMNS[1:]
+# The columns the driver would adapt value by value (see core.bulk.stored); the rest go in as they are.
+DATES_AND_AMOUNTS = {
+    field.column
+    for field in Opportunity._meta.concrete_fields
+    if field.get_internal_type() in {"DateField", "DecimalField"}
+}
 DAYS_PER_STATEMENT = 5_000  # two parameters each, within both databases' limits
 ABSENT = object()  # the file has no column for this field: leave an existing record's value alone
 TEXT = {"loss_reason": 200, "competitor": 200, "next_step": 300}
@@ -334,10 +340,14 @@ class OpportunityImporter(Importer):
             "competitor": "",
             "next_step": "",
         }
-        columns = [
-            repeat(defaults[name]) if creates.columns[name] is ABSENT else stored(creates.columns[name])
-            for name in ROW
-        ]
+        columns = []
+        for name in ROW:
+            column = creates.columns[name]
+            if column is ABSENT:
+                column = repeat(defaults[name])
+            elif name in DATES_AND_AMOUNTS:
+                column = stored(column)
+            columns.append(column)
         with indexes_rebuilt(Opportunity, len(creates)):
             insert_rows(Opportunity, COLUMNS, zip(ids, *columns, strict=False), self.context.progress)
         self.context.created(Opportunity, ids)
