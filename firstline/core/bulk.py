@@ -24,7 +24,7 @@ ROWS_PER_STATEMENT = 20_000
 # A load at least this big, and at least a quarter of the rows already there, rebuilds the indexes.
 REBUILD_FROM_ROWS = 20_000
 PLAIN_IN_LIMIT = 500
-SORT_CACHE_KIB = -131_072  # SQLite's page cache while indexes are built (negative: KiB), 128 MiB
+BULK_CACHE_KIB = -131_072  # SQLite's page cache during a bulk load (negative: KiB), 128 MiB
 
 
 def table_columns(model: type[Model]) -> list[str]:
@@ -137,7 +137,9 @@ def indexes_rebuilt(model: type[Model], incoming: int):
     built at once it is a sort. The DROP and CREATE are part of the caller's transaction, so a
     rollback brings the indexes back and other connections never see the table without them.
 
-    Only for a load that is large next to the table; unique indexes stay (they check the rows).
+    Only for a load that is large next to the table; unique indexes stay (they check the rows), and
+    the page cache is larger meanwhile: rows keyed in random order (a CRM's ids) keep finding the unique
+    index's pages in memory, and the rebuilt indexes are sorted in memory, not in temporary files.
     PostgreSQL keeps its indexes: DROP INDEX would lock readers out of the table until the commit."""
     table = model._meta.db_table
     indexes = []
@@ -153,16 +155,19 @@ def indexes_rebuilt(model: type[Model], incoming: int):
                 indexes = cursor.fetchall()
                 for name, _sql in indexes:
                     cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    yield
-    if indexes:
+    if not indexes:
+        yield
+        return
+    raw = connection.connection  # the driver's: the setting is put back even in a transaction Django saw fail
+    cache_size = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
+    try:
+        yield
         with connection.cursor() as cursor:
-            # Sorting a million keys in memory, not in passes through temporary files.
-            cursor.execute("PRAGMA cache_size")
-            cache_size = cursor.fetchone()[0]
-            cursor.execute(f"PRAGMA cache_size = {SORT_CACHE_KIB}")
             for _name, sql in indexes:
                 cursor.execute(sql)
-            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+    finally:
+        raw.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
 def in_many(values) -> list | RawSQL:
