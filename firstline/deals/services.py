@@ -28,7 +28,7 @@ from firstline.deals.models import (
     StrategyCanvas,
 )
 from firstline.deals.selectors import deal_signals, histories, stage_entries
-from firstline.kpis.forecast import learn, learn_stage_days, percentile
+from firstline.kpis.forecast import HistoryColumns, learn, learn_stage_days, percentile
 from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage
 from firstline.pipeline.services import opportunity_save
@@ -279,8 +279,12 @@ def stage_statistics_refresh(*, today: date | None = None, seed: int = 0, foreca
     before its own refresh at the end."""
     today = today or timezone.localdate()
     if forecast:
-        history = learn(histories(Opportunity.objects.all()), as_of=today, seed=seed)
-        calibration_refresh(history, today)
+        # Calibrating replays every deal against what learning found: the histories are read once
+        # and kept as columns for the second pass (about 150 MiB at a million deals).
+        kept = HistoryColumns()
+        history = learn(kept.record(histories(Opportunity.objects.all())), as_of=today, seed=seed)
+        calibration_refresh(history, today, deals=kept)
+        del kept
     else:
         history = learn_stage_days(stage_entries(Opportunity.objects.all()), as_of=today)
     StageStatistic.objects.all().delete()

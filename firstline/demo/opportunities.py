@@ -5,8 +5,12 @@ twenty-five thousand; what outlives a batch is a small tally of won revenue per 
 which sizes the targets afterwards.
 """
 
+import contextlib
 import math
+import multiprocessing
+import traceback
 from bisect import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -39,6 +43,7 @@ from firstline.demo.timeline import Timeline
 from firstline.pipeline.models import Opportunity, StageChange
 
 BATCH_SIZE = 20_000
+WORKER_FROM = 3 * BATCH_SIZE  # from this many deals on, they are drawn in a second process (drawn_batches)
 # Rows go in through the bulk fast path (core.bulk: ids reserved, plain INSERT/COPY), as imports do.
 OPPORTUNITY_COLUMNS = table_columns(Opportunity)
 STAGE_CHANGE_COLUMNS = table_columns(StageChange)
@@ -118,12 +123,78 @@ def build_opportunities(
         indexes_rebuilt(Opportunity, count),
         indexes_rebuilt(StageChange, count),
     ):
+        for batch in drawn_batches(rng, context, count, totals, in_worker=count >= WORKER_FROM):
+            _save_batch(context, batch, totals)
+            bar.update(len(batch))
+    return totals
+
+
+def drawn_batches(
+    rng: Random, context: _Context, count: int, totals: PipelineTotals, *, in_worker: bool
+) -> Iterator[list]:
+    """The deals in batches of BATCH_SIZE, drawn here or, `in_worker`, in a forked process while this
+    one writes the batch before: drawing and SQLite's inserting take about as long as each other, and
+    a second core can do one while the first does the other. The worker draws from the same random
+    stream in the same order, so the deals are the same either way; at the end it sends back the totals
+    it kept (won, lost, won revenue per seller and quarter) and where the random stream stands, so
+    `rng` goes on as if the deals had been drawn here. Without fork (Windows), here."""
+    if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
         for first in range(0, count, BATCH_SIZE):
             size = min(BATCH_SIZE, count - first)
-            batch = [_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)]
-            _save_batch(context, batch, totals)
-            bar.update(size)
-    return totals
+            yield [_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)]
+        return
+    forked = multiprocessing.get_context("fork")
+    receiver, sender = forked.Pipe(duplex=False)
+    worker = forked.Process(target=_draw_in_worker, args=(rng, context, count, sender))
+    worker.start()
+    sender.close()  # the worker's end: reading gives EOFError if the worker dies
+    try:
+        while (message := _received(receiver)) is not None:
+            yield message
+        drawn, state = _received(receiver)
+    finally:
+        receiver.close()
+        worker.join(timeout=5)
+        if worker.is_alive():
+            worker.terminate()
+    rng.setstate(state)
+    totals.won += drawn.won
+    totals.lost += drawn.lost
+    for mine, theirs in zip(totals.won_by_seller_quarter, drawn.won_by_seller_quarter, strict=True):
+        mine[:] = [a + b for a, b in zip(mine, theirs, strict=True)]
+
+
+def _received(receiver):
+    try:
+        message = receiver.recv()
+    except EOFError:
+        raise RuntimeError("The process drawing the demo deals stopped without a word.") from None
+    if isinstance(message, _WorkerFailed):
+        raise RuntimeError(f"Drawing the demo deals failed:\n{message.details}")
+    return message
+
+
+@dataclass(frozen=True)
+class _WorkerFailed:
+    details: str
+
+
+def _draw_in_worker(rng: Random, context: _Context, count: int, sender) -> None:
+    """In the forked worker: every batch, then None, then the totals and the random stream's state.
+    It never touches the database (the connection it inherited belongs to the parent)."""
+    quarters = len(context.timeline.quarters)
+    totals = PipelineTotals(won_by_seller_quarter=[[0.0] * quarters for _ in context.sellers])
+    try:
+        for first in range(0, count, BATCH_SIZE):
+            size = min(BATCH_SIZE, count - first)
+            sender.send([_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)])
+        sender.send(None)
+        sender.send((totals, rng.getstate()))
+    except BaseException:
+        with contextlib.suppress(OSError):  # the parent is gone: nobody to tell
+            sender.send(_WorkerFailed(traceback.format_exc()))
+    finally:
+        sender.close()
 
 
 def _context(
