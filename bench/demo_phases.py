@@ -92,6 +92,7 @@ def main() -> int:
     parser.add_argument("--now", default="2026-11-30T10:00:00+00:00")
     parser.add_argument("--checksums", type=Path, help="Write every table's checksum to this JSON file.")
     parser.add_argument("--compare", nargs=2, type=Path, metavar="JSON", help="Compare two checksum files.")
+    parser.add_argument("--keep", type=Path, help="Copy the database here at the end, to look into it.")
     parser.add_argument("--profile", type=Path, help="Write a pyinstrument profile here (.txt or .html).")
     arguments = parser.parse_args()
     if arguments.compare:
@@ -153,10 +154,14 @@ def main() -> int:
             text = arguments.profile.suffix == ".txt"
             output = profiler.output_text(color=False, show_all=False) if text else profiler.output_html()
             arguments.profile.write_text(output)
-        if arguments.checksums:
-            from django.db import connections
+        from django.db import connections
 
-            connections.close_all()
+        connections.close_all()
+        if arguments.keep:
+            import shutil
+
+            shutil.copyfile(database, arguments.keep)
+        if arguments.checksums:
             arguments.checksums.write_text(json.dumps(checksums(database), indent=1, sort_keys=True))
     return 0
 

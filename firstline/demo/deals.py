@@ -9,7 +9,7 @@ close date is in the future unless the generator deliberately let it pass.
 """
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -36,6 +36,7 @@ from firstline.deals.models import (
 from firstline.deals.selectors import current_teams
 from firstline.deals.services import default_framework, risk_refresh, stage_statistics_refresh
 from firstline.demo.catalog import COMPETITORS, FIRST_NAMES, LAST_NAMES
+from firstline.kpis.forecast import History
 from firstline.org.models import Membership, Role, Team, TeamKind
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
 from firstline.relationships.models import Contact, InternalPartner, Stakeholder
@@ -82,15 +83,18 @@ class DealsDemo:
     planted: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-def build_deal_guidance(*, rng: Random, today: date) -> DealsDemo:
-    """Add the deal guidance content to a demo company whose deals already exist."""
+def build_deal_guidance(*, rng: Random, today: date, stage_stays: Counter | None = None) -> DealsDemo:
+    """Add the deal guidance content to a demo company whose deals already exist. `stage_stays`:
+    the deals' stays in their stages, counted while they were drawn (PipelineTotals.stage_stays);
+    without them they are read back from the stage changes."""
     result = DealsDemo()
     stages = list(SalesStage.objects.order_by("order"))
     open_stages = [stage for stage in stages if stage.outcome == Outcome.OPEN]
     with transaction.atomic():
         _criteria(open_stages)
     # Only the stall thresholds the pacing below needs; the refresh at the end learns everything.
-    stage_statistics_refresh(today=today, forecast=False)
+    stays = None if stage_stays is None else _stays_by_team(stage_stays)
+    stage_statistics_refresh(today=today, forecast=False, stays=stays)
     deals = list(
         Opportunity.objects.open()
         .order_by("pk")
@@ -125,6 +129,17 @@ def build_deal_guidance(*, rng: Random, today: date) -> DealsDemo:
     stage_statistics_refresh(today=today)
     result.counts["risk signals"] = risk_refresh(today=today)
     return result
+
+
+def _stays_by_team(stage_stays: Counter) -> History:
+    """(owner, stage, days) → count, as forecast.learn_stage_days finds them: (the owner's current
+    team, stage) → the days, one per stay (in another order: thresholds are percentiles). The keys
+    come in the order the deals were drawn, which is the order the refresh would read them in."""
+    teams = current_teams({owner for owner, _stage, _days in stage_stays})
+    stage_days: dict[tuple, list[int]] = defaultdict(list)
+    for (owner, stage, days), count in stage_stays.items():
+        stage_days[(teams.get(owner), stage)].extend([days] * count)
+    return History(rates={}, stage_days=dict(stage_days), timing={})
 
 
 def _criteria(open_stages) -> None:

@@ -103,7 +103,9 @@ def generate_demo(
         timeline=timeline,
         progress=progress,
     )
-    guidance = build_deal_guidance(rng=Random(seeds.getrandbits(64)), today=timeline.today)
+    guidance = build_deal_guidance(
+        rng=Random(seeds.getrandbits(64)), today=timeline.today, stage_stays=totals.stage_stays
+    )
     # Deals went in with bulk_create, which sends no signals: the KPI results are built once here.
     results_rebuild()
     territory_counts = build_territories(rng=Random(seeds.getrandbits(64)), today=timeline.today)

@@ -10,8 +10,9 @@ import math
 import multiprocessing
 import traceback
 from bisect import bisect
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import accumulate
@@ -75,6 +76,8 @@ class PipelineTotals:
     stage_changes: int = 0
     won: int = 0
     lost: int = 0
+    # (owner, stage, days) → how many times a deal of that owner left that stage after that many days
+    stage_stays: Counter = field(default_factory=Counter)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -160,6 +163,7 @@ def drawn_batches(
     rng.setstate(state)
     totals.won += drawn.won
     totals.lost += drawn.lost
+    totals.stage_stays.update(drawn.stage_stays)
     for mine, theirs in zip(totals.won_by_seller_quarter, drawn.won_by_seller_quarter, strict=True):
         mine[:] = [a + b for a, b in zip(mine, theirs, strict=True)]
 
@@ -254,7 +258,21 @@ def _opportunity(
         totals.won_by_seller_quarter[deal.seller.index][context.timeline.quarter_index(deal.close)] += amount
     elif deal.won is False:
         totals.lost += 1
-    return opportunity, list(zip(stage_ids, _stage_times(rng, context, deal), strict=True))
+    days = _stage_days(rng, context, deal)
+    _count_stage_stays(totals.stage_stays, context, deal.seller.person_id, stage_ids, days)
+    return opportunity, list(zip(stage_ids, map(context.moments, days), strict=True))
+
+
+def _count_stage_stays(stays: Counter, context: _Context, owner: int, stage_ids: list[int], days) -> None:
+    """Count how many days the deal stayed in each stage it has left before today, by the local days
+    the statistics refresh reads back from the stored times (a time after `now` is stored as `now`,
+    so its day is now's), so that the demo's first refresh learns its stall thresholds from these
+    counts instead of reading four million stage changes back (forecast.learn_stage_days)."""
+    last, today = context.moments.last_day, context.today
+    for stage_id, entered, left in zip(stage_ids, days, days[1:], strict=False):
+        left_day = min(int(left), last)
+        if left_day < today:
+            stays[(owner, stage_id, left_day - min(int(entered), last))] += 1
 
 
 def _draw_deal(rng: Random, context: _Context) -> Deal:
@@ -328,9 +346,10 @@ def _closing_fields(rng: Random, context: _Context, deal: Deal) -> dict:
     return {"close_date": closed_on, "closed_on": closed_on, "loss_reason": reason, "competitor": competitor}
 
 
-def _stage_times(rng: Random, context: _Context, deal: Deal) -> list:
-    """When the deal entered each stage of its path: the first on the day it was created, the
-    final one of a closed deal on the day it closed, the others on working hours in between."""
+def _stage_days(rng: Random, context: _Context, deal: Deal) -> list[float]:
+    """When the deal entered each stage of its path, as local day ordinals with the time of day as
+    a fraction: the first on the day it was created, the final one of a closed deal on the day it
+    closed, the others on working hours in between."""
     first = deal.created + _working_hours(rng.random())
     if deal.won is None:
         inner = [deal.created + 1 + rng.random() * (context.today - deal.created) for _ in deal.path[1:]]
@@ -338,7 +357,7 @@ def _stage_times(rng: Random, context: _Context, deal: Deal) -> list:
     else:
         inner = [deal.created + 1 + rng.random() * (deal.close - deal.created - 1) for _ in deal.path[2:]]
         days = [first, *map(_on_working_hours, sorted(inner)), deal.close + _working_hours(rng.random())]
-    return [*map(context.moments, days)]
+    return days
 
 
 class _Moments(dict):
@@ -360,6 +379,7 @@ class _Moments(dict):
         self.adapt = datetime_adapter()
         self.fast = connection.vendor == "sqlite" and connection.timezone_name == "UTC"
         self.latest = now.astimezone(UTC).replace(tzinfo=None)
+        self.last_day = now.astimezone(self.zone).date().toordinal()  # the local day of `now`
 
     def __call__(self, day: float):
         wall = self.origin + timedelta(days=day - self.origin_day)
