@@ -11,7 +11,7 @@ import multiprocessing
 import traceback
 from bisect import bisect
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -102,6 +102,10 @@ class _Context:
     growth_rate: float
     growth_span: float
     moments: "_Moments"  # a day with its fraction → the stage change time as the column stores it
+    # A day ordinal → the date as the column stores it, and a whole amount → the amount as stored: on
+    # SQLite the text Django's adapters would make of the date and the Decimal in the driver, row by row.
+    day: Callable[[int], object]
+    stored_amount: Callable[[int], object]
 
 
 def build_opportunities(
@@ -219,6 +223,8 @@ def _context(
         growth_rate=growth_rate,
         growth_span=math.expm1(growth_rate * (timeline.horizon.toordinal() - start)),
         moments=_Moments(origin_day, timezone.now()),
+        day=_StoredDays().__getitem__ if connection.vendor == "sqlite" else date.fromordinal,
+        stored_amount=str if connection.vendor == "sqlite" else Decimal,
     )
 
 
@@ -242,10 +248,10 @@ def _opportunity(
         book.ids[deal.account],
         deal.seller.person_id,
         context.process.product_ids[product],
-        Decimal(amount),
+        context.stored_amount(amount),
         context.currency,
         stage_ids[-1],
-        date.fromordinal(deal.created),
+        context.day(deal.created),
         None,  # engaged_on: the demo's CRM does not record it
         closing["close_date"],
         closing["closed_on"],
@@ -334,11 +340,11 @@ def _closing_fields(rng: Random, context: _Context, deal: Deal) -> dict:
         step = rng.choice(NEXT_STEPS[deal.path[-1]]).format(contact=rng.choice(CONTACTS))
         due = date.fromordinal(context.today + rng.randint(1, 14))
         return {
-            "close_date": date.fromordinal(close),
+            "close_date": context.day(close),
             "closed_on": None,
             "next_step": f"{step} by {due:%b} {due.day}",
         }
-    closed_on = date.fromordinal(deal.close)
+    closed_on = context.day(deal.close)
     if deal.won:
         return {"close_date": closed_on, "closed_on": closed_on}
     reason = LOSS_REASONS[bisect(_LOSS_REASON_WEIGHTS, rng.random() * _LOSS_REASON_WEIGHTS[-1])][0]
@@ -358,6 +364,14 @@ def _stage_days(rng: Random, context: _Context, deal: Deal) -> list[float]:
         inner = [deal.created + 1 + rng.random() * (deal.close - deal.created - 1) for _ in deal.path[2:]]
         days = [first, *map(_on_working_hours, sorted(inner)), deal.close + _working_hours(rng.random())]
     return days
+
+
+class _StoredDays(dict):
+    """A day ordinal → its ISO text (what SQLite stores for a date), each distinct day made once."""
+
+    def __missing__(self, ordinal: int) -> str:
+        text = self[ordinal] = date.fromordinal(ordinal).isoformat()
+        return text
 
 
 class _Moments(dict):
