@@ -92,6 +92,11 @@ def main() -> int:
     parser.add_argument("--now", default="2026-11-30T10:00:00+00:00")
     parser.add_argument("--checksums", type=Path, help="Write every table's checksum to this JSON file.")
     parser.add_argument("--compare", nargs=2, type=Path, metavar="JSON", help="Compare two checksum files.")
+    parser.add_argument(
+        "--parallel",
+        action="store_true",
+        help="Draw the deals in a forked worker (firstline demo --parallel).",
+    )
     parser.add_argument("--keep", type=Path, help="Copy the database here at the end, to look into it.")
     parser.add_argument("--profile", type=Path, help="Write a pyinstrument profile here (.txt or .html).")
     arguments = parser.parse_args()
@@ -138,7 +143,10 @@ def main() -> int:
             if profiler:
                 profiler.start()
             generator.generate_demo(
-                sellers=arguments.sellers, opportunities=arguments.opportunities, seed=arguments.seed
+                sellers=arguments.sellers,
+                opportunities=arguments.opportunities,
+                seed=arguments.seed,
+                **({"parallel": True} if arguments.parallel else {}),
             )
             if profiler:
                 profiler.stop()

@@ -44,7 +44,8 @@ from firstline.demo.timeline import Timeline
 from firstline.pipeline.models import Opportunity, StageChange
 
 BATCH_SIZE = 20_000
-WORKER_FROM = 3 * BATCH_SIZE  # from this many deals on, they are drawn in a second process (drawn_batches)
+# With `parallel`, from this many deals on they are drawn in a second process (drawn_batches).
+WORKER_FROM = 3 * BATCH_SIZE
 # Rows go in through the bulk fast path (core.bulk: ids reserved, plain INSERT/COPY), as imports do.
 OPPORTUNITY_COLUMNS = table_columns(Opportunity)
 STAGE_CHANGE_COLUMNS = table_columns(StageChange)
@@ -117,6 +118,7 @@ def build_opportunities(
     timeline: Timeline,
     count: int,
     progress: TextIO | None,
+    parallel: bool = False,
 ) -> PipelineTotals:
     context = _context(sellers=sellers, books=books, process=process, timeline=timeline)
     totals = PipelineTotals(won_by_seller_quarter=[[0.0] * len(timeline.quarters) for _ in sellers])
@@ -130,7 +132,7 @@ def build_opportunities(
         indexes_rebuilt(Opportunity, count),
         indexes_rebuilt(StageChange, count),
     ):
-        for batch in drawn_batches(rng, context, count, totals, in_worker=count >= WORKER_FROM):
+        for batch in drawn_batches(rng, context, count, totals, in_worker=parallel and count >= WORKER_FROM):
             _save_batch(context, batch, totals)
             bar.update(len(batch))
     return totals
@@ -141,10 +143,12 @@ def drawn_batches(
 ) -> Iterator[list]:
     """The deals in batches of BATCH_SIZE, drawn here or, `in_worker`, in a forked process while this
     one writes the batch before: drawing and SQLite's inserting take about as long as each other, and
-    a second core can do one while the first does the other. The worker draws from the same random
-    stream in the same order, so the deals are the same either way; at the end it sends back the totals
-    it kept (won, lost, won revenue per seller and quarter) and where the random stream stands, so
-    `rng` goes on as if the deals had been drawn here. Without fork (Windows), here."""
+    a second core can do one while the first does the other. Off by default (`firstline demo
+    --parallel`): on a busy shared machine it measured slower, and it costs CPU (pickling the rows).
+    The worker draws from the same random stream in the same order, so the deals are the same either
+    way; at the end it sends back the totals it kept (won, lost, won revenue per seller and quarter,
+    stays in stages) and where the random stream stands, so `rng` goes on as if the deals had been
+    drawn here. Without fork (Windows), here."""
     if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
         for first in range(0, count, BATCH_SIZE):
             size = min(BATCH_SIZE, count - first)

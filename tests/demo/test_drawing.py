@@ -78,6 +78,7 @@ def test_stays_counted_while_drawing_are_the_stays_read_back(monkeypatch, zone, 
             timeline=timeline,
             count=3_000,
             progress=None,
+            parallel=in_worker,
         )
         read_back = learn_stage_days(
             stage_entries(Opportunity.objects.all()), as_of=timeline.today
