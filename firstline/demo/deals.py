@@ -9,7 +9,7 @@ close date is in the future unless the generator deliberately let it pass.
 """
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -83,7 +83,7 @@ class DealsDemo:
     planted: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-def build_deal_guidance(*, rng: Random, today: date, stage_stays: Counter | None = None) -> DealsDemo:
+def build_deal_guidance(*, rng: Random, today: date, stage_stays: dict | None = None) -> DealsDemo:
     """Add the deal guidance content to a demo company whose deals already exist. `stage_stays`:
     the deals' stays in their stages, counted while they were drawn (PipelineTotals.stage_stays);
     without them they are read back from the stage changes."""
@@ -131,14 +131,14 @@ def build_deal_guidance(*, rng: Random, today: date, stage_stays: Counter | None
     return result
 
 
-def _stays_by_team(stage_stays: Counter) -> History:
-    """(owner, stage, days) → count, as forecast.learn_stage_days finds them: (the owner's current
-    team, stage) → the days, one per stay (in another order: thresholds are percentiles). The keys
-    come in the order the deals were drawn, which is the order the refresh would read them in."""
-    teams = current_teams({owner for owner, _stage, _days in stage_stays})
+def _stays_by_team(stage_stays: dict) -> History:
+    """(owner, stage) → days, as forecast.learn_stage_days finds them: (the owner's current team,
+    stage) → the days (in another order: thresholds are percentiles). The keys come in the order
+    the deals were drawn, which is the order the refresh would read them in."""
+    teams = current_teams({owner for owner, _stage in stage_stays})
     stage_days: dict[tuple, list[int]] = defaultdict(list)
-    for (owner, stage, days), count in stage_stays.items():
-        stage_days[(teams.get(owner), stage)].extend([days] * count)
+    for (owner, stage), days in stage_stays.items():
+        stage_days[(teams.get(owner), stage)].extend(days)
     return History(rates={}, stage_days=dict(stage_days), timing={})
 
 

@@ -9,8 +9,8 @@ import contextlib
 import math
 import multiprocessing
 import traceback
+from array import array
 from bisect import bisect
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -77,8 +77,9 @@ class PipelineTotals:
     stage_changes: int = 0
     won: int = 0
     lost: int = 0
-    # (owner, stage, days) → how many times a deal of that owner left that stage after that many days
-    stage_stays: Counter = field(default_factory=Counter)
+    # (owner, stage) → the days each deal of that owner stayed in that stage before moving on (arrays:
+    # millions of values at full scale, kept compact and out of the garbage collector's walks)
+    stage_stays: dict[tuple[int, int], array] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -171,7 +172,8 @@ def drawn_batches(
     rng.setstate(state)
     totals.won += drawn.won
     totals.lost += drawn.lost
-    totals.stage_stays.update(drawn.stage_stays)
+    for key, days in drawn.stage_stays.items():
+        totals.stage_stays.setdefault(key, array("i")).extend(days)
     for mine, theirs in zip(totals.won_by_seller_quarter, drawn.won_by_seller_quarter, strict=True):
         mine[:] = [a + b for a, b in zip(mine, theirs, strict=True)]
 
@@ -273,7 +275,7 @@ def _opportunity(
     return opportunity, list(zip(stage_ids, map(context.moments, days), strict=True))
 
 
-def _count_stage_stays(stays: Counter, context: _Context, owner: int, stage_ids: list[int], days) -> None:
+def _count_stage_stays(stays: dict, context: _Context, owner: int, stage_ids: list[int], days) -> None:
     """Count how many days the deal stayed in each stage it has left before today, by the local days
     the statistics refresh reads back from the stored times (a time after `now` is stored as `now`,
     so its day is now's), so that the demo's first refresh learns its stall thresholds from these
@@ -282,7 +284,11 @@ def _count_stage_stays(stays: Counter, context: _Context, owner: int, stage_ids:
     for stage_id, entered, left in zip(stage_ids, days, days[1:], strict=False):
         left_day = min(int(left), last)
         if left_day < today:
-            stays[(owner, stage_id, left_day - min(int(entered), last))] += 1
+            key = (owner, stage_id)
+            stayed = stays.get(key)
+            if stayed is None:
+                stayed = stays[key] = array("i")
+            stayed.append(left_day - min(int(entered), last))
 
 
 def _draw_deal(rng: Random, context: _Context) -> Deal:
