@@ -2,6 +2,7 @@
 run-rate, and the Monte Carlo projection of percent to plan — live, or replayed as of a past day
 from the stage history. Reads only; the math is in kpis.forecast."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -185,9 +186,12 @@ def stored_calibration(period: Period) -> math.Calibration:
     return math.Calibration(factor=row.factor, shock_sd=row.shock_sd, periods=row.periods)
 
 
-def calibration_refresh(history: math.History, today: date) -> list[ForecastCalibration]:
-    """Check the chances at today's point of the last periods of each kind (one pass over every deal)
-    and store the result for the live projection."""
+def calibration_refresh(
+    history: math.History, today: date, deals: Iterable[math.DealHistory] | None = None
+) -> list[ForecastCalibration]:
+    """Check the chances at today's point of the last periods of each kind (one pass over every deal:
+    `deals`, every deal's history as `histories` reads it, read again when not given) and store the
+    result for the live projection."""
     calendar = fiscal_calendar()
     current = {
         PeriodKind.QUARTER: calendar.quarter_of(today),
@@ -202,9 +206,8 @@ def calibration_refresh(history: math.History, today: date) -> list[ForecastCali
         )
         for kind, period in current.items()
     }
-    found = math.calibrate_many(
-        histories(Opportunity.objects.all()), history, targets, history_start=history_start()
-    )
+    deals = histories(Opportunity.objects.all()) if deals is None else deals
+    found = math.calibrate_many(deals, history, targets, history_start=history_start())
     ForecastCalibration.objects.all().delete()
     return ForecastCalibration.objects.bulk_create(
         ForecastCalibration(

@@ -28,7 +28,7 @@ from firstline.deals.models import (
     StrategyCanvas,
 )
 from firstline.deals.selectors import deal_signals, histories, stage_entries
-from firstline.kpis.forecast import learn, learn_stage_days, percentile
+from firstline.kpis.forecast import History, HistoryColumns, learn, learn_stage_days, percentile
 from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage
 from firstline.pipeline.services import opportunity_save
@@ -271,18 +271,31 @@ def risk_refresh(*, opportunities=None, today: date | None = None) -> int:
 
 
 @transaction.atomic
-def stage_statistics_refresh(*, today: date | None = None, seed: int = 0, forecast: bool = True) -> int:
+def stage_statistics_refresh(
+    *, today: date | None = None, seed: int = 0, forecast: bool = True, stays: History | None = None
+) -> int:
     """Learn calibration, stall thresholds and timing from every deal's history, and store them with
     how the forecast's chances did at today's point of past periods (`forecast`). Without it only the
     stall thresholds are learned and stored (the rows keep no calibration or timing, and the
     forecast's calibration and team figures are left as they are): what the demo's pacing needs
-    before its own refresh at the end."""
+    before its own refresh at the end. The demo passes what `learn_stage_days` would learn as
+    `stays`, counted while it drew the deals, rather than have four million stage changes read back."""
+    if forecast and stays is not None:
+        raise ValueError("Stage stays learned elsewhere stand in only for a refresh without the forecast.")
     today = today or timezone.localdate()
     if forecast:
-        history = learn(histories(Opportunity.objects.all()), as_of=today, seed=seed)
-        calibration_refresh(history, today)
+        # Calibrating replays every deal against what learning found: the histories are read once
+        # and kept as columns for the second pass (about 150 MiB at a million deals).
+        kept = HistoryColumns()
+        history = learn(kept.record(histories(Opportunity.objects.all())), as_of=today, seed=seed)
+        calibration_refresh(history, today, deals=kept)
+        del kept
     else:
-        history = learn_stage_days(stage_entries(Opportunity.objects.all()), as_of=today)
+        history = (
+            stays
+            if stays is not None
+            else learn_stage_days(stage_entries(Opportunity.objects.all()), as_of=today)
+        )
     StageStatistic.objects.all().delete()
     by_team: dict[object, dict[int, list[int]]] = defaultdict(dict)
     for (team, stage), days in history.stage_days.items():

@@ -36,6 +36,7 @@ from firstline.deals.models import (
 from firstline.deals.selectors import current_teams
 from firstline.deals.services import default_framework, risk_refresh, stage_statistics_refresh
 from firstline.demo.catalog import COMPETITORS, FIRST_NAMES, LAST_NAMES
+from firstline.kpis.forecast import History
 from firstline.org.models import Membership, Role, Team, TeamKind
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
 from firstline.relationships.models import Contact, InternalPartner, Stakeholder
@@ -82,15 +83,18 @@ class DealsDemo:
     planted: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
-def build_deal_guidance(*, rng: Random, today: date) -> DealsDemo:
-    """Add the deal guidance content to a demo company whose deals already exist."""
+def build_deal_guidance(*, rng: Random, today: date, stage_stays: dict | None = None) -> DealsDemo:
+    """Add the deal guidance content to a demo company whose deals already exist. `stage_stays`:
+    the deals' stays in their stages, counted while they were drawn (PipelineTotals.stage_stays);
+    without them they are read back from the stage changes."""
     result = DealsDemo()
     stages = list(SalesStage.objects.order_by("order"))
     open_stages = [stage for stage in stages if stage.outcome == Outcome.OPEN]
     with transaction.atomic():
         _criteria(open_stages)
     # Only the stall thresholds the pacing below needs; the refresh at the end learns everything.
-    stage_statistics_refresh(today=today, forecast=False)
+    stays = None if stage_stays is None else _stays_by_team(stage_stays)
+    stage_statistics_refresh(today=today, forecast=False, stays=stays)
     deals = list(
         Opportunity.objects.open()
         .order_by("pk")
@@ -125,6 +129,17 @@ def build_deal_guidance(*, rng: Random, today: date) -> DealsDemo:
     stage_statistics_refresh(today=today)
     result.counts["risk signals"] = risk_refresh(today=today)
     return result
+
+
+def _stays_by_team(stage_stays: dict) -> History:
+    """(owner, stage) → days, as forecast.learn_stage_days finds them: (the owner's current team,
+    stage) → the days (in another order: thresholds are percentiles). The keys come in the order
+    the deals were drawn, which is the order the refresh would read them in."""
+    teams = current_teams({owner for owner, _stage in stage_stays})
+    stage_days: dict[tuple, list[int]] = defaultdict(list)
+    for (owner, stage), days in stage_stays.items():
+        stage_days[(teams.get(owner), stage)].extend(days)
+    return History(rates={}, stage_days=dict(stage_days), timing={})
 
 
 def _criteria(open_stages) -> None:
@@ -391,12 +406,17 @@ def _reviews(rng: Random, today: date, deals, plan) -> dict[str, int]:
     return {"deal reviews": len(reviews), "action items": len(actions), "internal partners": len(partners)}
 
 
+FORECAST_COLUMNS = table_columns(DealForecast)[1:]  # the database numbers them
+
+
 def _forecast(rng: Random, today: date, deals, open_stages) -> dict[str, int]:
     from firstline.core.periods import fiscal_calendar
 
     quarter = fiscal_calendar().quarter_of(today)
     orders = [stage.order for stage in open_stages]
     now = timezone.now()
+    stamp = datetime_adapter()(now)
+    # Tens of thousands of categories at full scale: plain rows through the bulk fast path.
     categories, commit, best = [], defaultdict(float), defaultdict(float)
     for pk, owner, _account, order, amount, close, *_rest in deals:
         if close is None or not quarter.start <= close <= quarter.end:
@@ -411,14 +431,12 @@ def _forecast(rng: Random, today: date, deals, open_stages) -> dict[str, int]:
             if rank >= len(orders) - 3
             else ForecastCategory.PIPELINE
         )
-        categories.append(
-            DealForecast(opportunity_id=pk, category=category, updated_by_id=owner, updated_at=now)
-        )
+        categories.append((pk, str(category), owner, stamp))
         if category == ForecastCategory.COMMIT:
             commit[owner] += float(amount or 0)
         if category in (ForecastCategory.COMMIT, ForecastCategory.BEST_CASE):
             best[owner] += float(amount or 0)
-    DealForecast.objects.bulk_create(categories, batch_size=ROWS)
+    insert_rows(DealForecast, FORECAST_COLUMNS, categories)
     won = defaultdict(float)
     for owner, amount in Opportunity.objects.won().closed_in(quarter).values_list("owner_id", "amount"):
         won[owner] += float(amount or 0)

@@ -70,8 +70,11 @@ def generate_demo(
     seed: int = DEFAULT_SEED,
     progress: TextIO | None = None,
     today: date | None = None,
+    parallel: bool = False,
 ) -> DemoResult:
     """Create the demo company in an empty database; `progress` receives the progress bars.
+    `parallel`: draw the deals in a second process while this one writes them (see
+    opportunities.drawn_batches); the same company either way.
 
     Accounts and opportunities default to the numbers per seller of the 60-seller company.
     Raises DatabaseNotEmpty rather than mixing demo data into real data, and ValueError for sizes
@@ -96,6 +99,7 @@ def generate_demo(
         timeline=timeline,
         count=opportunities,
         progress=progress,
+        parallel=parallel,
     )
     targets = build_targets(
         sellers=company.sellers,
@@ -103,7 +107,9 @@ def generate_demo(
         timeline=timeline,
         progress=progress,
     )
-    guidance = build_deal_guidance(rng=Random(seeds.getrandbits(64)), today=timeline.today)
+    guidance = build_deal_guidance(
+        rng=Random(seeds.getrandbits(64)), today=timeline.today, stage_stays=totals.stage_stays
+    )
     # Deals went in with bulk_create, which sends no signals: the KPI results are built once here.
     results_rebuild()
     territory_counts = build_territories(rng=Random(seeds.getrandbits(64)), today=timeline.today)

@@ -5,9 +5,14 @@ twenty-five thousand; what outlives a batch is a small tally of won revenue per 
 which sizes the targets afterwards.
 """
 
+import contextlib
 import math
+import multiprocessing
+import traceback
+from array import array
 from bisect import bisect
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import accumulate
@@ -39,6 +44,8 @@ from firstline.demo.timeline import Timeline
 from firstline.pipeline.models import Opportunity, StageChange
 
 BATCH_SIZE = 20_000
+# With `parallel`, from this many deals on they are drawn in a second process (drawn_batches).
+WORKER_FROM = 3 * BATCH_SIZE
 # Rows go in through the bulk fast path (core.bulk: ids reserved, plain INSERT/COPY), as imports do.
 OPPORTUNITY_COLUMNS = table_columns(Opportunity)
 STAGE_CHANGE_COLUMNS = table_columns(StageChange)
@@ -70,6 +77,9 @@ class PipelineTotals:
     stage_changes: int = 0
     won: int = 0
     lost: int = 0
+    # (owner, stage) → the days each deal of that owner stayed in that stage before moving on (arrays:
+    # millions of values at full scale, kept compact and out of the garbage collector's walks)
+    stage_stays: dict[tuple[int, int], array] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -94,6 +104,10 @@ class _Context:
     growth_rate: float
     growth_span: float
     moments: "_Moments"  # a day with its fraction → the stage change time as the column stores it
+    # A day ordinal → the date as the column stores it, and a whole amount → the amount as stored: on
+    # SQLite the text Django's adapters would make of the date and the Decimal in the driver, row by row.
+    day: Callable[[int], object]
+    stored_amount: Callable[[int], object]
 
 
 def build_opportunities(
@@ -105,6 +119,7 @@ def build_opportunities(
     timeline: Timeline,
     count: int,
     progress: TextIO | None,
+    parallel: bool = False,
 ) -> PipelineTotals:
     context = _context(sellers=sellers, books=books, process=process, timeline=timeline)
     totals = PipelineTotals(won_by_seller_quarter=[[0.0] * len(timeline.quarters) for _ in sellers])
@@ -118,12 +133,82 @@ def build_opportunities(
         indexes_rebuilt(Opportunity, count),
         indexes_rebuilt(StageChange, count),
     ):
+        for batch in drawn_batches(rng, context, count, totals, in_worker=parallel and count >= WORKER_FROM):
+            _save_batch(context, batch, totals)
+            bar.update(len(batch))
+    return totals
+
+
+def drawn_batches(
+    rng: Random, context: _Context, count: int, totals: PipelineTotals, *, in_worker: bool
+) -> Iterator[list]:
+    """The deals in batches of BATCH_SIZE, drawn here or, `in_worker`, in a forked process while this
+    one writes the batch before: drawing and SQLite's inserting take about as long as each other, and
+    a second core can do one while the first does the other. Off by default (`firstline demo
+    --parallel`): on a busy shared machine it measured slower, and it costs CPU (pickling the rows).
+    The worker draws from the same random stream in the same order, so the deals are the same either
+    way; at the end it sends back the totals it kept (won, lost, won revenue per seller and quarter,
+    stays in stages) and where the random stream stands, so `rng` goes on as if the deals had been
+    drawn here. Without fork (Windows), here."""
+    if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
         for first in range(0, count, BATCH_SIZE):
             size = min(BATCH_SIZE, count - first)
-            batch = [_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)]
-            _save_batch(context, batch, totals)
-            bar.update(size)
-    return totals
+            yield [_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)]
+        return
+    forked = multiprocessing.get_context("fork")
+    receiver, sender = forked.Pipe(duplex=False)
+    worker = forked.Process(target=_draw_in_worker, args=(rng, context, count, sender))
+    worker.start()
+    sender.close()  # the worker's end: reading gives EOFError if the worker dies
+    try:
+        while (message := _received(receiver)) is not None:
+            yield message
+        drawn, state = _received(receiver)
+    finally:
+        receiver.close()
+        worker.join(timeout=5)
+        if worker.is_alive():
+            worker.terminate()
+    rng.setstate(state)
+    totals.won += drawn.won
+    totals.lost += drawn.lost
+    for key, days in drawn.stage_stays.items():
+        totals.stage_stays.setdefault(key, array("i")).extend(days)
+    for mine, theirs in zip(totals.won_by_seller_quarter, drawn.won_by_seller_quarter, strict=True):
+        mine[:] = [a + b for a, b in zip(mine, theirs, strict=True)]
+
+
+def _received(receiver):
+    try:
+        message = receiver.recv()
+    except EOFError:
+        raise RuntimeError("The process drawing the demo deals stopped without a word.") from None
+    if isinstance(message, _WorkerFailed):
+        raise RuntimeError(f"Drawing the demo deals failed:\n{message.details}")
+    return message
+
+
+@dataclass(frozen=True)
+class _WorkerFailed:
+    details: str
+
+
+def _draw_in_worker(rng: Random, context: _Context, count: int, sender) -> None:
+    """In the forked worker: every batch, then None, then the totals and the random stream's state.
+    It never touches the database (the connection it inherited belongs to the parent)."""
+    quarters = len(context.timeline.quarters)
+    totals = PipelineTotals(won_by_seller_quarter=[[0.0] * quarters for _ in context.sellers])
+    try:
+        for first in range(0, count, BATCH_SIZE):
+            size = min(BATCH_SIZE, count - first)
+            sender.send([_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)])
+        sender.send(None)
+        sender.send((totals, rng.getstate()))
+    except BaseException:
+        with contextlib.suppress(OSError):  # the parent is gone: nobody to tell
+            sender.send(_WorkerFailed(traceback.format_exc()))
+    finally:
+        sender.close()
 
 
 def _context(
@@ -144,6 +229,8 @@ def _context(
         growth_rate=growth_rate,
         growth_span=math.expm1(growth_rate * (timeline.horizon.toordinal() - start)),
         moments=_Moments(origin_day, timezone.now()),
+        day=_StoredDays().__getitem__ if connection.vendor == "sqlite" else date.fromordinal,
+        stored_amount=str if connection.vendor == "sqlite" else Decimal,
     )
 
 
@@ -167,10 +254,10 @@ def _opportunity(
         book.ids[deal.account],
         deal.seller.person_id,
         context.process.product_ids[product],
-        Decimal(amount),
+        context.stored_amount(amount),
         context.currency,
         stage_ids[-1],
-        date.fromordinal(deal.created),
+        context.day(deal.created),
         None,  # engaged_on: the demo's CRM does not record it
         closing["close_date"],
         closing["closed_on"],
@@ -183,7 +270,25 @@ def _opportunity(
         totals.won_by_seller_quarter[deal.seller.index][context.timeline.quarter_index(deal.close)] += amount
     elif deal.won is False:
         totals.lost += 1
-    return opportunity, list(zip(stage_ids, _stage_times(rng, context, deal), strict=True))
+    days = _stage_days(rng, context, deal)
+    _count_stage_stays(totals.stage_stays, context, deal.seller.person_id, stage_ids, days)
+    return opportunity, list(zip(stage_ids, map(context.moments, days), strict=True))
+
+
+def _count_stage_stays(stays: dict, context: _Context, owner: int, stage_ids: list[int], days) -> None:
+    """Count how many days the deal stayed in each stage it has left before today, by the local days
+    the statistics refresh reads back from the stored times (a time after `now` is stored as `now`,
+    so its day is now's), so that the demo's first refresh learns its stall thresholds from these
+    counts instead of reading four million stage changes back (forecast.learn_stage_days)."""
+    last, today = context.moments.last_day, context.today
+    for stage_id, entered, left in zip(stage_ids, days, days[1:], strict=False):
+        left_day = min(int(left), last)
+        if left_day < today:
+            key = (owner, stage_id)
+            stayed = stays.get(key)
+            if stayed is None:
+                stayed = stays[key] = array("i")
+            stayed.append(left_day - min(int(entered), last))
 
 
 def _draw_deal(rng: Random, context: _Context) -> Deal:
@@ -245,11 +350,11 @@ def _closing_fields(rng: Random, context: _Context, deal: Deal) -> dict:
         step = rng.choice(NEXT_STEPS[deal.path[-1]]).format(contact=rng.choice(CONTACTS))
         due = date.fromordinal(context.today + rng.randint(1, 14))
         return {
-            "close_date": date.fromordinal(close),
+            "close_date": context.day(close),
             "closed_on": None,
             "next_step": f"{step} by {due:%b} {due.day}",
         }
-    closed_on = date.fromordinal(deal.close)
+    closed_on = context.day(deal.close)
     if deal.won:
         return {"close_date": closed_on, "closed_on": closed_on}
     reason = LOSS_REASONS[bisect(_LOSS_REASON_WEIGHTS, rng.random() * _LOSS_REASON_WEIGHTS[-1])][0]
@@ -257,9 +362,10 @@ def _closing_fields(rng: Random, context: _Context, deal: Deal) -> dict:
     return {"close_date": closed_on, "closed_on": closed_on, "loss_reason": reason, "competitor": competitor}
 
 
-def _stage_times(rng: Random, context: _Context, deal: Deal) -> list:
-    """When the deal entered each stage of its path: the first on the day it was created, the
-    final one of a closed deal on the day it closed, the others on working hours in between."""
+def _stage_days(rng: Random, context: _Context, deal: Deal) -> list[float]:
+    """When the deal entered each stage of its path, as local day ordinals with the time of day as
+    a fraction: the first on the day it was created, the final one of a closed deal on the day it
+    closed, the others on working hours in between."""
     first = deal.created + _working_hours(rng.random())
     if deal.won is None:
         inner = [deal.created + 1 + rng.random() * (context.today - deal.created) for _ in deal.path[1:]]
@@ -267,7 +373,15 @@ def _stage_times(rng: Random, context: _Context, deal: Deal) -> list:
     else:
         inner = [deal.created + 1 + rng.random() * (deal.close - deal.created - 1) for _ in deal.path[2:]]
         days = [first, *map(_on_working_hours, sorted(inner)), deal.close + _working_hours(rng.random())]
-    return [*map(context.moments, days)]
+    return days
+
+
+class _StoredDays(dict):
+    """A day ordinal → its ISO text (what SQLite stores for a date), each distinct day made once."""
+
+    def __missing__(self, ordinal: int) -> str:
+        text = self[ordinal] = date.fromordinal(ordinal).isoformat()
+        return text
 
 
 class _Moments(dict):
@@ -289,6 +403,7 @@ class _Moments(dict):
         self.adapt = datetime_adapter()
         self.fast = connection.vendor == "sqlite" and connection.timezone_name == "UTC"
         self.latest = now.astimezone(UTC).replace(tzinfo=None)
+        self.last_day = now.astimezone(self.zone).date().toordinal()  # the local day of `now`
 
     def __call__(self, day: float):
         wall = self.origin + timedelta(days=day - self.origin_day)

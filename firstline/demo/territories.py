@@ -7,6 +7,7 @@ potential of the last — so the territory optimizer has something to fix.
 Reads the org and accounts the earlier phases wrote; everything is bulk-created.
 """
 
+import json
 import math
 from collections import defaultdict
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from firstline.core.bulk import insert_rows, table_columns, update_column
+from firstline.core.bulk import datetime_adapter, insert_rows, reserve_ids, table_columns, update_column
 from firstline.core.periods import fiscal_calendar
 from firstline.org.models import Membership, Role, Team, TeamKind
 from firstline.pipeline.models import Account, Opportunity
@@ -48,6 +49,8 @@ CHANGES = (
     "New product launch raised interest",
 )
 ASSIGNMENT_COLUMNS = table_columns(TerritoryAssignment)[1:]  # the database numbers them
+VERSION_COLUMNS = table_columns(PlanVersion)  # numbered here: each review points at its version
+REVIEW_COLUMNS = table_columns(PlanReview)[1:]
 ADJUSTMENTS = (
     "Focus the next month on the two tenders",
     "Ask the SME for a joint visit",
@@ -208,50 +211,52 @@ def _plans(rng: Random, territories, today) -> int:
             plan.version = 1 + len(plan._months)  # created, then one version per monthly review
             plans.append(plan)
     TerritoryPlan.objects.bulk_create(plans)
+    # Tens of thousands of versions and reviews at full scale: plain rows through the bulk fast path
+    # (JSON as the text Django's JSONField writes), the versions numbered here so reviews can point at them.
+    adapt = datetime_adapter()
+    version_ids = iter(reserve_ids(PlanVersion, sum(plan.version for plan in plans)))
     for plan in plans:
         seller_id = plan.seller_id
-        number = 1
+        content = json.dumps({"objective_amount": str(plan.objective_amount)})
         versions.append(
-            PlanVersion(
-                plan=plan,
-                number=1,
-                content={"objective_amount": str(plan.objective_amount)},
-                reason="Created",
-                created=_aware(plan.start),
-                created_by_id=seller_id,
-            )
+            (next(version_ids), plan.pk, 1, content, "Created", adapt(_aware(plan.start)), seller_id)
         )
         running = Decimal(0)
-        for month_start in plan._months:
-            number += 1
+        for number, month_start in enumerate(plan._months, start=2):
             running += won.get((seller_id, month_start), Decimal(0))
             on = _month_end(month_start)
+            version_id = next(version_ids)
+            reviewer = managers.get(seller_id)
             versions.append(
-                PlanVersion(
-                    plan=plan,
-                    number=number,
-                    content={},
-                    reason=f"Review of {on.isoformat()}",
-                    created=_aware(on),
-                    created_by_id=managers.get(seller_id),
+                (
+                    version_id,
+                    plan.pk,
+                    number,
+                    "{}",
+                    f"Review of {on.isoformat()}",
+                    adapt(_aware(on)),
+                    reviewer,
                 )
             )
             pct = running / plan.objective_amount if plan.objective_amount else None
+            snapshot = {
+                "on": on.isoformat(),
+                "won": str(running),
+                "objective": str(plan.objective_amount),
+                "open_pipeline": None,
+                "percent_of_objective": None if pct is None else f"{pct:.4f}",
+            }
+            what_changed, adjustment = rng.choice(CHANGES), rng.choice(ADJUSTMENTS)
             reviews.append(
-                PlanReview(
-                    plan=plan,
-                    number=number - 1,
-                    reviewed_on=on,
-                    reviewer_id=managers.get(seller_id),
-                    snapshot={
-                        "on": on.isoformat(),
-                        "won": str(running),
-                        "objective": str(plan.objective_amount),
-                        "open_pipeline": None,
-                        "percent_of_objective": None if pct is None else f"{pct:.4f}",
-                    },
-                    what_changed=rng.choice(CHANGES),
-                    adjustment=rng.choice(ADJUSTMENTS),
+                (
+                    plan.pk,
+                    number - 1,
+                    on,
+                    reviewer,
+                    json.dumps(snapshot),
+                    what_changed,
+                    adjustment,
+                    version_id,
                 )
             )
         if seller_id in keys:
@@ -271,11 +276,8 @@ def _plans(rng: Random, territories, today) -> int:
                 due=plan.start + timedelta(days=45),
             )
         )
-    PlanVersion.objects.bulk_create(versions, batch_size=5000)
-    by_plan_number = {(v.plan_id, v.number): v for v in versions}
-    for review in reviews:
-        review.version = by_plan_number[(review.plan_id, review.number + 1)]
-    PlanReview.objects.bulk_create(reviews, batch_size=5000)
+    insert_rows(PlanVersion, VERSION_COLUMNS, versions)
+    insert_rows(PlanReview, REVIEW_COLUMNS, reviews)
     KeyAccount.objects.bulk_create(key_accounts)
     PlanAction.objects.bulk_create(actions)
     return len(plans)

@@ -396,3 +396,28 @@ def test_calibrating_many_targets_gives_exactly_what_replaying_every_deal_gives(
         expected = _calibrate_deal_by_deal(deals, history, targets, start)
         assert f.calibrate_many(deals, history, targets, history_start=start) == expected
         assert any(calibration.periods for calibration in expected.values())
+
+
+def test_history_columns_give_back_every_deal_equal_and_in_order():
+    deals = [
+        deal([(1, 0), (2, 5), (9, 10)], closed=10, won=True, group=None),
+        deal([(1, 3)], amount=None),  # open, one entry, amount unknown
+        f.DealHistory(
+            group="west",
+            entries=((1, D0), (2, D0 + timedelta(days=4)), (1, D0 + timedelta(days=6))),
+            closed_on=None,
+            won=None,
+            amount=500.0,
+            created=D0,
+            close_date=D0 + timedelta(days=60),
+            amount_changes=((D0 + timedelta(days=2), 800.0, 500.0),),
+            close_date_changes=((D0 + timedelta(days=3), D0 + timedelta(days=30), D0 + timedelta(days=60)),),
+        ),
+        deal([(1, 7), (8, 9)], closed=9, won=False, group="west"),
+    ]
+    kept = f.HistoryColumns()
+    passed_on = list(kept.record(iter(deals)))
+    assert passed_on == deals
+    assert len(kept) == 4
+    assert list(kept) == deals
+    assert list(kept) == deals  # read as often as needed
