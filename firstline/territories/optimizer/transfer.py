@@ -31,6 +31,7 @@ WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the 
 MIP_SECONDS = 0.5
 MIP_MOVES = 1500  # moves an integer program may decide at once
 PASSES = 3
+FAR_OFF = 0.25  # share of territories beyond tolerance above which a plan's split units are rounded
 SETTLE_SECONDS = 3.0  # time limit of the integer program that settles a balanced plan (`settle`)
 SETTLE_TRIES = 3  # programs solved again without the moves that could not be made
 SETTLE_COMPACT = 0.1  # weight of compactness against disruption in that program
@@ -190,6 +191,10 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray, chain=Non
     split = (x > FRACTION) & ~whole & ~np.isin(once, once[whole])
     if not split.any():
         return np.flatnonzero(whole)
+    if not search.disrupting and search.off_count() > p.k * FAR_OFF:
+        # Far out of balance the next rounds change much of the plan anyway: deciding the split units
+        # exactly (a time limit's worth at 100,000 units, rarely to the end) is not worth its time.
+        return np.flatnonzero(whole | (split & (x > 0.5)))
     limits = _limits(search, excess, AIM_EXACT_DISRUPTING if search.disrupting else AIM_EXACT)
 
     def decide(free: np.ndarray) -> tuple[np.ndarray, tuple[float, float], bool]:
@@ -314,6 +319,9 @@ def settle(search: Search) -> int:
         u, a, b = u[alone], a[alone], b[alone]
         if not len(u):
             break
+        # Strips behind every border too: sending one large unit from inside often replaces several
+        # small ones on the border (and the strip in front of it, when those are moved anyway).
+        u, a, b, layer, chain = _deeper(search, u, a, b, np.ones(p.k, dtype=bool), refused)
         sums, once = _effects(search, u, a, b)
         each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
         excess = (s.sums - 1.0).ravel()
@@ -321,15 +329,26 @@ def settle(search: Search) -> int:
         compact = search.compact_delta(u, a, b, s.centres())
         cost = search.disrupt_delta(u, a, b) + SETTLE_COMPACT * compact + MOVE_COST / 100
         x, _solved = _program(
-            search, cost, sums, each_once, excess, limits, integral=True, seconds=SETTLE_SECONDS
+            search,
+            cost,
+            sums,
+            each_once,
+            excess,
+            limits,
+            integral=True,
+            seconds=SETTLE_SECONDS,
+            after=None if chain is None else (chain, np.zeros(chain.shape[0])),
         )
         if x is None:
             break
         chosen = np.flatnonzero(x > 0.5)
         if not len(chosen) or cost[chosen].sum() >= 0:
             break
+        chosen = chosen[np.argsort(layer[chosen], kind="stable")]  # strips from the border inwards
         before, before_score, before_moved = s.labels.copy(), score(search), s.moved
-        moves, pending = _make(search, [(int(u[i]), int(a[i]), int(b[i])) for i in chosen], PASSES)
+        moves, pending = _make(
+            search, [(int(u[i]), int(a[i]), int(b[i])) for i in chosen], PASSES + int(layer.max(initial=0))
+        )
         made = len(moves)
         if pending and search.violation() > 0:
             made += search.run("Settling", hard=False)
