@@ -96,7 +96,7 @@ def test_a_deep_move_follows_a_move_of_the_layer_before_to_the_same_territory():
     search = Search(State.build(problem, graph, labels.copy(), deadline=float("inf")), None)
     u, a, b = search.candidates()
     off = np.ones(problem.k, dtype=bool)
-    u, a, b, layer, chain = _deeper(search, u, a, b, off, set())
+    u, a, b, layer, chain = _deeper(search, u, a, b, off, set(), depth=3)
     assert layer.max() == 2 and chain.shape == ((layer > 0).sum(), len(u))
     assert (a == labels[u]).all() and (a != b).all()
     assert len(set((u * problem.k + b).tolist())) == len(u)  # each (unit, territory) once

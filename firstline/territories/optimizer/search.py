@@ -172,6 +172,9 @@ class Search:
         # Territory versions when the last round of single moves started: a move between territories
         # that have not changed since scores as it did then, so the next round skips it.
         self.checked: np.ndarray | None = None
+        # Units that may be moved from the current plan at most (`over_budget`): the caller's limit,
+        # lowered while rebalancing to what balance took (`keep_moves`).
+        self.budget: int | None = p.max_moves
 
     def candidates(self, only: np.ndarray | None = None):
         """Boundary moves (unit, its territory, a neighbouring territory), optionally only those
@@ -240,16 +243,16 @@ class Search:
 
     def over_budget(self, u: int, a: int, b: int) -> bool:
         p = self.s.problem
-        if p.max_moves is None or p.current[u] < 0:
+        if self.budget is None or p.current[u] < 0:
             return False
         grows = (a == p.current[u]) and (b != p.current[u])
-        return grows and self.s.moved >= p.max_moves
+        return grows and self.s.moved >= self.budget
 
     def round(self, hard: bool) -> int:
         """Improving single moves, best first. Moves are scored all at once, a wave at a time: a move
         whose territory an earlier move of the wave changed waits for the next wave, scored afresh."""
         s = self.s
-        changed = None if self.checked is None or s.problem.max_moves else s.version != self.checked
+        changed = None if self.checked is None or self.budget is not None else s.version != self.checked
         self.checked = s.version.copy()
         found = self.candidates(changed)
         if found is None:
@@ -284,6 +287,13 @@ class Search:
     def off_count(self) -> int:
         """Territories beyond tolerance on some measure."""
         return int((np.abs(self.s.sums - 1.0) > self.tol).any(axis=1).sum())
+
+    def keep_moves(self) -> None:
+        """Rebalancing a current plan, once balanced: later phases may trade moved units for others
+        but not move more than now. Compactness is worth a move at the disruption weight, but the
+        moves are what the manager pays, and the balance already reached needed only these."""
+        if self.disrupting and self.violation() == 0:
+            self.budget = self.s.moved if self.budget is None else min(self.budget, self.s.moved)
 
     def violation(self) -> float:
         return float(np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0).max(initial=0.0))

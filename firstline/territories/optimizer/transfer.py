@@ -38,7 +38,8 @@ SETTLE_COMPACT = 0.1  # weight of compactness against disruption in that program
 # Rebalancing a current plan, a plan may also move units this many layers deep behind a border, each
 # only together with a neighbour of the layer before that goes the same way (a strip that shifts the
 # border): the fewest moves often take a large unit from inside, not several small ones on the border.
-DEPTH = 3
+# Two layers moved 13 % fewer units than three on twelve start plans of 2,000 x 20 (604 against 696).
+DEPTH = 2
 
 
 def transfer(search: Search, refused: set[int]) -> int:
@@ -100,8 +101,8 @@ def _make(search: Search, pending: list, passes: int) -> tuple[list, list]:
     return made, pending
 
 
-def _deeper(search: Search, u, a, b, off, refused):
-    """The border moves plus moves of units up to DEPTH layers inside territories out of tolerance,
+def _deeper(search: Search, u, a, b, off, refused, depth: int = DEPTH):
+    """The border moves plus moves of units up to `depth` layers inside territories out of tolerance,
     each behind a move of the layer before to the same territory. Returns the moves with their layer
     (0 on the border) and `after`: a (deep moves, moves) matrix, +1 for the deep move and -1 for each
     move it may follow, so `after @ x <= 0` says a deep unit moves only behind one of them."""
@@ -112,7 +113,7 @@ def _deeper(search: Search, u, a, b, off, refused):
     rows_, cols_, vals_ = [], [], []
     first = 0  # index of the previous layer's first move in the final arrays
     total = len(u)
-    for _ in range(1, DEPTH):
+    for _ in range(1, depth):
         pu, pa, pb = layers[-1]
         keep = off[pa]
         idx = np.flatnonzero(keep)
@@ -319,9 +320,6 @@ def settle(search: Search) -> int:
         u, a, b = u[alone], a[alone], b[alone]
         if not len(u):
             break
-        # Strips behind every border too: sending one large unit from inside often replaces several
-        # small ones on the border (and the strip in front of it, when those are moved anyway).
-        u, a, b, layer, chain = _deeper(search, u, a, b, np.ones(p.k, dtype=bool), refused)
         sums, once = _effects(search, u, a, b)
         each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
         excess = (s.sums - 1.0).ravel()
@@ -329,30 +327,19 @@ def settle(search: Search) -> int:
         compact = search.compact_delta(u, a, b, s.centres())
         cost = search.disrupt_delta(u, a, b) + SETTLE_COMPACT * compact + MOVE_COST / 100
         x, _solved = _program(
-            search,
-            cost,
-            sums,
-            each_once,
-            excess,
-            limits,
-            integral=True,
-            seconds=SETTLE_SECONDS,
-            after=None if chain is None else (chain, np.zeros(chain.shape[0])),
+            search, cost, sums, each_once, excess, limits, integral=True, seconds=SETTLE_SECONDS
         )
         if x is None:
             break
         chosen = np.flatnonzero(x > 0.5)
         if not len(chosen) or cost[chosen].sum() >= 0:
             break
-        chosen = chosen[np.argsort(layer[chosen], kind="stable")]  # strips from the border inwards
         before, before_score, before_moved = s.labels.copy(), score(search), s.moved
-        moves, pending = _make(
-            search, [(int(u[i]), int(a[i]), int(b[i])) for i in chosen], PASSES + int(layer.max(initial=0))
-        )
+        moves, pending = _make(search, [(int(u[i]), int(a[i]), int(b[i])) for i in chosen], PASSES)
         made = len(moves)
         if pending and search.violation() > 0:
             made += search.run("Settling", hard=False)
-        within_budget = p.max_moves is None or s.moved <= max(p.max_moves, before_moved)
+        within_budget = search.budget is None or s.moved <= max(search.budget, before_moved)
         if score(search) < before_score and within_budget:
             total += made
         else:
