@@ -31,7 +31,9 @@ WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the 
 MIP_SECONDS = 0.5
 MIP_MOVES = 1500  # moves an integer program may decide at once
 PASSES = 3
-FAR_OFF = 0.25  # share of territories beyond tolerance above which a plan's split units are rounded
+# Far out of balance (this share of territories beyond tolerance) with this many split units, a plan
+# rounds them instead of deciding them by an integer program.
+FAR_OFF, FAR_SPLIT = 0.25, 300
 SETTLE_SECONDS = 3.0  # time limit of the integer program that settles a balanced plan (`settle`)
 SETTLE_TRIES = 3  # programs solved again without the moves that could not be made
 SETTLE_COMPACT = 0.1  # weight of compactness against disruption in that program
@@ -192,8 +194,8 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray, chain=Non
     split = (x > FRACTION) & ~whole & ~np.isin(once, once[whole])
     if not split.any():
         return np.flatnonzero(whole)
-    if not search.disrupting and search.off_count() > p.k * FAR_OFF:
-        # Far out of balance the next rounds change much of the plan anyway: deciding the split units
+    if not search.disrupting and split.sum() > FAR_SPLIT and search.off_count() > p.k * FAR_OFF:
+        # Far out of balance the next rounds change much of the plan anyway: deciding many split units
         # exactly (a time limit's worth at 100,000 units, rarely to the end) is not worth its time.
         return np.flatnonzero(whole | (split & (x > 0.5)))
     limits = _limits(search, excess, AIM_EXACT_DISRUPTING if search.disrupting else AIM_EXACT)
