@@ -1,5 +1,6 @@
-"""A first partition: METIS on the adjacency graph (balanced on every measure at once), or the current
-plan when there is one; then locked units put in place and every territory made one component."""
+"""A first partition: METIS on the adjacency graph (balanced on every measure at once, or on large
+graphs on their average), or the current plan when there is one; then locked units put in place and
+every territory made one component."""
 
 from collections import deque
 
