@@ -50,7 +50,8 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
         report(95, 100, f"Trying another start ({attempt + 1} of {STARTS})")
         labels, _how = initial_labels(problem, graph, attempt)
         other = _design(problem, graph, labels, deadline, None)
-        if score(other) < best:
+        # Another partition may not be repairable into connected territories around locked units.
+        if score(other) < best and metrics.connected(graph, other.s.labels, problem.k).all():
             best, best_labels = score(other), other.s.labels.copy()
     solution = evaluate(problem, best_labels, graph=graph, warnings=warnings)
     solution.start = how
