@@ -96,7 +96,7 @@ def test_a_deep_move_follows_a_move_of_the_layer_before_to_the_same_territory():
     search = Search(State.build(problem, graph, labels.copy(), deadline=float("inf")), None)
     u, a, b = search.candidates()
     off = np.ones(problem.k, dtype=bool)
-    u, a, b, layer, chain = _deeper(search, u, a, b, off, set())
+    u, a, b, layer, chain = _deeper(search, u, a, b, off, set(), depth=3)
     assert layer.max() == 2 and chain.shape == ((layer > 0).sum(), len(u))
     assert (a == labels[u]).all() and (a != b).all()
     assert len(set((u * problem.k + b).tolist())) == len(u)  # each (unit, territory) once
@@ -117,3 +117,38 @@ def test_a_move_budget_holds_while_rebalancing_with_a_disruption_weight():
     capped = solve(problem_for(2, current=current, disruption_weight=0.05, max_moves=4))
     assert len(capped.moved) <= 4
     assert capped.all_connected
+
+
+def test_once_balanced_a_rebalancing_never_moves_more_units_for_compactness():
+    problem = problem_for(5)
+    graph = build_graph(problem.coords)
+    balanced = solve(problem).labels
+    current = out_of_balance(problem, balanced, graph, seed=5)
+    # A tiny disruption weight: every compactness gain would be worth a move.
+    problem = problem_for(5, current=current, disruption_weight=1e-6)
+    search = Search(State.build(problem, graph, current.copy(), deadline=float("inf")), None)
+    search.run("Balancing", hard=False)
+    assert search.violation() == 0
+    search.keep_moves()
+    needed = search.s.moved
+    search.run("Compacting", hard=True)
+    assert search.violation() == 0
+    assert search.s.moved <= needed
+    assert search.s.moved == int((search.s.labels != current).sum())
+
+
+def test_a_small_instance_that_converges_early_tries_other_starts(monkeypatch):
+    from firstline.territories.optimizer import start
+
+    coords, measures = clustered(300, seed=6)
+    tried: list[int] = []
+    original = start._partition
+
+    def spy(problem, graph, seed):
+        tried.append(seed)
+        return original(problem, graph, seed)
+
+    monkeypatch.setattr(start, "_partition", spy)
+    best = solve(Problem(coords, measures, 4, tolerance=0.03, time_limit=60, seed=7))
+    assert tried == [7, 8, 9]
+    assert best.balanced and best.all_connected

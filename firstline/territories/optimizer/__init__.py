@@ -10,7 +10,7 @@ import numpy as np
 from . import metrics
 from .diameter import polish_diameter
 from .graph import build_graph
-from .iterate import iterate
+from .iterate import iterate, score
 from .model import LARGE_UNIT_SHARE, Infeasible, Objective, Problem, Progress, Solution, check_feasible
 from .search import Search, State
 from .start import initial_labels
@@ -19,6 +19,7 @@ from .transfer import settle
 RESERVE = 0.05  # share of the time limit kept for finishing
 DIAMETER_SHAKE = 20  # units a shake for the diameter objective takes from the widest territories
 COARSE_SHARE = 0.75  # share of the time after balancing that shakes may take before exchanges
+STARTS = 3  # starts tried at most, each only while the time left fits another run as long as the first
 
 __all__ = ["LARGE_UNIT_SHARE", "Infeasible", "Objective", "Problem", "Solution", "evaluate", "solve"]
 
@@ -34,39 +35,25 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     graph = build_graph(problem.coords, problem.edges)
     n_components, _ = graph.components()
     warnings = check_feasible(problem, n_components)
-    report(5, 100, "Partitioning the graph")
-    labels, how = initial_labels(problem, graph)
     # The search stops a little early: the last round and the final evaluation fit in what is left.
     deadline = started + problem.time_limit * (1 - RESERVE)
-    state = State.build(problem, graph, labels, deadline)
-    search = Search(state, lambda d, t, msg: report(10 + min(55, d), 100, msg))
-    search.run("Balancing", hard=False)
-    settle(search)
-    report(70, 100, "Improving compactness")
-    # Compactness coarse to fine: single moves and shakes first (cheap, large gains each), then the
-    # same with exchanges of units across borders (dear, small gains each) in the time left.
-    search.run("Compacting", hard=True, exchanges=False)
-
-    def polish() -> None:
-        if problem.objective == "diameter":
-            polish_diameter(state, deadline)
-
-    def loosen() -> None:
-        polish_diameter(state, deadline, max_steps=DIAMETER_SHAKE, balanced=False)
-
-    if problem.objective != "diameter":
-        loosen = None
-
-    polish()
-    report(80, 100, "Trying variations")
-    now = problem.clock()
-    iterate(search, now + (deadline - now) * COARSE_SHARE, polish, exchanges=False, loosen=loosen)
-    report(90, 100, "Exchanging units across borders")
-    search.run("Compacting", hard=True)
-    polish()
-    iterate(search, deadline, polish, exchanges=True, loosen=loosen)
-    settle(search)
-    solution = evaluate(problem, state.labels, graph=graph, warnings=warnings)
+    report(5, 100, "Partitioning the graph")
+    labels, how = initial_labels(problem, graph)
+    search = _design(problem, graph, labels, deadline, report)
+    best, best_labels = score(search), search.s.labels.copy()
+    # A search that ends long before its limit (small instances converge in seconds) has time for
+    # other starts: each ends in its own local optimum, and the best of a few is far steadier than one.
+    took = problem.clock() - started
+    for attempt in range(1, STARTS):
+        if how == "current plan" or problem.clock() + took > deadline:
+            break
+        report(95, 100, f"Trying another start ({attempt + 1} of {STARTS})")
+        labels, _how = initial_labels(problem, graph, attempt)
+        other = _design(problem, graph, labels, deadline, None)
+        # Another partition may not be repairable into connected territories around locked units.
+        if score(other) < best and metrics.connected(graph, other.s.labels, problem.k).all():
+            best, best_labels = score(other), other.s.labels.copy()
+    solution = evaluate(problem, best_labels, graph=graph, warnings=warnings)
     solution.start = how
     solution.seconds = problem.clock() - started
     if not solution.balanced:
@@ -78,6 +65,43 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
         )
     report(100, 100, "Done")
     return solution
+
+
+def _design(problem: Problem, graph, labels: np.ndarray, deadline: float, report: Progress | None) -> Search:
+    """Balance, then compactness coarse to fine, from the start `labels`; the search at its end."""
+
+    def say(done: int, message: str) -> None:
+        if report:
+            report(done, 100, message)
+
+    state = State.build(problem, graph, labels, deadline)
+    search = Search(state, lambda d, t, msg: say(10 + min(55, d), msg))
+    search.run("Balancing", hard=False)
+    settle(search)
+    search.keep_moves()
+    say(70, "Improving compactness")
+    # Compactness coarse to fine: single moves and shakes first (cheap, large gains each), then the
+    # same with exchanges of units across borders (dear, small gains each) in the time left.
+    search.run("Compacting", hard=True, exchanges=False)
+
+    def polish() -> None:
+        if problem.objective == "diameter":
+            polish_diameter(state, deadline)
+
+    def loosen() -> None:
+        polish_diameter(state, deadline, max_steps=DIAMETER_SHAKE, balanced=False)
+
+    polish()
+    say(80, "Trying variations")
+    now = problem.clock()
+    shake_more = loosen if problem.objective == "diameter" else None
+    iterate(search, now + (deadline - now) * COARSE_SHARE, polish, exchanges=False, loosen=shake_more)
+    say(90, "Exchanging units across borders")
+    search.run("Compacting", hard=True)
+    polish()
+    iterate(search, deadline, polish, exchanges=True, loosen=shake_more)
+    settle(search)
+    return search
 
 
 def _monotone(progress: Progress | None) -> Progress:

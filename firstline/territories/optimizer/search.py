@@ -27,6 +27,7 @@ EPS = 1e-12
 BALANCE_DISRUPTION_SHARE = 0.05
 PLAN_PAYS = 5  # moves a plan must make for the next stall to start with a plan again
 DISRUPTING_AIM = 0.99  # share of the tolerance single moves aim for when moves cost disruption
+FEW_CHANGED = 8  # a round reads only the changed territories' rows of the graph below 1 / this share
 PATIENCE = 12  # stalls of single moves without a better balance before the balancing phase gives up
 
 
@@ -128,6 +129,14 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return values[np.r_[True, values[1:] != values[:-1]]] if len(values) else values
 
 
+def _row_positions(indptr: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Positions in a CSR `indices` array of the rows of `units`, row after row."""
+    starts, ends = indptr[units], indptr[units + 1]
+    lengths = ends - starts
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(int(lengths.sum()))
+
+
 def excess(dev: np.ndarray, tol: np.ndarray) -> np.ndarray:
     """The cost of being beyond tolerance."""
     over = np.maximum(np.abs(dev) - tol, 0.0)
@@ -163,17 +172,29 @@ class Search:
         # Territory versions when the last round of single moves started: a move between territories
         # that have not changed since scores as it did then, so the next round skips it.
         self.checked: np.ndarray | None = None
+        # Units that may be moved from the current plan at most (`over_budget`): the caller's limit,
+        # lowered while rebalancing to what balance took (`keep_moves`).
+        self.budget: int | None = p.max_moves
 
     def candidates(self, only: np.ndarray | None = None):
         """Boundary moves (unit, its territory, a neighbouring territory), optionally only those
         touching a territory marked in `only`."""
         lab = self.s.labels
-        mask = (lab[self.src] != lab[self.dst]) & self.free[self.src]
+        src, dst = self.src, self.dst
+        if only is not None and only.sum() * FEW_CHANGED < len(only):
+            # Few territories changed: only edges from their units and from those units' neighbours
+            # can touch them, so read those rows of the graph instead of every edge.
+            g = self.s.graph
+            inside = np.flatnonzero(only[lab])
+            near = distinct(np.r_[inside, g.indices[_row_positions(g.indptr, inside)]])
+            at = _row_positions(g.indptr, near)
+            src, dst = np.repeat(near, g.indptr[near + 1] - g.indptr[near]), g.indices[at]
+        mask = (lab[src] != lab[dst]) & self.free[src]
         if only is not None:
-            mask &= only[lab[self.src]] | only[lab[self.dst]]
+            mask &= only[lab[src]] | only[lab[dst]]
         if not mask.any():
             return None
-        key = distinct(self.src[mask] * self.s.problem.k + lab[self.dst[mask]])
+        key = distinct(src[mask] * self.s.problem.k + lab[dst[mask]])
         u, b = key // self.s.problem.k, key % self.s.problem.k
         return u, lab[u], b
 
@@ -222,16 +243,16 @@ class Search:
 
     def over_budget(self, u: int, a: int, b: int) -> bool:
         p = self.s.problem
-        if p.max_moves is None or p.current[u] < 0:
+        if self.budget is None or p.current[u] < 0:
             return False
         grows = (a == p.current[u]) and (b != p.current[u])
-        return grows and self.s.moved >= p.max_moves
+        return grows and self.s.moved >= self.budget
 
     def round(self, hard: bool) -> int:
         """Improving single moves, best first. Moves are scored all at once, a wave at a time: a move
         whose territory an earlier move of the wave changed waits for the next wave, scored afresh."""
         s = self.s
-        changed = None if self.checked is None or s.problem.max_moves else s.version != self.checked
+        changed = None if self.checked is None or self.budget is not None else s.version != self.checked
         self.checked = s.version.copy()
         found = self.candidates(changed)
         if found is None:
@@ -262,6 +283,17 @@ class Search:
                 done += 1
             todo = np.array(waiting, dtype=np.int64)
         return done
+
+    def off_count(self) -> int:
+        """Territories beyond tolerance on some measure."""
+        return int((np.abs(self.s.sums - 1.0) > self.tol).any(axis=1).sum())
+
+    def keep_moves(self) -> None:
+        """Rebalancing a current plan, once balanced: later phases may trade moved units for others
+        but not move more than now. Compactness is worth a move at the disruption weight, but the
+        moves are what the manager pays, and the balance already reached needed only these."""
+        if self.disrupting and self.violation() == 0:
+            self.budget = self.s.moved if self.budget is None else min(self.budget, self.s.moved)
 
     def violation(self) -> float:
         return float(np.maximum(np.abs(self.s.sums - 1.0) - self.tol, 0).max(initial=0.0))
@@ -303,8 +335,9 @@ class Search:
                 # Once plans bring little (the last units are a matter of granularity), exchanges go
                 # first and a plan is made only when they stall too.
                 planned = balancing and plans_pay
+                off = self.off_count()
                 done = transfer(self, refused) if planned else 0
-                plans_pay = done >= PLAN_PAYS
+                plans_pay = done >= max(PLAN_PAYS, off)
                 done = done or (swaps.round(hard) if exchanges else 0)
                 if not done and balancing and not planned:
                     done = transfer(self, refused)

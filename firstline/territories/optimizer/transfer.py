@@ -31,6 +31,9 @@ WHOLE, FRACTION = 0.99, 0.01  # a planned move above WHOLE is made; between the 
 MIP_SECONDS = 0.5
 MIP_MOVES = 1500  # moves an integer program may decide at once
 PASSES = 3
+# Far out of balance (this share of territories beyond tolerance) with this many split units, a plan
+# rounds them instead of deciding them by an integer program.
+FAR_OFF, FAR_SPLIT = 0.25, 300
 SETTLE_SECONDS = 3.0  # time limit of the integer program that settles a balanced plan (`settle`)
 SETTLE_TRIES = 3  # programs solved again without the moves that could not be made
 SETTLE_COMPACT = 0.1  # weight of compactness against disruption in that program
@@ -99,8 +102,8 @@ def _make(search: Search, pending: list, passes: int) -> tuple[list, list]:
     return made, pending
 
 
-def _deeper(search: Search, u, a, b, off, refused):
-    """The border moves plus moves of units up to DEPTH layers inside territories out of tolerance,
+def _deeper(search: Search, u, a, b, off, refused, depth: int = DEPTH):
+    """The border moves plus moves of units up to `depth` layers inside territories out of tolerance,
     each behind a move of the layer before to the same territory. Returns the moves with their layer
     (0 on the border) and `after`: a (deep moves, moves) matrix, +1 for the deep move and -1 for each
     move it may follow, so `after @ x <= 0` says a deep unit moves only behind one of them."""
@@ -111,7 +114,7 @@ def _deeper(search: Search, u, a, b, off, refused):
     rows_, cols_, vals_ = [], [], []
     first = 0  # index of the previous layer's first move in the final arrays
     total = len(u)
-    for _ in range(1, DEPTH):
+    for _ in range(1, depth):
         pu, pa, pb = layers[-1]
         keep = off[pa]
         idx = np.flatnonzero(keep)
@@ -190,6 +193,10 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray, chain=Non
     split = (x > FRACTION) & ~whole & ~np.isin(once, once[whole])
     if not split.any():
         return np.flatnonzero(whole)
+    if not search.disrupting and split.sum() > FAR_SPLIT and search.off_count() > p.k * FAR_OFF:
+        # Far out of balance the next rounds change much of the plan anyway: deciding many split units
+        # exactly (a time limit's worth at 100,000 units, rarely to the end) is not worth its time.
+        return np.flatnonzero(whole | (split & (x > 0.5)))
     limits = _limits(search, excess, AIM_EXACT_DISRUPTING if search.disrupting else AIM_EXACT)
 
     def decide(free: np.ndarray) -> tuple[np.ndarray, tuple[float, float], bool]:
@@ -333,7 +340,7 @@ def settle(search: Search) -> int:
         made = len(moves)
         if pending and search.violation() > 0:
             made += search.run("Settling", hard=False)
-        within_budget = p.max_moves is None or s.moved <= max(p.max_moves, before_moved)
+        within_budget = search.budget is None or s.moved <= max(search.budget, before_moved)
         if score(search) < before_score and within_budget:
             total += made
         else:
