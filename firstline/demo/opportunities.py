@@ -151,9 +151,7 @@ def drawn_batches(
     stays in stages) and where the random stream stands, so `rng` goes on as if the deals had been
     drawn here. Without fork (Windows), here."""
     if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
-        for first in range(0, count, BATCH_SIZE):
-            size = min(BATCH_SIZE, count - first)
-            yield [_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)]
+        yield from _drawn(rng, context, count, totals)
         return
     forked = multiprocessing.get_context("fork")
     receiver, sender = forked.Pipe(duplex=False)
@@ -178,6 +176,12 @@ def drawn_batches(
         mine[:] = [a + b for a, b in zip(mine, theirs, strict=True)]
 
 
+def _drawn(rng: Random, context: _Context, count: int, totals: PipelineTotals) -> Iterator[list]:
+    for first in range(0, count, BATCH_SIZE):
+        size = min(BATCH_SIZE, count - first)
+        yield [_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)]
+
+
 def _received(receiver):
     try:
         message = receiver.recv()
@@ -199,9 +203,8 @@ def _draw_in_worker(rng: Random, context: _Context, count: int, sender) -> None:
     quarters = len(context.timeline.quarters)
     totals = PipelineTotals(won_by_seller_quarter=[[0.0] * quarters for _ in context.sellers])
     try:
-        for first in range(0, count, BATCH_SIZE):
-            size = min(BATCH_SIZE, count - first)
-            sender.send([_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)])
+        for batch in _drawn(rng, context, count, totals):
+            sender.send(batch)
         sender.send(None)
         sender.send((totals, rng.getstate()))
     except BaseException:
