@@ -81,6 +81,8 @@ def test_a_manager_records_a_session_with_an_action_item_and_the_seller_marks_it
 
 
 def rate_everything(page, score_label: str):
+    # .all() does not wait: wait until the form has loaded, or it rates the groups of the page before.
+    expect(page.get_by_role("button", name="Save assessment")).to_be_visible()
     for group in page.get_by_role("group").all():
         group.get_by_label(score_label).check()
 
@@ -114,6 +116,7 @@ def test_a_manager_and_a_seller_complete_an_assessment_and_the_heat_map_shows_it
     expect(alice.get_by_role("link", name="Assess")).to_be_visible()
     alice.get_by_role("link", name="Alice Archer").click()
     page.get_by_role("link", name="Assess Alice Archer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Assess Alice Archer")
     rate_everything(page, "3 · Proficient")
     page.get_by_role("group", name="Negotiation").get_by_label("2 · Developing").check()
     page.get_by_role("button", name="Save assessment").click()
