@@ -8,6 +8,7 @@ benchmark all call `solve()` the same way.
 import numpy as np
 
 from . import metrics
+from .allocate import chains, relocate
 from .diameter import polish_diameter
 from .graph import build_graph
 from .iterate import iterate, score
@@ -44,12 +45,14 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     # A search that ends long before its limit (small instances converge in seconds) has time for
     # other starts: each ends in its own local optimum, and the best of a few is far steadier than one.
     took = problem.clock() - started
+    # Rebalancing starts from the current plan every time; each run plans its moves a little
+    # differently instead (`REBALANCING_VARIANTS`).
     for attempt in range(1, STARTS):
-        if how == "current plan" or problem.clock() + took > deadline:
+        if problem.clock() + took > deadline:
             break
         report(95, 100, f"Trying another start ({attempt + 1} of {STARTS})")
         labels, _how = initial_labels(problem, graph, attempt)
-        other = _design(problem, graph, labels, deadline, None)
+        other = _design(problem, graph, labels, deadline, None, attempt)
         # Another partition may not be repairable into connected territories around locked units.
         if score(other) < best and metrics.connected(graph, other.s.labels, problem.k).all():
             best, best_labels = score(other), other.s.labels.copy()
@@ -67,7 +70,9 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     return solution
 
 
-def _design(problem: Problem, graph, labels: np.ndarray, deadline: float, report: Progress | None) -> Search:
+def _design(
+    problem: Problem, graph, labels: np.ndarray, deadline: float, report: Progress | None, attempt: int = 0
+) -> Search:
     """Balance, then compactness coarse to fine, from the start `labels`; the search at its end."""
 
     def say(done: int, message: str) -> None:
@@ -75,7 +80,7 @@ def _design(problem: Problem, graph, labels: np.ndarray, deadline: float, report
             report(done, 100, message)
 
     state = State.build(problem, graph, labels, deadline)
-    search = Search(state, lambda d, t, msg: say(10 + min(55, d), msg))
+    search = Search(state, lambda d, t, msg: say(10 + min(55, d), msg), attempt)
     search.run("Balancing", hard=False)
     settle(search)
     search.keep_moves()
@@ -100,6 +105,8 @@ def _design(problem: Problem, graph, labels: np.ndarray, deadline: float, report
     search.run("Compacting", hard=True)
     polish()
     iterate(search, deadline, polish, exchanges=True, loosen=shake_more)
+    relocate(search)
+    chains(search)
     settle(search)
     return search
 

@@ -29,6 +29,10 @@ PLAN_PAYS = 5  # moves a plan must make for the next stall to start with a plan 
 DISRUPTING_AIM = 0.99  # share of the tolerance single moves aim for when moves cost disruption
 FEW_CHANGED = 8  # a round reads only the changed territories' rows of the graph below 1 / this share
 PATIENCE = 12  # stalls of single moves without a better balance before the balancing phase gives up
+# Rebalancing a current plan runs once per variant while the time allows (`solve`): the share of the
+# tolerance a plan aims for and the layers behind a border it may take units from (`transfer`). Each
+# variant ends with a different set of moves, a few more or fewer; the best of them is steadier.
+REBALANCING_VARIANTS = ((0.9, 3), (0.8, 3), (0.9, 2))
 
 
 @dataclass
@@ -148,9 +152,10 @@ def penalty(dev: np.ndarray, tol: np.ndarray, pull: float = MEAN_PULL) -> np.nda
 
 
 class Search:
-    def __init__(self, state: State, progress: Progress | None):
+    def __init__(self, state: State, progress: Progress | None, variant: int = 0):
         self.s = state
         p = state.problem
+        self.aim_disrupting, self.depth = REBALANCING_VARIANTS[variant % len(REBALANCING_VARIANTS)]
         self.progress = progress
         self.src, self.dst = state.graph.directed_edges()
         self.free = p.locked < 0

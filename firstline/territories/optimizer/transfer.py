@@ -19,11 +19,11 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
 
 from .graph import surely_separable
-from .search import Search
+from .search import REBALANCING_VARIANTS, Search
 
 MOVE_COST = 0.01  # per move, in the search's compactness currency: fewest moves first
 SLACK_COST = 1000.0  # per unit of a territory's mean beyond the aim: far above a move's cost
-AIM, AIM_DISRUPTING = 0.6, 0.9  # share of the tolerance a plan aims for
+AIM = 0.6  # share of the tolerance a plan aims for (rebalancing a current plan: `Search.aim_disrupting`)
 # The same for an integer program, which has no fractions to round. When moves cost disruption, every
 # unit of room kept inside the tolerance costs moves (the bound they are measured against uses it all).
 AIM_EXACT, AIM_EXACT_DISRUPTING = 0.95, 0.99
@@ -37,10 +37,11 @@ FAR_OFF, FAR_SPLIT = 0.25, 300
 SETTLE_SECONDS = 3.0  # time limit of the integer program that settles a balanced plan (`settle`)
 SETTLE_TRIES = 3  # programs solved again without the moves that could not be made
 SETTLE_COMPACT = 0.1  # weight of compactness against disruption in that program
-# Rebalancing a current plan, a plan may also move units this many layers deep behind a border, each
-# only together with a neighbour of the layer before that goes the same way (a strip that shifts the
-# border): the fewest moves often take a large unit from inside, not several small ones on the border.
-DEPTH = 3
+# Rebalancing a current plan, a plan may also move units this many layers deep behind a border
+# (`Search.depth`, 3 in the first run), each only together with a neighbour of the layer before that
+# goes the same way (a strip that shifts the border): the fewest moves often take a large unit from
+# inside, not several small ones on the border.
+DEPTH = REBALANCING_VARIANTS[0][1]
 
 
 def transfer(search: Search, refused: set[int]) -> int:
@@ -65,8 +66,8 @@ def transfer(search: Search, refused: set[int]) -> int:
     if not len(u):
         return 0
     layer, after = np.zeros(len(u), dtype=np.int64), None
-    if search.disrupting and DEPTH > 1:
-        u, a, b, layer, after = _deeper(search, u, a, b, off, refused)
+    if search.disrupting and search.depth > 1:
+        u, a, b, layer, after = _deeper(search, u, a, b, off, refused, search.depth)
     chosen = _plan(search, u, a, b, after)
     chosen = chosen[np.argsort(layer[chosen], kind="stable")]  # a strip is made from the border inwards
     pending = [(int(u[i]), int(a[i]), int(b[i])) for i in chosen]
@@ -172,7 +173,7 @@ def _plan(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray, chain=Non
     )
     # Aiming inside the tolerance leaves room for the moves that cannot be made; when moves cost
     # disruption, each one of that room costs too, so aim nearer the limit.
-    aim = AIM_DISRUPTING if search.disrupting else AIM
+    aim = search.aim_disrupting if search.disrupting else AIM
     x, _solved = _program(
         search,
         cost,
