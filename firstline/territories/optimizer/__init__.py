@@ -50,7 +50,8 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     for attempt in range(1, STARTS):
         if problem.clock() + took > deadline:
             break
-        report(95, 100, f"Trying another start ({attempt + 1} of {STARTS})")
+        again = "Rebalancing another way" if how == "current plan" else "Trying another start"
+        report(95, 100, f"{again} ({attempt + 1} of {STARTS})")
         labels, _how = initial_labels(problem, graph, attempt)
         other = _design(problem, graph, labels, deadline, None, attempt)
         # Another partition may not be repairable into connected territories around locked units.
