@@ -15,7 +15,7 @@ from firstline.demo.accounts import build_accounts, build_sales_process
 from firstline.demo.catalog import DEMO_PASSWORD, EMAIL_DOMAIN
 from firstline.demo.coaching import build_coaching
 from firstline.demo.company import TEAM_SIZE, build_company
-from firstline.demo.deals import build_deal_guidance
+from firstline.demo.deals import build_deal_guidance, refresh_deal_statistics
 from firstline.demo.opportunities import build_opportunities
 from firstline.demo.talent import build_talent
 from firstline.demo.targets import build_targets
@@ -110,8 +110,10 @@ def generate_demo(
     guidance = build_deal_guidance(
         rng=Random(seeds.getrandbits(64)), today=timeline.today, stage_stays=totals.stage_stays
     )
-    # Deals went in with bulk_create, which sends no signals: the KPI results are built once here.
+    # Deals went in through the bulk path, which sends no signals: the KPI results are built once here,
+    # before the statistics refresh, whose team forecast figures read them (the recent win rate factor).
     results_rebuild()
+    refresh_deal_statistics(guidance, today=timeline.today)
     territory_counts = build_territories(rng=Random(seeds.getrandbits(64)), today=timeline.today)
     counts = {
         **company.counts,
