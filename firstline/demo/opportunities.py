@@ -371,7 +371,7 @@ def _batch(rng: Random, context: _Context, first_number: int, size: int, totals:
         rows=rows,
         change_deals=deal.tolist(),
         change_stages=tables.stage_ids[stage].tolist(),
-        change_times=list(map(context.moments, days.tolist())),
+        change_times=context.moments.many(days),
         change_owners=owner[deal].tolist(),
     )
 
@@ -580,6 +580,33 @@ class _Moments(dict):
                 stored = wall - shift
                 return str(stored if stored <= self.latest else self.latest)
         return self.adapt(min(wall.replace(tzinfo=self.zone), self.now))
+
+    def many(self, days: np.ndarray) -> list:
+        """The moment of each of `days` as __call__ makes it, the same text, made with numpy: a
+        million deals have four million. The microseconds are rounded as timedelta(days=...) rounds
+        them (whole days, then the fraction's microseconds half to even)."""
+        if not self.fast:
+            return list(map(self, days.tolist()))
+        whole = np.floor(days)
+        fraction = days - whole
+        wholes, day_us = whole.astype(np.int64), 86_400_000_000
+        distinct, which = np.unique(wholes, return_inverse=True)
+        shifts = [self[day] if day in self else self._shift(day) for day in distinct.tolist()]
+        shift_us = np.array(
+            [(shift or timedelta()) // timedelta(microseconds=1) for shift in shifts], np.int64
+        )
+        wall_us = (wholes - self.origin_day) * day_us + np.round(fraction * day_us).astype(np.int64)
+        latest_us = (self.latest - self.origin) // timedelta(microseconds=1)
+        stored_us = np.minimum(wall_us - shift_us[which], latest_us)
+        stored = np.datetime64(self.origin, "us") + stored_us.astype("timedelta64[us]")
+        texts = [text.replace("T", " ") for text in np.datetime_as_string(stored, unit="us").tolist()]
+        for index in np.flatnonzero(stored_us % 1_000_000 == 0).tolist():
+            texts[index] = texts[index][:-7]  # str() leaves out a fraction of zero microseconds
+        known = np.array([shift is not None for shift in shifts], bool)[which]
+        slow = ~known | (fraction < self.FIRST) | (fraction > self.LAST)
+        for index in np.flatnonzero(slow).tolist():
+            texts[index] = self(float(days[index]))
+        return texts
 
     def _shift(self, whole: int) -> timedelta | None:
         midnight = datetime.combine(date.fromordinal(whole), time())
