@@ -2,8 +2,9 @@
 
 `generate_demo()` is the one way to create it (the `firstline demo` command calls it); `demo_logins()`
 finds the sign-in accounts to show afterwards. Every random choice comes from `random.Random`
-instances derived from the seed, one per phase, so the same seed on the same day gives the same
-company, and asking for more opportunities leaves the org and accounts as they were.
+instances derived from the seed, one per phase (the deals from numpy generators seeded by theirs, a
+batch at a time), so the same seed on the same day gives the same company, and asking for more
+opportunities leaves the org and accounts as they were.
 """
 
 from dataclasses import dataclass, field
