@@ -134,11 +134,12 @@ def build_opportunities(
 
 def drawn_batches(
     rng: Random, context: _Context, count: int, totals: PipelineTotals, *, in_worker: bool
-) -> Iterator[list]:
+) -> Iterator["_Batch"]:
     """The deals in batches of BATCH_SIZE, drawn here or, `in_worker`, in a forked process while this
-    one writes the batch before: drawing and SQLite's inserting take about as long as each other, and
-    a second core can do one while the first does the other. Off by default (`firstline demo
-    --parallel`): on a busy shared machine it measured slower, and it costs CPU (pickling the rows).
+    one writes the batch before, so that a second core draws while the first inserts. Off by default
+    (`firstline demo --parallel`): on a busy shared machine it measured slower, and it costs CPU
+    (pickling the rows); since the deals are drawn with numpy, drawing is about a fifth of the time
+    SQLite takes to insert them, so there is less to gain.
     The worker draws from the same random stream in the same order, so the deals are the same either
     way; at the end it sends back the totals it kept (won, lost, won revenue per seller and quarter,
     stays in stages) and where the random stream stands, so `rng` goes on as if the deals had been
@@ -169,7 +170,7 @@ def drawn_batches(
         mine[:] = [a + b for a, b in zip(mine, theirs, strict=True)]
 
 
-def _drawn(rng: Random, context: _Context, count: int, totals: PipelineTotals) -> Iterator[list]:
+def _drawn(rng: Random, context: _Context, count: int, totals: PipelineTotals) -> Iterator["_Batch"]:
     for first in range(0, count, BATCH_SIZE):
         size = min(BATCH_SIZE, count - first)
         yield _batch(rng, context, first + 1, size, totals)
