@@ -323,25 +323,13 @@ def _batch(rng: Random, context: _Context, first_number: int, size: int, totals:
     tables, today = context.tables, context.today
     seller, account, segment, created, close = _accepted(draw, context, size)
     is_open = close > today
-    win_rate = BASE_WIN_RATE * tables.win_skill[seller] * _WIN_FACTOR[segment]
-    progress = np.clip((close - context.start) / max(1, today - context.start), 0.0, 1.0)
-    climb = IMPROVING_FROM + (IMPROVING_TO - IMPROVING_FROM) * progress
-    win_rate = np.where(tables.improving[seller], win_rate * climb, win_rate)
+    win_rate = _win_rates(context, seller, segment, close)
     first, last_open, final = _paths(draw, today, created, close, is_open, win_rate)
     deal, position, stage, days = _histories(draw, context, created, close, is_open, first, last_open, final)
     owner = tables.person_id[seller]
     _count_stage_stays(totals.stage_stays, context, owner[deal], stage, position, days)
     current = np.where(is_open, last_open, final)
-    product = np.searchsorted(
-        tables.product_cum_weights, draw.random(size) * tables.product_cum_weights[-1], side="right"
-    )
-    deal_size = (
-        _DEAL_MEDIAN[segment]
-        * tables.product_size[product]
-        * tables.size_skill[seller]
-        * draw.lognormal(0, 0.5, size)
-    )
-    amount = np.maximum(500, np.round(deal_size / 500) * 500).astype(np.int64)
+    product, amount = _products_and_amounts(draw, context, seller, segment)
     won = final == WON
     totals.won += int(won.sum())
     totals.lost += int((final == LOST).sum())
@@ -365,7 +353,7 @@ def _batch(rng: Random, context: _Context, first_number: int, size: int, totals:
             list(map(context.day, created.tolist())),
             repeat(None, size),  # engaged_on: the demo's CRM does not record it
             *_closing_columns(draw, context, created, close, current, final),
-            strict=False,  # the repeats are endless
+            strict=True,
         )
     )
     return _Batch(
@@ -375,6 +363,32 @@ def _batch(rng: Random, context: _Context, first_number: int, size: int, totals:
         change_times=context.moments.many(days),
         change_owners=owner[deal].tolist(),
     )
+
+
+def _win_rates(context: _Context, seller, segment, close) -> np.ndarray:
+    """By the seller's skill and the segment; the improving team's climbs from IMPROVING_FROM times
+    that on the first day to IMPROVING_TO times it today."""
+    tables, today = context.tables, context.today
+    win_rate = BASE_WIN_RATE * tables.win_skill[seller] * _WIN_FACTOR[segment]
+    progress = np.clip((close - context.start) / max(1, today - context.start), 0.0, 1.0)
+    climb = IMPROVING_FROM + (IMPROVING_TO - IMPROVING_FROM) * progress
+    return np.where(tables.improving[seller], win_rate * climb, win_rate)
+
+
+def _products_and_amounts(draw, context: _Context, seller, segment) -> tuple[np.ndarray, np.ndarray]:
+    """A product by how often each is sold, and an amount around the segment's median deal, scaled by
+    the product and the seller, rounded to 500 (at least 500)."""
+    tables, size = context.tables, len(seller)
+    product = np.searchsorted(
+        tables.product_cum_weights, draw.random(size) * tables.product_cum_weights[-1], side="right"
+    )
+    deal_size = (
+        _DEAL_MEDIAN[segment]
+        * tables.product_size[product]
+        * tables.size_skill[seller]
+        * draw.lognormal(0, 0.5, size)
+    )
+    return product, np.maximum(500, np.round(deal_size / 500) * 500).astype(np.int64)
 
 
 def _accepted(draw: np.random.Generator, context: _Context, size: int) -> tuple[np.ndarray, ...]:
