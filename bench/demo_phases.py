@@ -125,6 +125,7 @@ def main() -> int:
             "build_targets",
             "build_deal_guidance",
             "results_rebuild",
+            "refresh_deal_statistics",
             "build_territories",
             "build_coaching",
             "build_talent",

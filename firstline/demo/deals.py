@@ -84,7 +84,8 @@ class DealsDemo:
 
 
 def build_deal_guidance(*, rng: Random, today: date, stage_stays: dict | None = None) -> DealsDemo:
-    """Add the deal guidance content to a demo company whose deals already exist. `stage_stays`:
+    """Add the deal guidance content to a demo company whose deals already exist (its statistics and
+    risk signals come after the KPI roll-ups: refresh_deal_statistics). `stage_stays`:
     the deals' stays in their stages, counted while they were drawn (PipelineTotals.stage_stays);
     without them they are read back from the stage changes."""
     result = DealsDemo()
@@ -126,9 +127,15 @@ def build_deal_guidance(*, rng: Random, today: date, stage_stays: dict | None = 
         result.counts.update(_scorecards_and_canvases(rng, today, deals, open_stages))
         result.counts.update(_reviews(rng, today, deals, plan))
         result.counts.update(_forecast(rng, today, deals, open_stages))
-    stage_statistics_refresh(today=today)
-    result.counts["risk signals"] = risk_refresh(today=today)
     return result
+
+
+def refresh_deal_statistics(guidance: DealsDemo, *, today: date) -> None:
+    """What `firstline deals refresh` stores: the statistics (calibration, stall thresholds, timing,
+    the teams' forecast figures) and the risk signals. Only once the KPI roll-ups exist: the teams'
+    forecast figures take each team's recent win rate from its sellers' monthly results."""
+    stage_statistics_refresh(today=today)
+    guidance.counts["risk signals"] = risk_refresh(today=today)
 
 
 def _stays_by_team(stage_stays: dict) -> History:

@@ -2,8 +2,9 @@
 
 `generate_demo()` is the one way to create it (the `firstline demo` command calls it); `demo_logins()`
 finds the sign-in accounts to show afterwards. Every random choice comes from `random.Random`
-instances derived from the seed, one per phase, so the same seed on the same day gives the same
-company, and asking for more opportunities leaves the org and accounts as they were.
+instances derived from the seed, one per phase (the deals from numpy generators seeded by theirs, a
+batch at a time), so the same seed on the same day gives the same company, and asking for more
+opportunities leaves the org and accounts as they were.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from firstline.demo.accounts import build_accounts, build_sales_process
 from firstline.demo.catalog import DEMO_PASSWORD, EMAIL_DOMAIN
 from firstline.demo.coaching import build_coaching
 from firstline.demo.company import TEAM_SIZE, build_company
-from firstline.demo.deals import build_deal_guidance
+from firstline.demo.deals import build_deal_guidance, refresh_deal_statistics
 from firstline.demo.opportunities import build_opportunities
 from firstline.demo.talent import build_talent
 from firstline.demo.targets import build_targets
@@ -110,8 +111,10 @@ def generate_demo(
     guidance = build_deal_guidance(
         rng=Random(seeds.getrandbits(64)), today=timeline.today, stage_stays=totals.stage_stays
     )
-    # Deals went in with bulk_create, which sends no signals: the KPI results are built once here.
+    # Deals went in through the bulk path, which sends no signals: the KPI results are built once here,
+    # before the statistics refresh, whose team forecast figures read them (the recent win rate factor).
     results_rebuild()
+    refresh_deal_statistics(guidance, today=timeline.today)
     territory_counts = build_territories(rng=Random(seeds.getrandbits(64)), today=timeline.today)
     counts = {
         **company.counts,

@@ -10,15 +10,15 @@ import math
 import multiprocessing
 import traceback
 from array import array
-from bisect import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import accumulate
+from itertools import accumulate, repeat
 from random import Random
 from typing import TextIO
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, reset_queries, transaction
 from django.utils import timezone
@@ -57,17 +57,9 @@ SLIPPED_SHARE = 0.12  # open deals whose close date has passed without anyone up
 WON, LOST = len(OPEN_STAGES), len(OPEN_STAGES) + 1  # stage indices after the open ones
 _LOSS_REASON_WEIGHTS = tuple(accumulate(weight for _, weight in LOSS_REASONS))
 _LOST_AT_WEIGHTS = tuple(accumulate(LOST_AT_STAGE_WEIGHTS))
-
-
-@dataclass(slots=True)
-class Deal:
-    seller: SellerProfile
-    account: int  # index into the seller's account book
-    segment: int
-    created: int  # day ordinals from here on
-    close: int  # the day it closed, or is expected to close while open
-    won: bool | None  # None while open
-    path: list[int]  # stage indices it went through, the current one last
+_WIN_FACTOR = np.array(WIN_FACTOR)  # by segment
+_DEAL_MEDIAN = np.array(DEAL_MEDIAN, dtype=float)
+_CYCLE_MEDIAN_DAYS = np.array(CYCLE_MEDIAN_DAYS, dtype=float)
 
 
 @dataclass
@@ -108,6 +100,7 @@ class _Context:
     # SQLite the text Django's adapters would make of the date and the Decimal in the driver, row by row.
     day: Callable[[int], object]
     stored_amount: Callable[[int], object]
+    tables: "_Tables"
 
 
 def build_opportunities(
@@ -141,11 +134,12 @@ def build_opportunities(
 
 def drawn_batches(
     rng: Random, context: _Context, count: int, totals: PipelineTotals, *, in_worker: bool
-) -> Iterator[list]:
+) -> Iterator["_Batch"]:
     """The deals in batches of BATCH_SIZE, drawn here or, `in_worker`, in a forked process while this
-    one writes the batch before: drawing and SQLite's inserting take about as long as each other, and
-    a second core can do one while the first does the other. Off by default (`firstline demo
-    --parallel`): on a busy shared machine it measured slower, and it costs CPU (pickling the rows).
+    one writes the batch before, so that a second core draws while the first inserts. Off by default
+    (`firstline demo --parallel`): on a busy shared machine it measured slower, and it costs CPU
+    (pickling the rows); since the deals are drawn with numpy, drawing is about a fifth of the time
+    SQLite takes to insert them, so there is less to gain.
     The worker draws from the same random stream in the same order, so the deals are the same either
     way; at the end it sends back the totals it kept (won, lost, won revenue per seller and quarter,
     stays in stages) and where the random stream stands, so `rng` goes on as if the deals had been
@@ -176,10 +170,10 @@ def drawn_batches(
         mine[:] = [a + b for a, b in zip(mine, theirs, strict=True)]
 
 
-def _drawn(rng: Random, context: _Context, count: int, totals: PipelineTotals) -> Iterator[list]:
+def _drawn(rng: Random, context: _Context, count: int, totals: PipelineTotals) -> Iterator["_Batch"]:
     for first in range(0, count, BATCH_SIZE):
         size = min(BATCH_SIZE, count - first)
-        yield [_opportunity(rng, context, first + offset + 1, totals) for offset in range(size)]
+        yield _batch(rng, context, first + 1, size, totals)
 
 
 def _received(receiver):
@@ -234,149 +228,333 @@ def _context(
         moments=_Moments(origin_day, timezone.now()),
         day=_StoredDays().__getitem__ if connection.vendor == "sqlite" else date.fromordinal,
         stored_amount=str if connection.vendor == "sqlite" else Decimal,
+        tables=_tables(sellers, books, process, timeline),
     )
 
 
-def _opportunity(
-    rng: Random, context: _Context, number: int, totals: PipelineTotals
-) -> tuple[tuple, list[tuple[int, object]]]:
-    """One deal as a row in OPPORTUNITY_COLUMNS order (without the id) and its stage history."""
-    deal = _draw_deal(rng, context)
-    book = context.books[deal.seller.index]
-    product = bisect(
-        context.process.product_cum_weights, rng.random() * context.process.product_cum_weights[-1]
-    )
-    spec = context.process.products[product]
-    size = DEAL_MEDIAN[deal.segment] * spec.size_factor * deal.seller.size_skill * rng.lognormvariate(0, 0.5)
-    amount = max(500, round(size / 500) * 500)
-    stage_ids = [context.stage_ids[stage] for stage in deal.path]
-    closing = _closing_fields(rng, context, deal)
-    opportunity = (
-        f"DEMO-{number:06d}",
-        f"{book.names[deal.account]} – {spec.name} {rng.choice(DEAL_MOTIONS)}",
-        book.ids[deal.account],
-        deal.seller.person_id,
-        context.process.product_ids[product],
-        context.stored_amount(amount),
-        context.currency,
-        stage_ids[-1],
-        context.day(deal.created),
-        None,  # engaged_on: the demo's CRM does not record it
-        closing["close_date"],
-        closing["closed_on"],
-        closing.get("loss_reason", ""),
-        closing.get("competitor", ""),
-        closing.get("next_step", ""),
-    )
-    if deal.won:
-        totals.won += 1
-        totals.won_by_seller_quarter[deal.seller.index][context.timeline.quarter_index(deal.close)] += amount
-    elif deal.won is False:
-        totals.lost += 1
-    days = _stage_days(rng, context, deal)
-    _count_stage_stays(totals.stage_stays, context, deal.seller.person_id, stage_ids, days)
-    return opportunity, list(zip(stage_ids, map(context.moments, days), strict=True))
+@dataclass(frozen=True)
+class _Tables:
+    """The sellers, their account books and the products as arrays, to draw a batch of deals at once.
+    Arrays by seller are in the order of `sellers`; the books' accounts are laid one after the other."""
+
+    seller_index: np.ndarray  # SellerProfile.index: into won_by_seller_quarter
+    person_id: np.ndarray
+    earliest_created: np.ndarray  # the day ordinal two weeks after the seller's hire
+    win_skill: np.ndarray
+    size_skill: np.ndarray
+    improving: np.ndarray
+    book_first: np.ndarray  # the seller's first and last account in the account arrays
+    book_last: np.ndarray
+    book_base: np.ndarray  # the cumulative weight before the seller's book, and the book's own weight
+    book_weight: np.ndarray
+    cum_weights: np.ndarray  # every account's cumulative weight across all the books
+    segments: np.ndarray
+    account_ids: list[int]
+    account_names: list[str]
+    product_ids: np.ndarray
+    product_names: tuple[str, ...]
+    product_cum_weights: np.ndarray
+    product_size: np.ndarray
+    quarter_ends: np.ndarray
+    stage_ids: np.ndarray  # a stage index (open stages, then won, then lost) → its id
 
 
-def _count_stage_stays(stays: dict, context: _Context, owner: int, stage_ids: list[int], days) -> None:
-    """Count how many days the deal stayed in each stage it has left before today, by the local days
+@dataclass(slots=True)
+class _Batch:
+    """Drawn deals: their rows in OPPORTUNITY_COLUMNS order without the id, and their stage changes
+    as columns (the deal's position in `rows`, the stage, the time as stored, who changed it)."""
+
+    rows: list[tuple]
+    change_deals: list[int]
+    change_stages: list[int]
+    change_times: list
+    change_owners: list[int]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _tables(
+    sellers: list[SellerProfile], books: list[AccountBook], process: SalesProcess, timeline
+) -> _Tables:
+    weights, first, last, ids, names, segments = [], [], [], [], [], []
+    for seller in sellers:
+        book = books[seller.index]
+        first.append(len(ids))
+        last.append(len(ids) + len(book.ids) - 1)
+        weights.extend(b - a for a, b in zip([0.0, *book.cum_weights], book.cum_weights, strict=False))
+        ids.extend(book.ids)
+        names.extend(book.names)
+        segments.extend(book.segments)
+    cum_weights = np.cumsum(np.array(weights, dtype=float))
+    book_first, book_last = np.array(first, dtype=np.int64), np.array(last, dtype=np.int64)
+    book_base = np.where(book_first > 0, cum_weights[np.maximum(book_first - 1, 0)], 0.0)
+    return _Tables(
+        seller_index=np.array([seller.index for seller in sellers], dtype=np.int64),
+        person_id=np.array([seller.person_id for seller in sellers], dtype=np.int64),
+        earliest_created=np.array([seller.hired_on.toordinal() + 14 for seller in sellers], dtype=np.int64),
+        win_skill=np.array([seller.win_skill for seller in sellers]),
+        size_skill=np.array([seller.size_skill for seller in sellers]),
+        improving=np.array([seller.improving for seller in sellers], dtype=bool),
+        book_first=book_first,
+        book_last=book_last,
+        book_base=book_base,
+        book_weight=cum_weights[book_last] - book_base,
+        cum_weights=cum_weights,
+        segments=np.array(segments, dtype=np.int64),
+        account_ids=ids,
+        account_names=names,
+        product_ids=np.array(process.product_ids, dtype=np.int64),
+        product_names=tuple(spec.name for spec in process.products),
+        product_cum_weights=np.array(process.product_cum_weights),
+        product_size=np.array([spec.size_factor for spec in process.products]),
+        quarter_ends=np.array(timeline.quarter_end_ordinals, dtype=np.int64),
+        stage_ids=np.array(
+            (*process.open_stage_ids, process.won_stage_id, process.lost_stage_id), dtype=np.int64
+        ),
+    )
+
+
+def _batch(rng: Random, context: _Context, first_number: int, size: int, totals: PipelineTotals) -> _Batch:
+    """`size` deals drawn at once with numpy, from a generator seeded by `rng` (so the same seed gives
+    the same deals, here or in the worker): who sells to which account, when, how far each got and
+    what happened; then each deal's row and stage history, and the totals kept across batches."""
+    draw = np.random.default_rng(rng.getrandbits(64))
+    tables, today = context.tables, context.today
+    seller, account, segment, created, close = _accepted(draw, context, size)
+    is_open = close > today
+    win_rate = _win_rates(context, seller, segment, close)
+    first, last_open, final = _paths(draw, today, created, close, is_open, win_rate)
+    deal, position, stage, days = _histories(draw, context, created, close, is_open, first, last_open, final)
+    owner = tables.person_id[seller]
+    _count_stage_stays(totals.stage_stays, context, owner[deal], stage, position, days)
+    current = np.where(is_open, last_open, final)
+    product, amount = _products_and_amounts(draw, context, seller, segment)
+    won = final == WON
+    totals.won += int(won.sum())
+    totals.lost += int((final == LOST).sum())
+    _add_won_revenue(totals, context, tables.seller_index[seller[won]], close[won], amount[won])
+    names = tables.account_names
+    products = tables.product_names
+    motions = draw.integers(0, len(DEAL_MOTIONS), size).tolist()
+    rows = list(
+        zip(
+            [f"DEMO-{number:06d}" for number in range(first_number, first_number + size)],
+            [
+                f"{names[a]} – {products[p]} {DEAL_MOTIONS[m]}"
+                for a, p, m in zip(account.tolist(), product.tolist(), motions, strict=True)
+            ],
+            [tables.account_ids[a] for a in account.tolist()],
+            owner.tolist(),
+            tables.product_ids[product].tolist(),
+            list(map(context.stored_amount, amount.tolist())),
+            repeat(context.currency, size),
+            tables.stage_ids[current].tolist(),
+            list(map(context.day, created.tolist())),
+            repeat(None, size),  # engaged_on: the demo's CRM does not record it
+            *_closing_columns(draw, context, created, close, current, final),
+            strict=True,
+        )
+    )
+    return _Batch(
+        rows=rows,
+        change_deals=deal.tolist(),
+        change_stages=tables.stage_ids[stage].tolist(),
+        change_times=context.moments.many(days),
+        change_owners=owner[deal].tolist(),
+    )
+
+
+def _win_rates(context: _Context, seller, segment, close) -> np.ndarray:
+    """By the seller's skill and the segment; the improving team's climbs from IMPROVING_FROM times
+    that on the first day to IMPROVING_TO times it today."""
+    tables, today = context.tables, context.today
+    win_rate = BASE_WIN_RATE * tables.win_skill[seller] * _WIN_FACTOR[segment]
+    progress = np.clip((close - context.start) / max(1, today - context.start), 0.0, 1.0)
+    climb = IMPROVING_FROM + (IMPROVING_TO - IMPROVING_FROM) * progress
+    return np.where(tables.improving[seller], win_rate * climb, win_rate)
+
+
+def _products_and_amounts(draw, context: _Context, seller, segment) -> tuple[np.ndarray, np.ndarray]:
+    """A product by how often each is sold, and an amount around the segment's median deal, scaled by
+    the product and the seller, rounded to 500 (at least 500)."""
+    tables, size = context.tables, len(seller)
+    product = np.searchsorted(
+        tables.product_cum_weights, draw.random(size) * tables.product_cum_weights[-1], side="right"
+    )
+    deal_size = (
+        _DEAL_MEDIAN[segment]
+        * tables.product_size[product]
+        * tables.size_skill[seller]
+        * draw.lognormal(0, 0.5, size)
+    )
+    return product, np.maximum(500, np.round(deal_size / 500) * 500).astype(np.int64)
+
+
+def _accepted(draw: np.random.Generator, context: _Context, size: int) -> tuple[np.ndarray, ...]:
+    """Seller, account (into the tables' account arrays), segment, created and close day of `size`
+    deals. Each year has YEARLY_GROWTH times the deals of the last (the inverse of an exponential
+    density); a deal created before its seller was hired (and two weeks of ramp) or after today is
+    drawn again, which keeps new hires' share of deals in proportion to their tenure. QUARTER_END_PULL
+    of the closed deals slip to the last days of their quarter, as deals do."""
+    tables, today = context.tables, context.today
+    parts, have = [], 0
+    while have < size:
+        more = size - have + size // 4 + 16
+        seller = draw.integers(0, len(tables.person_id), more)
+        target = tables.book_base[seller] + draw.random(more) * tables.book_weight[seller]
+        account = np.clip(
+            np.searchsorted(tables.cum_weights, target, side="right"),
+            tables.book_first[seller],
+            tables.book_last[seller],
+        )
+        segment = tables.segments[account]
+        cycle = np.clip(
+            (_CYCLE_MEDIAN_DAYS[segment] * draw.lognormal(0, 0.45, more)).astype(np.int64), 7, 365
+        )
+        offset = np.log1p(draw.random(more) * context.growth_span) / context.growth_rate
+        close = context.start + offset.astype(np.int64)
+        created = close - cycle
+        kept = (created >= tables.earliest_created[seller]) & (created <= today)
+        pulled = kept & (close <= today) & (draw.random(more) < QUARTER_END_PULL)
+        quarter = np.minimum(np.searchsorted(tables.quarter_ends, close), len(tables.quarter_ends) - 1)
+        slipped_to = np.maximum(
+            close, np.minimum(tables.quarter_ends[quarter] - draw.integers(0, 10, more), today)
+        )
+        close = np.where(pulled, slipped_to, close)
+        parts.append([column[kept] for column in (seller, account, segment, created, close)])
+        have += int(kept.sum())
+    return tuple(np.concatenate(column)[:size] for column in zip(*parts, strict=True))
+
+
+def _paths(
+    draw: np.random.Generator, today: int, created, close, is_open, win_rate
+) -> tuple[np.ndarray, ...]:
+    """Each deal's path through the stages: the first open stage (most deals start at the first, some
+    at the second), the last open stage it reached, and the stage it ended in (WON, LOST; -1 while
+    open). A won deal went through every stage; a lost one died at a stage by LOST_AT_STAGE_WEIGHTS;
+    an open one got as far as the time it has had of its cycle says, and one headed for a loss has not
+    got past the stage where it will die, so the open pipeline keeps the funnel's shape that the closed
+    deals show (and forecasts can learn from)."""
+    size = len(created)
+    first = np.where(draw.random(size) < 0.7, 0, 1)
+    won = ~is_open & (draw.random(size) < win_rate)
+    lost_at = np.maximum(
+        first, np.searchsorted(_LOST_AT_WEIGHTS, draw.random(size) * _LOST_AT_WEIGHTS[-1], side="right")
+    )
+    elapsed = (today - created) / (close - created) * draw.uniform(0.75, 1.25, size)
+    reached = np.minimum(first + (elapsed * (WON - first)).astype(np.int64), WON - 1)
+    headed_for_loss = draw.random(size) >= win_rate
+    reached = np.where(headed_for_loss, np.maximum(first, np.minimum(reached, lost_at)), reached)
+    reached = np.where(today - created < 2, first, reached)
+    last_open = np.where(is_open, reached, np.where(won, WON - 1, lost_at))
+    final = np.where(is_open, -1, np.where(won, WON, LOST))
+    return first, last_open, final
+
+
+def _histories(
+    draw, context: _Context, created, close, is_open, first, last_open, final
+) -> tuple[np.ndarray, ...]:
+    """Every stage change of the deals, in order: its deal (position in the batch), its place in the
+    deal's path, its stage index and when it happened, as a local day ordinal with the time of day as
+    a fraction: the first on the day the deal was created, the final one of a closed deal on the day it
+    closed, the others at random on working hours in between (before today while open)."""
+    size = len(created)
+    lengths = last_open - first + 1 + (~is_open)
+    deal = np.repeat(np.arange(size), lengths)
+    position = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    is_final = ~is_open[deal] & (position == lengths[deal] - 1)
+    stage = np.where(is_final, final[deal], first[deal] + position)
+    inner_count = lengths - 1 - (~is_open)
+    span = np.where(is_open, context.today - created, close - created - 1)
+    most = WON - 1  # a won deal that started at the first stage has this many in between
+    fractions = draw.random((size, most))
+    fractions[np.arange(most) >= inner_count[:, None]] = 2.0  # unused: sorted after the used ones
+    fractions.sort(axis=1)
+    inner = _on_working_hours_array(created[:, None] + 1 + fractions * span[:, None])
+    first_day = created + _working_hours(draw.random(size))
+    last_day = close + _working_hours(draw.random(size))
+    between = inner[deal, np.clip(position - 1, 0, most - 1)]
+    days = np.where(position == 0, first_day[deal], np.where(is_final, last_day[deal], between))
+    return deal, position, stage, days
+
+
+def _on_working_hours_array(days: np.ndarray) -> np.ndarray:
+    whole = np.floor(days)
+    return whole + _working_hours(days - whole)
+
+
+def _count_stage_stays(stays: dict, context: _Context, owners, stages, position, days) -> None:
+    """Count how many days each deal stayed in each stage it has left before today, by the local days
     the statistics refresh reads back from the stored times (a time after `now` is stored as `now`,
     so its day is now's), so that the demo's first refresh learns its stall thresholds from these
-    counts instead of reading four million stage changes back (forecast.learn_stage_days)."""
-    last, today = context.moments.last_day, context.today
-    for stage_id, entered, left in zip(stage_ids, days, days[1:], strict=False):
-        left_day = min(int(left), last)
-        if left_day < today:
-            key = (owner, stage_id)
-            stayed = stays.get(key)
-            if stayed is None:
-                stayed = stays[key] = array("i")
-            stayed.append(left_day - min(int(entered), last))
+    counts instead of reading four million stage changes back (forecast.learn_stage_days). Keys are
+    added in the order the refresh meets them (by deal, then stage)."""
+    local_day = np.minimum(np.floor(days).astype(np.int64), context.moments.last_day)
+    left = np.flatnonzero(position[1:] > 0)  # a change followed by another of the same deal
+    left = left[local_day[left + 1] < context.today]
+    if not len(left):
+        return
+    stayed = (local_day[left + 1] - local_day[left]).astype(np.intc)
+    stage_ids = context.tables.stage_ids[stages[left]]
+    keys = owners[left] * (len(context.tables.stage_ids) + 1) + stages[left]
+    order = np.argsort(keys, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(keys[order])) + 1)
+    groups.sort(key=lambda group: group[0])
+    for group in groups:
+        key = (int(owners[left[group[0]]]), int(stage_ids[group[0]]))
+        counted = stays.get(key)
+        if counted is None:
+            counted = stays[key] = array("i")
+        counted.frombytes(stayed[group].tobytes())
 
 
-def _draw_deal(rng: Random, context: _Context) -> Deal:
-    sellers, today = context.sellers, context.today
-    while True:
-        seller = sellers[int(rng.random() * len(sellers))]
-        book = context.books[seller.index]
-        account = bisect(book.cum_weights, rng.random() * book.cum_weights[-1])
-        segment = book.segments[account]
-        cycle = min(max(int(CYCLE_MEDIAN_DAYS[segment] * rng.lognormvariate(0, 0.45)), 7), 365)
-        # Inverse of an exponential density, so that each year has YEARLY_GROWTH times the deals of the last.
-        close = context.start + int(math.log1p(rng.random() * context.growth_span) / context.growth_rate)
-        created = close - cycle
-        # Rejecting (rather than moving) keeps new hires' share of deals in proportion to their tenure.
-        if created < seller.hired_on.toordinal() + 14 or created > today:
-            continue
-        if close <= today and rng.random() < QUARTER_END_PULL:
-            quarter_end = context.timeline.quarter_end_ordinals[context.timeline.quarter_index(close)]
-            close = max(close, min(quarter_end - rng.randint(0, 9), today))
-        break
-    win_rate = BASE_WIN_RATE * seller.win_skill * WIN_FACTOR[segment]
-    if seller.improving:
-        progress = (close - context.start) / max(1, today - context.start)
-        win_rate *= IMPROVING_FROM + (IMPROVING_TO - IMPROVING_FROM) * min(1.0, max(0.0, progress))
-    if close > today:
-        path = _open_path(rng, today, created, close, win_rate)
-        return Deal(seller, account, segment, created, close, None, path)
-    won = rng.random() < win_rate
-    return Deal(seller, account, segment, created, close, won, _closed_path(rng, won))
+def _add_won_revenue(totals: PipelineTotals, context: _Context, seller_index, close, amount) -> None:
+    quarters = context.tables.quarter_ends
+    grid = np.zeros((len(totals.won_by_seller_quarter), len(quarters)))
+    np.add.at(grid, (seller_index, np.searchsorted(quarters, close)), amount)
+    for row, added in zip(totals.won_by_seller_quarter, grid.tolist(), strict=True):
+        row[:] = [a + b for a, b in zip(row, added, strict=True)]
 
 
-def _open_path(rng: Random, today: int, created: int, close: int, win_rate: float) -> list[int]:
-    start = 0 if rng.random() < 0.7 else 1
-    if today - created < 2:
-        return [start]
-    progress = (today - created) / (close - created) * rng.uniform(0.75, 1.25)
-    current = min(start + int(progress * (WON - start)), WON - 1)
-    if rng.random() >= win_rate:
-        # A deal headed for a loss has not got past the stage where it will die, so the open
-        # pipeline keeps the funnel's shape that the closed deals show (and forecasts can learn from).
-        lost_at = bisect(_LOST_AT_WEIGHTS, rng.random() * _LOST_AT_WEIGHTS[-1])
-        current = max(start, min(current, lost_at))
-    return list(range(start, current + 1))
+def _closing_columns(draw, context: _Context, created, close, current, final) -> tuple[list, ...]:
+    """close_date, closed_on, loss_reason, competitor and next_step. SLIPPED_SHARE of the open deals
+    have a close date that passed without anyone updating it; an open deal has a next step due within
+    two weeks; a lost one has a reason, and a competitor (none for 'No decision')."""
+    size, today, day = len(created), context.today, context.day
+    is_open = final < 0
+    passed = np.maximum(created, today - draw.integers(1, 31, size))
+    slipped = is_open & (draw.random(size) < SLIPPED_SHARE)
+    close_dates = list(map(day, np.where(slipped, passed, close).tolist()))
+    closed_on = [
+        None if still_open else text for still_open, text in zip(is_open.tolist(), close_dates, strict=True)
+    ]
+    reason = np.searchsorted(_LOSS_REASON_WEIGHTS, draw.random(size) * _LOSS_REASON_WEIGHTS[-1], side="right")
+    competitor = draw.integers(0, len(COMPETITORS), size).tolist()
+    lost = (final == LOST).tolist()
+    reasons = [
+        LOSS_REASONS[r][0] if is_lost else "" for r, is_lost in zip(reason.tolist(), lost, strict=True)
+    ]
+    competitors = [
+        ("" if not is_lost else NO_DECISION_COMPETITOR if r == "No decision" else COMPETITORS[c])
+        for r, c, is_lost in zip(reasons, competitor, lost, strict=True)
+    ]
+    step, contact, due = (
+        draw.random(size).tolist(),
+        draw.integers(0, len(CONTACTS), size).tolist(),
+        draw.integers(1, 15, size).tolist(),
+    )
+    dues = {days: date.fromordinal(today + days) for days in range(1, 15)}
+    steps = [
+        _next_step(NEXT_STEPS[stage], step[i], CONTACTS[contact[i]], dues[due[i]]) if still_open else ""
+        for i, (still_open, stage) in enumerate(zip(is_open.tolist(), current.tolist(), strict=True))
+    ]
+    return close_dates, closed_on, reasons, competitors, steps
 
 
-def _closed_path(rng: Random, won: bool) -> list[int]:
-    start = 0 if rng.random() < 0.7 else 1
-    if won:
-        return [*range(start, WON), WON]
-    lost_at = max(start, bisect(_LOST_AT_WEIGHTS, rng.random() * _LOST_AT_WEIGHTS[-1]))
-    return [*range(start, lost_at + 1), LOST]
-
-
-def _closing_fields(rng: Random, context: _Context, deal: Deal) -> dict:
-    if deal.won is None:
-        close = deal.close
-        if rng.random() < SLIPPED_SHARE:
-            close = max(deal.created, context.today - rng.randint(1, 30))
-        step = rng.choice(NEXT_STEPS[deal.path[-1]]).format(contact=rng.choice(CONTACTS))
-        due = date.fromordinal(context.today + rng.randint(1, 14))
-        return {
-            "close_date": context.day(close),
-            "closed_on": None,
-            "next_step": f"{step} by {due:%b} {due.day}",
-        }
-    closed_on = context.day(deal.close)
-    if deal.won:
-        return {"close_date": closed_on, "closed_on": closed_on}
-    reason = LOSS_REASONS[bisect(_LOSS_REASON_WEIGHTS, rng.random() * _LOSS_REASON_WEIGHTS[-1])][0]
-    competitor = NO_DECISION_COMPETITOR if reason == "No decision" else rng.choice(COMPETITORS)
-    return {"close_date": closed_on, "closed_on": closed_on, "loss_reason": reason, "competitor": competitor}
-
-
-def _stage_days(rng: Random, context: _Context, deal: Deal) -> list[float]:
-    """When the deal entered each stage of its path, as local day ordinals with the time of day as
-    a fraction: the first on the day it was created, the final one of a closed deal on the day it
-    closed, the others on working hours in between."""
-    first = deal.created + _working_hours(rng.random())
-    if deal.won is None:
-        inner = [deal.created + 1 + rng.random() * (context.today - deal.created) for _ in deal.path[1:]]
-        days = [first, *map(_on_working_hours, sorted(inner))]
-    else:
-        inner = [deal.created + 1 + rng.random() * (deal.close - deal.created - 1) for _ in deal.path[2:]]
-        days = [first, *map(_on_working_hours, sorted(inner)), deal.close + _working_hours(rng.random())]
-    return days
+def _next_step(choices: tuple[str, ...], pick: float, contact: str, due: date) -> str:
+    step = choices[int(pick * len(choices))].format(contact=contact)
+    return f"{step} by {due:%b} {due.day}"
 
 
 class _StoredDays(dict):
@@ -418,6 +596,33 @@ class _Moments(dict):
                 return str(stored if stored <= self.latest else self.latest)
         return self.adapt(min(wall.replace(tzinfo=self.zone), self.now))
 
+    def many(self, days: np.ndarray) -> list:
+        """The moment of each of `days` as __call__ makes it, the same text, made with numpy: a
+        million deals have four million. The microseconds are rounded as timedelta(days=...) rounds
+        them (whole days, then the fraction's microseconds half to even)."""
+        if not self.fast:
+            return list(map(self, days.tolist()))
+        whole = np.floor(days)
+        fraction = days - whole
+        wholes, day_us = whole.astype(np.int64), 86_400_000_000
+        distinct, which = np.unique(wholes, return_inverse=True)
+        shifts = [self[day] if day in self else self._shift(day) for day in distinct.tolist()]
+        shift_us = np.array(
+            [(shift or timedelta()) // timedelta(microseconds=1) for shift in shifts], np.int64
+        )
+        wall_us = (wholes - self.origin_day) * day_us + np.round(fraction * day_us).astype(np.int64)
+        latest_us = (self.latest - self.origin) // timedelta(microseconds=1)
+        stored_us = np.minimum(wall_us - shift_us[which], latest_us)
+        stored = np.datetime64(self.origin, "us") + stored_us.astype("timedelta64[us]")
+        texts = [text.replace("T", " ") for text in np.datetime_as_string(stored, unit="us").tolist()]
+        for index in np.flatnonzero(stored_us % 1_000_000 == 0).tolist():
+            texts[index] = texts[index][:-7]  # str() leaves out a fraction of zero microseconds
+        known = np.array([shift is not None for shift in shifts], bool)[which]
+        slow = ~known | (fraction < self.FIRST) | (fraction > self.LAST)
+        for index in np.flatnonzero(slow).tolist():
+            texts[index] = self(float(days[index]))
+        return texts
+
     def _shift(self, whole: int) -> timedelta | None:
         midnight = datetime.combine(date.fromordinal(whole), time())
         offsets = {
@@ -436,23 +641,22 @@ def _on_working_hours(day: float) -> float:
     return whole + _working_hours(day - whole)
 
 
-def _save_batch(
-    context: _Context, batch: list[tuple[tuple, list[tuple[int, object]]]], totals: PipelineTotals
-) -> None:
-    ids = reserve_ids(Opportunity, len(batch))
+def _save_batch(context: _Context, batch: _Batch, totals: PipelineTotals) -> None:
+    ids = reserve_ids(Opportunity, len(batch.rows))
     insert_rows(
-        Opportunity, OPPORTUNITY_COLUMNS, ((pk, *row) for pk, (row, _h) in zip(ids, batch, strict=True))
+        Opportunity, OPPORTUNITY_COLUMNS, ((pk, *row) for pk, row in zip(ids, batch.rows, strict=True))
     )
-    changes = [
-        (opportunity_id, stage, at, row[3])  # changed by the owner (row[3]); `at` as stored (_Moments)
-        for opportunity_id, (row, history) in zip(ids, batch, strict=True)
-        for stage, at in history
-    ]
-    change_ids = reserve_ids(StageChange, len(changes))
-    insert_rows(
-        StageChange, STAGE_CHANGE_COLUMNS, ((pk, *c) for pk, c in zip(change_ids, changes, strict=True))
+    change_ids = reserve_ids(StageChange, len(batch.change_deals))
+    changes = zip(
+        change_ids,
+        [ids[deal] for deal in batch.change_deals],
+        batch.change_stages,
+        batch.change_times,  # as stored (_Moments)
+        batch.change_owners,  # changed by the deal's owner
+        strict=True,
     )
+    insert_rows(StageChange, STAGE_CHANGE_COLUMNS, changes)
     # With DEBUG on, Django keeps recent SQL in memory; a million rows of it would not be bounded.
     reset_queries()
-    totals.opportunities += len(batch)
-    totals.stage_changes += len(changes)
+    totals.opportunities += len(batch.rows)
+    totals.stage_changes += len(batch.change_deals)

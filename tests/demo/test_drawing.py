@@ -53,7 +53,7 @@ def test_a_worker_that_fails_stops_the_demo_with_its_error(monkeypatch):
     def broken(*_args):
         raise ValueError("no deals today")
 
-    monkeypatch.setattr(opportunities, "_opportunity", broken)
+    monkeypatch.setattr(opportunities, "_batch", broken)
     with pytest.raises(RuntimeError, match="no deals today"):
         drawn(context, in_worker=True, count=100)
 

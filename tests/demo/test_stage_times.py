@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from random import Random
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -32,3 +33,5 @@ def test_stage_times_are_the_text_the_adapter_writes_for_the_local_time(zone):
             expected = adapt(min(origin + timedelta(days=day - origin_day), now))
             assert moments(day) == expected, (zone, day)
         assert moments(last - 1 + 0.5) == adapt(now)  # never after the moment the demo was made
+        days += [whole + 0.5 for whole in range(origin_day + 1, origin_day + 20)]  # noon: no microseconds
+        assert moments.many(np.array([*days, last - 1 + 0.5])) == [*map(moments, days), adapt(now)]
