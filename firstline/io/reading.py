@@ -228,8 +228,10 @@ class _SecondHalf:
         packed, lines = received
         if not lines:
             return
-        for column, (text, repeating) in zip(columns.cells, packed, strict=True):
+        for position, column in enumerate(columns.cells):
+            (text, repeating), packed[position] = packed[position], None  # each text let go once cut
             cells = text.split("\x00")
+            del text
             column.extend(map(sys.intern, cells) if repeating else cells)  # one string per value, as here
         first, last, before = lines[0], lines[-1], self.lines_before
         contiguous = last - first == len(lines) - 1
