@@ -140,6 +140,8 @@ def _csv_parts(data: bytes, *, parallel: bool):
         or encoding == "utf-16"
         or middle <= 0
         or middle == len(data)
+        # An embedded interpreter's (uWSGI's) is not Python: it might never read what it is sent.
+        or not os.path.basename(sys.executable).startswith("python")
     ):
         return _csv_rows(_text_lines(data, encoding), delimiter), None
     second = _SecondHalf(data, encoding, delimiter, middle)
