@@ -386,8 +386,12 @@ class _Columns:
             rows = [row if len(row) == width else (row + [""] * width)[:width] for row in rows]
         trimmed = []
         for cells in zip(*rows, strict=True):
-            cells = list(map(str.strip, cells))
-            trimmed.append(list(map(sys.intern, cells)) if len(set(cells)) * 2 <= len(cells) else cells)
+            distinct = set(cells)
+            if len(distinct) * 2 <= len(cells):  # each distinct cell trimmed and interned once
+                trimmed_of = {cell: sys.intern(cell.strip()) for cell in distinct}
+                trimmed.append(list(map(trimmed_of.__getitem__, cells)))
+            else:
+                trimmed.append(list(map(str.strip, cells)))
         # A column with a value on every row (an id, an owner) shows that no row is blank, in C.
         filled = None if any(map(all, trimmed)) else list(map(any, zip(*trimmed, strict=True)))
         if filled is None or all(filled):
