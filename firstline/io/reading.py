@@ -127,7 +127,7 @@ def _delimiter(text: str) -> str:
 
 def _csv_parts(data: bytes, *, parallel: bool):
     """The CSV records a chunk at a time, and the reading of the file's second half in another
-    process (None for a small file, UTF-16, or without fork)."""
+    process (None for a small file, UTF-16, or an interpreter that is not Python)."""
     encoding = encoding_of(data)
     if encoding != "utf-16" and b"\x00" in data:
         raise FileProblem("The file contains NUL bytes: it is not a text (CSV) file or an XLSX workbook.")
@@ -162,6 +162,8 @@ def _csv_rows(lines, delimiter: str, second: "_SecondHalf | None" = None):
             if second is not None and rows[-1] == [_END[0]]:
                 rows.pop()
                 second.lines_before = reader.line_num - 1
+                if not last and sum(1 for row in rows if any(map(str.strip, row))) < HEAD_ROWS:
+                    raise _ReadInOnePiece  # the header would be looked for beyond the first half
             if reader.line_num - last == len(rows) + (second is not None and second.lines_before >= 0):
                 lines = range(last + 1, last + len(rows) + 1)  # one line per record: the usual case
             else:

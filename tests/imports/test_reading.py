@@ -135,6 +135,9 @@ def read_in_one_piece_and_in_halves(data: bytes, monkeypatch, middle: float):
     """The table read in one piece, and read with a forked process reading from `middle` on."""
     from firstline.io import reading
 
+    monkeypatch.setattr(
+        reading, "HEAD_ROWS", 5
+    )  # so that a small file's first half holds the header's search
     monkeypatch.setattr(reading, "PARALLEL_FROM_BYTES", 2**40)
     whole = read_table(data)
     monkeypatch.setattr(reading, "PARALLEL_FROM_BYTES", 0)
@@ -179,6 +182,7 @@ def test_a_problem_in_the_second_half_names_its_line_in_the_file(monkeypatch):
     from firstline.io import reading
 
     data = ("Id,Note\n" + "".join(f"{n},x\n" for n in range(100)) + '100,"' + "y" * 200_000 + '"\n').encode()
+    monkeypatch.setattr(reading, "HEAD_ROWS", 5)
     monkeypatch.setattr(reading, "PARALLEL_FROM_BYTES", 2**40)
     with pytest.raises(FileProblem) as whole:
         read_table(data)
@@ -197,3 +201,14 @@ def test_a_file_is_read_in_one_piece_when_the_second_process_fails(monkeypatch):
     whole, _halves = read_in_one_piece_and_in_halves(data, monkeypatch, 0.5)
     monkeypatch.setattr(reading, "_WORKER", "raise SystemExit(3)")
     assert_same_table(whole, read_table(data))
+
+
+def test_a_first_half_too_short_for_the_header_search_makes_the_file_read_in_one_piece(monkeypatch):
+    from firstline.io import reading
+
+    # The widest row comes after the middle: in one piece it is among the rows the header is looked for in.
+    data = ("Title\n" + "".join(f"{n}\n" for n in range(40)) + "Id,Owner,Stage\n1,a,b\n").encode()
+    whole = read_table(data)
+    monkeypatch.setattr(reading, "PARALLEL_FROM_BYTES", 0)
+    assert_same_table(whole, read_table(data))
+    assert whole.headers == ["Id", "Owner", "Stage"]
