@@ -35,6 +35,8 @@ DATES_AND_AMOUNTS = {
     for field in Opportunity._meta.concrete_fields
     if field.get_internal_type() in {"DateField", "DecimalField"}
 }
+# From this many new deals on, their KPI rows are counted in a thread while the database works.
+COUNT_MEANWHILE_FROM = 20_000
 DAYS_PER_STATEMENT = 5_000  # two parameters each, within both databases' limits
 ABSENT = object()  # the file has no column for this field: leave an existing record's value alone
 TEXT = {"loss_reason": 200, "competitor": 200, "next_step": 300}
@@ -348,12 +350,7 @@ class OpportunityImporter(Importer):
             elif name in DATES_AND_AMOUNTS:
                 column = stored(column)
             columns.append(column)
-        with indexes_rebuilt(Opportunity, len(creates)):
-            insert_rows(Opportunity, COLUMNS, zip(ids, *columns, strict=False), self.context.progress)
-        self.context.created(Opportunity, ids)
         stages, created = creates.columns["stage_id"], creates.columns["created"]
-        # One stage change per deal: to its stage, on the day it closed or began; or the file's history.
-        days = [closed or began for closed, began in zip(creates.columns["closed_on"], created, strict=True)]
         passed = {}
         if history:
             passed = {
@@ -371,6 +368,16 @@ class OpportunityImporter(Importer):
             closed_on=creates.columns["closed_on"],
             passed=passed,
         )
+        with indexes_rebuilt(Opportunity, len(creates)):
+            insert_rows(Opportunity, COLUMNS, zip(ids, *columns, strict=False), self.context.progress)
+            del columns  # as stored: names, ids and texts of a million rows are not needed again
+            for name in ("external_id", "name", "account_id", "product_id", "currency", *TEXT):
+                creates.columns[name] = ABSENT
+        if len(creates) >= COUNT_MEANWHILE_FROM:
+            self.context.new_deals.count_meanwhile()  # while SQLite writes the stage changes
+        self.context.created(Opportunity, ids)
+        # One stage change per deal: to its stage, on the day it closed or began; or the file's history.
+        days = [closed or began for closed, began in zip(creates.columns["closed_on"], created, strict=True)]
         if history or not isinstance(ids, range):
             deals, steps, days = _with_history(ids, creates.lines, stages, days, history)
             self._write_changes(deals, steps, list(map(_Moments().__getitem__, days)))

@@ -11,6 +11,7 @@ refreshing one after a write costs milliseconds. A bulk writer that knows the de
 import) hands them over as `NewDeals`, counted into their sellers' rows without reading them back.
 """
 
+import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -143,10 +144,49 @@ class NewDeals:
     close_dates: Sequence[date | None]
     closed_on: Sequence[date | None]
     passed: dict[int, list[int]] = field(default_factory=dict)
+    _meanwhile: tuple | None = field(default=None, init=False, repr=False, compare=False)
+
+    def count_meanwhile(self) -> None:
+        """Count every new deal's seller rows in a thread from now on, while this one goes on with
+        the database: SQLite lets go of the interpreter's lock for the whole of a CREATE INDEX or an
+        INSERT … SELECT, and the counting needs only the columns in memory, the stages and the
+        teams, read here (another thread's connection would not see this transaction's rows).
+        `aggregate` then waits for it. The sales process and the teams must not change meanwhile."""
+        process, teams = _stages(), Teams(set(self.owners))
+        outcome: dict = {}
+
+        def count() -> None:
+            try:
+                outcome["counted"] = self._count(process, teams, None)
+            except BaseException as error:  # raised where the count is wanted
+                outcome["error"] = error
+
+        thread = threading.Thread(target=count, name="firstline-kpi-count", daemon=True)
+        thread.start()
+        self._meanwhile = (thread, outcome)
 
     def aggregate(self, person_ids: set[int]):
         """Their rows and funnel counts, as compute() would count them once they are read back."""
-        open_order, outcomes, first_open, won_stage = _stages()
+        if self._meanwhile is None:
+            wanted = None if person_ids.issuperset(self.owners) else person_ids
+            return self._count(_stages(), Teams(person_ids), wanted)
+        thread, outcome = self._meanwhile
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        rows, funnel = outcome["counted"]
+        if person_ids.issuperset(self.owners):
+            return rows, funnel
+        # Each seller's rows are counted from their own deals alone: the others' are left out.
+        return (
+            defaultdict(
+                rows.default_factory, {key: row for key, row in rows.items() if key[0] in person_ids}
+            ),
+            defaultdict(int, {key: deals for key, deals in funnel.items() if key[0] in person_ids}),
+        )
+
+    def _count(self, process, teams: "Teams", wanted: set[int] | None):
+        open_order, outcomes, first_open, won_stage = process
         furthest = {}
         for pk, stages in self.passed.items():
             reached = [stage for stage in stages if stage in open_order]
@@ -161,8 +201,7 @@ class NewDeals:
             self.close_dates,
             self.closed_on,
         )
-        wanted = None if person_ids.issuperset(self.owners) else person_ids
-        return _aggregate(deals, Teams(person_ids), furthest, first_open, won_stage, wanted)
+        return _aggregate(deals, teams, furthest, first_open, won_stage, wanted)
 
 
 def _deal_columns(deals) -> DealColumns:

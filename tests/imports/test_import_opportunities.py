@@ -263,3 +263,36 @@ class ImportKpiResultsTests(TestCase):
         imported = self.roll_ups()
         rollup.results_rebuild()
         assert imported == self.roll_ups()
+
+
+class ImportKpiResultsCountedMeanwhileTests(ImportKpiResultsTests):
+    """The same, with the new deals counted in a thread while the database builds the indexes, as a
+    large import does."""
+
+    def setUp(self):
+        from unittest import mock
+
+        from firstline.io import opportunities
+        from firstline.kpis import rollup
+
+        patches = (
+            mock.patch.object(opportunities, "COUNT_MEANWHILE_FROM", 0),
+            mock.patch.object(
+                rollup.NewDeals,
+                "count_meanwhile",
+                autospec=True,
+                side_effect=rollup.NewDeals.count_meanwhile,
+            ),
+        )
+        self.count_meanwhile = [patch.start() for patch in patches][1]
+        for patch in patches:
+            self.addCleanup(patch.stop)
+
+    def test_the_count_ran_in_a_thread(self):
+        text = (
+            "Opportunity ID,Deal Name,Sales Rep,Company,Amount,Status,Created Date,Close Date\r\n"
+            "T-1,Won,Alice Archer,Acme Corp,1000,Closed Won,2024-01-05,2024-03-01\r\n"
+        )
+        report, _changes = run(self.world, text)
+        assert report.written, report.rejected
+        self.count_meanwhile.assert_called_once()
