@@ -87,7 +87,7 @@ class MalformedFileTests(TestCase):
     def snapshot(self):
         return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
 
-    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
     @given(
         data=FILES,
         kind=st.sampled_from(["people", "accounts", "products", "opportunities", "targets"]),

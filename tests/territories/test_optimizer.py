@@ -128,7 +128,7 @@ def test_progress_is_reported_from_zero_to_done():
     assert [d for d, _t, _m in seen] == sorted(d for d, _t, _m in seen)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.integers(0, 10_000), st.integers(2, 6))
 def test_the_connectivity_check_never_approves_a_move_that_splits_a_territory(seed, k):
     rng = np.random.default_rng(seed)
@@ -170,7 +170,7 @@ def test_a_half_time_seller_gets_half_a_share():
     assert share[0] == pytest.approx(1 / 3.5, rel=0.05)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.integers(0, 10_000), st.integers(2, 6))
 def test_the_vectorised_ring_test_never_approves_a_move_that_splits_a_territory(seed, k):
     rng = np.random.default_rng(seed)
@@ -201,7 +201,7 @@ def test_a_plan_for_all_territories_balances_without_splitting_or_moving_locked_
     assert np.allclose(search.s.sums, sums)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(st.integers(0, 10_000))
 def test_a_remembered_refusal_to_leave_holds_only_while_the_territory_is_unchanged(seed):
     rng = np.random.default_rng(seed)

@@ -24,11 +24,10 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 from . import metrics
-from .graph import surely_separable
 from .iterate import score
 from .search import Search
 from .start import repair_connectivity
-from .transfer import PASSES, _deeper, _effects, _make, _program
+from .transfer import PASSES, _deeper, _effects, _make, _program, border_moves
 
 MAX_VARIABLES = 100_000  # units × territories up to which the polishes run (500 x 10, 2,000 x 20)
 ROUNDS = 4  # allocations at most, each from the centres of the best partition so far
@@ -122,19 +121,10 @@ def chains(search: Search, depth: int = CHAIN_DEPTH, rounds: int = CHAIN_ROUNDS)
     for _ in range(rounds):
         if p.clock() > s.deadline:
             break
-        found = search.candidates()
+        found = border_moves(search, refused)
         if found is None:
             break
         u, a, b = found
-        alone = surely_separable(s.graph, s.labels)[u]
-        for i in np.flatnonzero(~alone):
-            alone[i] = s.can_leave(int(u[i]))
-        alone &= s.counts[a] > 1
-        if refused:
-            alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
-        u, a, b = u[alone], a[alone], b[alone]
-        if not len(u):
-            break
         layer, after = np.zeros(len(u), dtype=np.int64), None
         if depth > 1:
             u, a, b, layer, after = _deeper(search, u, a, b, np.ones(p.k, dtype=bool), refused, depth)

@@ -48,23 +48,13 @@ def transfer(search: Search, refused: set[int]) -> int:
     """Plan moves for every territory at once and make them; the number of units moved. Planned moves
     that could not be made are added to `refused` (as unit * k + territory) and left out of later plans."""
     s, p = search.s, search.s.problem
-    found = search.candidates()
+    # Around territories out of tolerance, where every option counts, the units the ring test cannot
+    # settle get the bounded search too.
+    off = (np.abs(s.sums - 1.0) > search.tol).any(axis=1)
+    found = border_moves(search, refused, off)
     if found is None:
         return 0
     u, a, b = found
-    # Only moves that are possible on their own; together they are checked again when made. The ring
-    # test settles most units at once; around territories out of tolerance, where every option counts,
-    # the units it cannot settle get the bounded search too.
-    alone = surely_separable(s.graph, s.labels)[u]
-    off = (np.abs(s.sums - 1.0) > search.tol).any(axis=1)
-    for i in np.flatnonzero(~alone & (off[a] | off[b])):
-        alone[i] = s.can_leave(int(u[i]))
-    alone &= s.counts[a] > 1
-    if refused:
-        alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
-    u, a, b = u[alone], a[alone], b[alone]
-    if not len(u):
-        return 0
     layer, after = np.zeros(len(u), dtype=np.int64), None
     if search.disrupting and search.depth > 1:
         u, a, b, layer, after = _deeper(search, u, a, b, off, refused, search.depth)
@@ -75,6 +65,25 @@ def transfer(search: Search, refused: set[int]) -> int:
     search.planned.update(uu * p.k + aa for uu, aa, _bb in made)
     refused.update(uu * p.k + bb for uu, _aa, bb in pending)
     return len(made)
+
+
+def border_moves(search: Search, refused: set[int], near: np.ndarray | None = None):
+    """The border moves (units, from, to) possible on their own and not `refused`, or None; together
+    they are checked again when made. The ring test settles most units at once; those it cannot get
+    the bounded search (with `near`, only between territories where it is true)."""
+    s, p = search.s, search.s.problem
+    found = search.candidates()
+    if found is None:
+        return None
+    u, a, b = found
+    alone = surely_separable(s.graph, s.labels)[u]
+    unsure = ~alone if near is None else ~alone & (near[a] | near[b])
+    for i in np.flatnonzero(unsure):
+        alone[i] = s.can_leave(int(u[i]))
+    alone &= s.counts[a] > 1
+    if refused:
+        alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
+    return (u[alone], a[alone], b[alone]) if alone.any() else None
 
 
 def _make(search: Search, pending: list, passes: int) -> tuple[list, list]:
@@ -309,19 +318,10 @@ def settle(search: Search) -> int:
     for _ in range(SETTLE_TRIES):
         if p.clock() > s.deadline:
             break
-        found = search.candidates()
+        found = border_moves(search, refused)
         if found is None:
             break
         u, a, b = found
-        alone = surely_separable(s.graph, s.labels)[u]
-        for i in np.flatnonzero(~alone):
-            alone[i] = s.can_leave(int(u[i]))
-        alone &= s.counts[a] > 1
-        if refused:
-            alone &= ~np.isin(u * p.k + b, np.fromiter(refused, dtype=np.int64))
-        u, a, b = u[alone], a[alone], b[alone]
-        if not len(u):
-            break
         sums, once = _effects(search, u, a, b)
         each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
         excess = (s.sums - 1.0).ravel()
