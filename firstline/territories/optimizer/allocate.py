@@ -21,13 +21,13 @@ variables.
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, csr_matrix, vstack
+from scipy.sparse import csr_matrix, vstack
 
 from . import metrics
 from .iterate import score
 from .search import Search
 from .start import repair_connectivity
-from .transfer import PASSES, _deeper, _effects, _make, _program, border_moves
+from .transfer import PASSES, _deeper, _make, border_moves, chosen_moves
 
 MAX_VARIABLES = 100_000  # units × territories up to which the polishes run (500 x 10, 2,000 x 20)
 ROUNDS = 4  # allocations at most, each from the centres of the best partition so far
@@ -128,26 +128,10 @@ def chains(search: Search, depth: int = CHAIN_DEPTH, rounds: int = CHAIN_ROUNDS)
         layer, after = np.zeros(len(u), dtype=np.int64), None
         if depth > 1:
             u, a, b, layer, after = _deeper(search, u, a, b, np.ones(p.k, dtype=bool), refused, depth)
-        sums, once = _effects(search, u, a, b)
-        each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
-        excess = (s.sums - 1.0).ravel()
-        limits = np.maximum(np.tile(search.tol, p.k) - 1e-9, np.abs(excess))
         cost = search.compact_delta(u, a, b, s.centres())
-        x, _solved = _program(
-            search,
-            cost,
-            sums,
-            each_once,
-            excess,
-            limits,
-            integral=True,
-            seconds=CHAIN_SECONDS,
-            after=None if after is None else (after, np.zeros(after.shape[0])),
-        )
-        if x is None:
-            break
-        chosen = np.flatnonzero(x > 0.5)
-        if not len(chosen) or cost[chosen].sum() >= -1e-9:
+        behind = None if after is None else (after, np.zeros(after.shape[0]))
+        chosen = chosen_moves(search, u, a, b, cost, CHAIN_SECONDS, behind)
+        if chosen is None or not len(chosen) or cost[chosen].sum() >= -1e-9:
             break
         chosen = chosen[np.argsort(layer[chosen], kind="stable")]
         before, before_score = s.labels.copy(), score(search)

@@ -267,6 +267,21 @@ def _effects(search: Search, u: np.ndarray, a: np.ndarray, b: np.ndarray):
     return sums, once
 
 
+def chosen_moves(search: Search, u, a, b, cost, seconds: float, after=None) -> np.ndarray | None:
+    """The moves (indices into `u`, `a`, `b`) an integer program picks for the least total `cost`,
+    with balance a hard limit (a territory already out of tolerance may not get further out) and each
+    unit moved once at most; None when it finds no answer in `seconds`."""
+    s, p = search.s, search.s.problem
+    sums, once = _effects(search, u, a, b)
+    each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
+    excess = (s.sums - 1.0).ravel()
+    limits = np.maximum(np.tile(search.tol, p.k) - 1e-9, np.abs(excess))
+    x, _solved = _program(
+        search, cost, sums, each_once, excess, limits, integral=True, after=after, seconds=seconds
+    )
+    return None if x is None else np.flatnonzero(x > 0.5)
+
+
 def _program(search: Search, cost, sums, each_once, excess, tol, *, integral: bool, after=None, seconds=None):
     """Choose moves (0..1 each, at most one per unit) that bring every territory's excess within `tol`.
 
@@ -322,19 +337,10 @@ def settle(search: Search) -> int:
         if found is None:
             break
         u, a, b = found
-        sums, once = _effects(search, u, a, b)
-        each_once = coo_matrix((np.ones(len(u)), (once, np.arange(len(u))))).tocsr()
-        excess = (s.sums - 1.0).ravel()
-        limits = np.maximum(np.tile(search.tol, p.k) - 1e-9, np.abs(excess))
         compact = search.compact_delta(u, a, b, s.centres())
         cost = search.disrupt_delta(u, a, b) + SETTLE_COMPACT * compact + MOVE_COST / 100
-        x, _solved = _program(
-            search, cost, sums, each_once, excess, limits, integral=True, seconds=SETTLE_SECONDS
-        )
-        if x is None:
-            break
-        chosen = np.flatnonzero(x > 0.5)
-        if not len(chosen) or cost[chosen].sum() >= 0:
+        chosen = chosen_moves(search, u, a, b, cost, SETTLE_SECONDS)
+        if chosen is None or not len(chosen) or cost[chosen].sum() >= 0:
             break
         before, before_score, before_moved = s.labels.copy(), score(search), s.moved
         moves, pending = _make(search, [(int(u[i]), int(a[i]), int(b[i])) for i in chosen], PASSES)
