@@ -86,10 +86,7 @@ class PipelineTotals:
 @dataclass(frozen=True)
 class _Context:
     sellers: list[SellerProfile]
-    books: list[AccountBook]
-    process: SalesProcess
     timeline: Timeline
-    stage_ids: tuple[int, ...]
     currency: str
     today: int
     start: int
@@ -216,10 +213,7 @@ def _context(
     origin_day = start - 400  # before any created date, so every offset from it is positive
     return _Context(
         sellers=sellers,
-        books=books,
-        process=process,
         timeline=timeline,
-        stage_ids=(*process.open_stage_ids, process.won_stage_id, process.lost_stage_id),
         currency=settings.DEFAULT_CURRENCY,
         today=timeline.today.toordinal(),
         start=start,
@@ -471,17 +465,12 @@ def _histories(
     fractions = draw.random((size, most))
     fractions[np.arange(most) >= inner_count[:, None]] = 2.0  # unused: sorted after the used ones
     fractions.sort(axis=1)
-    inner = _on_working_hours_array(created[:, None] + 1 + fractions * span[:, None])
+    inner = _on_working_hours(created[:, None] + 1 + fractions * span[:, None])
     first_day = created + _working_hours(draw.random(size))
     last_day = close + _working_hours(draw.random(size))
     between = inner[deal, np.clip(position - 1, 0, most - 1)]
     days = np.where(position == 0, first_day[deal], np.where(is_final, last_day[deal], between))
     return deal, position, stage, days
-
-
-def _on_working_hours_array(days: np.ndarray) -> np.ndarray:
-    whole = np.floor(days)
-    return whole + _working_hours(days - whole)
 
 
 def _count_stage_stays(stays: dict, context: _Context, owners, stages, position, days) -> None:
@@ -636,9 +625,10 @@ def _working_hours(fraction: float) -> float:
     return 0.33 + 0.4 * fraction  # 08:00 to 17:36, as a fraction of the day
 
 
-def _on_working_hours(day: float) -> float:
-    whole = int(day)
-    return whole + _working_hours(day - whole)
+def _on_working_hours(days):
+    """A day with its fraction (or an array of them) moved onto that day's working hours."""
+    whole = np.floor(days)
+    return whole + _working_hours(days - whole)
 
 
 def _save_batch(context: _Context, batch: _Batch, totals: PipelineTotals) -> None:
