@@ -5,17 +5,19 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import batched, compress
 
+import numpy
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Count, FloatField, Max, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from firstline.core.bulk import Days, LocalDays, in_many
+from firstline.core.bulk import LocalDays, in_many
 from firstline.deals.models import ActionItem, StageStatistic
 from firstline.deals.risk import DealFacts, Signal, signals
-from firstline.kpis.forecast import DealHistory, StageRate, Timing
+from firstline.kpis.forecast import NO_DAY, DealHistory, HistoryColumns, StageRate, Timing
 from firstline.org.models import Membership
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
 from firstline.relationships.models import Stakeholder
@@ -180,63 +182,90 @@ def deal_signals(opportunities: list[Opportunity], today: date | None = None) ->
     return {pk: signals(facts) for pk, facts in deal_facts(opportunities, today).items()}
 
 
-def histories(opportunities, *, group_by_team: bool = True, chunk: int = 5_000) -> Iterator[DealHistory]:
-    """Every deal in `opportunities` as forecast.DealHistory, streamed in pk order: three cursors side
-    by side (deals, their stage changes, their close-date and amount edits), so a million deals never
-    sit in memory at once. Days and times are read as text and amounts as floats, which the ORM passes
-    through without a converter per value (core.bulk.Days, LocalDays): the refresh reads every deal
-    and its four stage changes, three times over."""
+def histories(opportunities, *, group_by_team: bool = True) -> Iterator[DealHistory]:
+    """Every deal in `opportunities` that has a stage history, as forecast.DealHistory, in pk order."""
+    return iter(history_columns(opportunities, group_by_team=group_by_team))
+
+
+def history_columns(opportunities, *, group_by_team: bool = True, chunk: int = 20_000) -> HistoryColumns:
+    """Every deal in `opportunities` that has a stage history, as forecast.HistoryColumns in pk order:
+    three queries (the deals, their stage changes, their close-date and amount edits) read column by
+    column, with no object per deal. Days and times are read as text and amounts as floats, which the
+    ORM passes through without a converter per value; each distinct day becomes its ordinal once
+    (a few thousand days, and an hour of stage changes lies within one local day: core.bulk.LocalDays)."""
     teams = (
         current_teams(opportunities.order_by().values_list("owner_id", flat=True).distinct())
         if group_by_team
         else {}
     )
     ids = opportunities.order_by().values("pk")
-    deals = (
-        opportunities.order_by("pk")
-        .values_list(
-            "pk",
-            "owner_id",
-            "stage__outcome",
-            Cast("amount", FloatField()),
-            *(Cast(name, CharField()) for name in ("closed_on", "created", "close_date")),
-        )
-        .iterator(chunk_size=chunk)
+    deals = opportunities.order_by("pk").values_list(
+        "pk",
+        "owner_id",
+        "stage__outcome",
+        Cast("amount", FloatField()),
+        *(Cast(name, CharField()) for name in ("closed_on", "created", "close_date")),
     )
+    day = _Ordinals()
+    pks, columns = [], HistoryColumns()
+    for rows in batched(deals.iterator(chunk_size=chunk), chunk):
+        pk, owner, outcome, amount, closed_on, created, close_date = zip(*rows, strict=True)
+        pks.extend(pk)
+        columns.groups.extend(map(teams.get, owner))
+        columns.won.extend(None if value == Outcome.OPEN else value == Outcome.WON for value in outcome)
+        columns.amounts.extend(amount)
+        for column, texts in (
+            (columns.closed_on, closed_on),
+            (columns.created, created),
+            (columns.close_dates, close_date),
+        ):
+            column.extend(map(day.__getitem__, texts))
     changes = (
         StageChange.objects.filter(opportunity__in=ids)
         .order_by("opportunity_id", "changed_at", "pk")
         .values_list("opportunity_id", "stage_id", Cast("changed_at", CharField()))
-        .iterator(chunk_size=chunk * 4)
     )
-    edits = _edits(ids).iterator(chunk_size=chunk)
-    day, local_day = Days(), LocalDays()
-    pending = next(changes, None)
-    pending_edit = next(edits, None)
-    for pk, owner_id, outcome, amount, closed_on, created, close_date in deals:
-        entries = []
-        while pending is not None and pending[0] <= pk:
-            if pending[0] == pk:
-                entries.append((pending[1], local_day(pending[2])))
-            pending = next(changes, None)
-        edited: dict[str, list] = {"close_date": [], "amount": []}
-        while pending_edit is not None and pending_edit[0] <= pk:
-            if pending_edit[0] == pk:
-                _add_edit(edited, pending_edit[1], pending_edit[2])
-            pending_edit = next(edits, None)
-        if not entries:
-            continue
-        yield DealHistory(
-            group=teams.get(owner_id),
-            entries=tuple(entries),
-            closed_on=day[closed_on],
-            won=None if outcome == Outcome.OPEN else outcome == Outcome.WON,
-            amount=amount,
-            created=day[created],
-            close_date=day[close_date],
-            amount_changes=tuple(edited["amount"]),
-            close_date_changes=tuple(edited["close_date"]),
-        )
+    changed, local_day = [], LocalDays()
+    for rows in batched(changes.iterator(chunk_size=chunk), chunk):
+        opportunity, stage, changed_at = zip(*rows, strict=True)
+        changed.extend(opportunity)
+        columns.stages.extend(stage)
+        columns.days.extend(map(day.__getitem__, map(local_day, changed_at)))
+    return _only_with_entries(columns, pks, changed, _edits(ids).iterator(chunk_size=chunk))
+
+
+class _Ordinals(dict):
+    """A date, or the ISO text of one, → its ordinal (None → NO_DAY), each worked out once."""
+
+    def __missing__(self, key) -> int:
+        day = date.fromisoformat(key) if isinstance(key, str) else key
+        value = self[key] = day.toordinal() if day is not None else NO_DAY
+        return value
+
+
+def _only_with_entries(columns: HistoryColumns, pks: list[int], changed: list[int], edits) -> HistoryColumns:
+    """The deals of `columns` (ids `pks`, ascending) cut to those with stage changes (`changed`: the
+    deal of each entry, in order), and each one's close-date and amount edits (`edits`: rows of
+    `_edits`) attached."""
+    ids = numpy.array(pks, dtype=numpy.int64)
+    counts = numpy.bincount(
+        numpy.searchsorted(ids, numpy.array(changed, dtype=numpy.int64)), minlength=len(ids)
+    )
+    has_entries = counts > 0
+    if not has_entries.all():
+        kept = has_entries.tolist()
+        for name in ("groups", "won", "amounts", "closed_on", "created", "close_dates"):
+            setattr(columns, name, list(compress(getattr(columns, name), kept)))
+        ids = ids[has_entries]
+    columns.ends = numpy.cumsum(counts[has_entries]).tolist()
+    edited: dict[int, dict[str, list]] = defaultdict(lambda: {"close_date": [], "amount": []})
+    for object_id, timestamp, changes in edits:
+        _add_edit(edited[object_id], timestamp, changes)
+    positions = numpy.searchsorted(ids, numpy.array(list(edited), dtype=numpy.int64)).tolist()
+    for position, (object_id, found) in zip(positions, edited.items(), strict=True):
+        if position < len(ids) and ids[position] == object_id:
+            columns.changes[position] = (tuple(found["amount"]), tuple(found["close_date"]))
+    return columns
 
 
 def stage_entries(opportunities, *, chunk: int = 20_000) -> Iterator[DealHistory]:

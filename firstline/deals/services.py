@@ -27,8 +27,8 @@ from firstline.deals.models import (
     StageStatistic,
     StrategyCanvas,
 )
-from firstline.deals.selectors import deal_signals, histories, stage_entries
-from firstline.kpis.forecast import History, HistoryColumns, learn, learn_stage_days, percentile
+from firstline.deals.selectors import deal_signals, history_columns, stage_entries
+from firstline.kpis.forecast import History, learn, learn_stage_days, percentile
 from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage
 from firstline.pipeline.services import opportunity_save
@@ -284,12 +284,12 @@ def stage_statistics_refresh(
         raise ValueError("Stage stays learned elsewhere stand in only for a refresh without the forecast.")
     today = today or timezone.localdate()
     if forecast:
-        # Calibrating replays every deal against what learning found: the histories are read once
-        # and kept as columns for the second pass (about 150 MiB at a million deals).
-        kept = HistoryColumns()
-        history = learn(kept.record(histories(Opportunity.objects.all())), as_of=today, seed=seed)
-        calibration_refresh(history, today, deals=kept)
-        del kept
+        # Calibrating replays every deal against what learning found: the histories are read once,
+        # as columns, for both passes (about 150 MiB at a million deals).
+        deals = history_columns(Opportunity.objects.all())
+        history = learn(deals, as_of=today, seed=seed)
+        calibration_refresh(history, today, deals=deals)
+        del deals
     else:
         history = (
             stays

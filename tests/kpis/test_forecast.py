@@ -421,3 +421,194 @@ def test_history_columns_give_back_every_deal_equal_and_in_order():
     assert len(kept) == 4
     assert list(kept) == deals
     assert list(kept) == deals  # read as often as needed
+
+
+def reference_learn(deals, *, as_of, seed=0):
+    """`learn` as it was written before it worked on columns: one deal at a time, each timing
+    sample fed to its stage's reservoir as it comes. The columns must give the same History."""
+    rng = Random(seed)
+    recent, reached = {}, {}
+    stage_days, pairs, seen = {}, {}, {}
+    for deal in deals:
+        for (stage_id, entered), (_, left) in zip(deal.entries, deal.entries[1:], strict=False):
+            if left < as_of:
+                stage_days.setdefault((deal.group, stage_id), []).append((left - entered).days)
+        closed = deal.won is not None and deal.closed_on is not None and deal.closed_on < as_of
+        if closed:
+            if (as_of - deal.closed_on).days <= f.RECENT_DAYS:
+                tally = recent.setdefault(deal.group, [0, 0])
+                tally[0] += 1
+                tally[1] += int(deal.won)
+            for stage_id in {stage for stage, _ in deal.entries}:
+                counts = reached.setdefault(stage_id, [0, 0])
+                counts[0] += 1
+                counts[1] += int(deal.won)
+        visited = set()
+        for index, (stage_id, entered) in enumerate(deal.entries):
+            if entered >= as_of:
+                break
+            if stage_id in visited:
+                continue
+            visited.add(stage_id)
+            following = deal.entries[index + 1][1] if index + 1 < len(deal.entries) else None
+            if closed:
+                if following is None:
+                    break
+                sample = (
+                    (following - entered).days,
+                    (deal.closed_on - entered).days,
+                    f.WON if deal.won else f.LOST,
+                    int(deal.amount or 0),
+                )
+            else:
+                left = following if following is not None and following < as_of else as_of
+                sample = ((left - entered).days, (as_of - entered).days, f.STILL_OPEN, int(deal.amount or 0))
+            kept = pairs.setdefault(stage_id, [])
+            seen[stage_id] = seen.get(stage_id, 0) + 1
+            if len(kept) < f.TIMING_SAMPLE:
+                kept.append(sample)
+            else:
+                slot = rng.randrange(seen[stage_id])
+                if slot < f.TIMING_SAMPLE:
+                    kept[slot] = sample
+    return f.History(
+        rates={stage: f.StageRate(r, w) for stage, (r, w) in reached.items()},
+        stage_days=stage_days,
+        timing={stage: f.Timing.from_samples(values) for stage, values in pairs.items()},
+        group_rates={group: tuple(tally) for group, tally in recent.items()},
+    )
+
+
+def odd_histories(count, seed):
+    """Deals with what real histories hold now and then: stages entered twice, several moves on one
+    day, entries after the day of learning, unknown amounts and close days, a won flag without a
+    close day, an open deal still in its first stage."""
+    rng = Random(seed)
+    deals = []
+    for _ in range(count):
+        day = rng.randrange(0, 900)
+        entries = []
+        for _step in range(rng.randrange(1, 6)):
+            entries.append((rng.choice((3, 5, 8, 13)), D0 + timedelta(days=day)))
+            day += rng.choice((0, 0, 1, 7, 30, 90))
+        won = rng.choice((None, True, False))
+        closed_on = entries[-1][1] if won is not None and rng.random() < 0.9 else None
+        deals.append(
+            f.DealHistory(
+                group=rng.choice(("east", "west", None, 7)),
+                entries=tuple(entries),
+                closed_on=closed_on,
+                won=won,
+                amount=rng.choice((None, 0.0, 999.9, 25_000.5, float(rng.randrange(1, 10**6)))),
+            )
+        )
+    return deals
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_learning_from_columns_finds_what_one_deal_at_a_time_finds(seed):
+    deals = odd_histories(20_000, seed)
+    as_of = D0 + timedelta(days=800)
+    learned = f.learn(deals, as_of=as_of, seed=seed)
+    expected = reference_learn(deals, as_of=as_of, seed=seed)
+    assert learned.rates == expected.rates
+    assert learned.stage_days == expected.stage_days
+    assert list(learned.stage_days) == list(expected.stage_days)
+    assert learned.group_rates == expected.group_rates
+    assert learned.timing.keys() == expected.timing.keys()
+    assert max(len(timing.samples) for timing in expected.timing.values()) == f.TIMING_SAMPLE  # drawn
+    for stage, timing in expected.timing.items():
+        assert learned.timing[stage].samples == timing.samples
+        assert learned.timing[stage].edges == timing.edges
+    assert f.learn(f.HistoryColumns.of(deals), as_of=as_of, seed=seed).timing == learned.timing
+
+
+def test_learning_from_no_deals_finds_nothing():
+    assert f.learn([], as_of=D0) == f.History(rates={}, stage_days={}, timing={}, group_rates={})
+
+
+def reference_calibrate_many(deals, history, targets, *, history_start=None):
+    """`calibrate_many` as it was written before it worked on columns: one pass, one deal at a time."""
+    points = {
+        key: [
+            (s + (as_of - start), e)
+            for s, e in f.usable_periods(past, as_of=as_of, history_start=history_start)[
+                : f.CALIBRATION_PERIODS
+            ]
+        ]
+        for key, (as_of, start, past) in targets.items()
+    }
+    sums, closings = {}, {}
+    earliest = min((point for usable in points.values() for point, _ in usable), default=None)
+    for deal in deals:
+        if deal.won is not None and deal.closed_on is not None:
+            closings.setdefault(deal.group, []).append((deal.closed_on, deal.won))
+        if earliest is None or (deal.closed_on is not None and deal.closed_on <= earliest):
+            continue
+        for key, usable in points.items():
+            for index, (point, end) in enumerate(usable):
+                if deal.closed_on is not None and deal.closed_on <= point:
+                    continue
+                state = f.state_on(deal.entries, point)
+                amount = deal.amount_on(point)
+                if state is None or not amount:
+                    continue
+                chance = history.timing.get(state[0], f.Timing()).chance(
+                    (point - state[1]).days, (end - point).days, amount
+                )
+                cell = sums.setdefault((key, deal.group, index), [0.0, 0.0, 0.0, 0.0])
+                cell[0] += amount * chance
+                cell[1] += amount * amount * chance
+                cell[2] += (amount * chance) ** 2
+                if deal.won and deal.closed_on is not None and deal.closed_on <= end:
+                    cell[3] += deal.amount or 0.0
+    records = {}
+    for group, closes in closings.items():
+        closes.sort(key=lambda close: close[0])
+        for key, usable in points.items():
+            for index, (point, _end) in enumerate(usable):
+                counted = [won for day, won in closes if point - timedelta(days=f.RECENT_DAYS) <= day < point]
+                if counted:
+                    records[(key, group, index)] = (len(counted), sum(counted))
+    everyone = {}
+    for (key, _group, index), (closed, won) in records.items():
+        counts = everyone.setdefault((key, index), [0, 0])
+        counts[0] += closed
+        counts[1] += won
+    cells = {key: {} for key in targets}
+    for (key, group, index), (chances, squares, products, won) in sums.items():
+        factor = f.shrunk_factor(*records.get((key, group, index), (0, 0)), *everyone[(key, index)])
+        cells[key][(group, index)] = (factor * chances, factor * squares - factor * factor * products, won)
+    return sums, records, {key: f._calibration(cells[key]) for key in targets}
+
+
+def test_calibrating_from_columns_adds_up_what_one_deal_at_a_time_adds_up():
+    rng = Random(5)
+    deals = []
+    for plain in odd_histories(6_000, 3):
+        changes = ()
+        if rng.random() < 0.2:  # amounts edited on the way, some to nothing or unknown
+            day = plain.entries[0][1] + timedelta(days=rng.randrange(0, 200))
+            changes = ((day, rng.choice((None, 0.0, 5_000.0)), plain.amount),)
+        deals.append(f.DealHistory(**{**plain.__dict__, "amount_changes": changes}))
+    as_of = D0 + timedelta(days=800)
+    history = f.learn(deals, as_of=as_of)
+    quarters = [(D0 + timedelta(days=91 * n), D0 + timedelta(days=91 * n + 90)) for n in range(8, 0, -1)]
+    months = [(D0 + timedelta(days=30 * n), D0 + timedelta(days=30 * n + 29)) for n in range(26, 18, -1)]
+    targets = {
+        "quarter": (as_of, D0 + timedelta(days=91 * 8 + 30), quarters),
+        "month": (as_of, as_of - timedelta(days=35), months),  # points after the months' ends
+    }
+    sums, records, expected = reference_calibrate_many(deals, history, targets, history_start=D0)
+    assert len(sums) > 20 and len(records) > 20
+    assert f.calibrate_many(deals, history, targets, history_start=D0) == expected  # to the last bit
+    assert f.calibrate_many(f.HistoryColumns.of(deals), history, targets, history_start=D0) == expected
+    entries = f._Entries(deals)
+    points = {
+        key: [(s + (day - start), e) for s, e in f.usable_periods(past, as_of=day, history_start=D0)[:4]]
+        for key, (day, start, past) in targets.items()
+    }
+    found = f._period_sums(entries, history, points)
+    assert found == sums
+    assert list(found) == list(sums)  # the order they are added up in afterwards
+    assert f._records(entries, points) == records
