@@ -3,7 +3,7 @@ run-rate, and the Monte Carlo projection of percent to plan — live, or replaye
 from the stage history. Reads only; the math is in kpis.forecast."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -134,14 +134,21 @@ def team_forecast(
 
 def by_category(deals, period: Period) -> dict[str, tuple[int, float]]:
     """Open deals closing in the period per forecast category (no category counts as pipeline)."""
-    rows = (
+    return _categories(_category_rows(deals, period).values_list("forecast__category", "n", "amount"))
+
+
+def _category_rows(deals, period: Period, *by: str):
+    return (
         deals.open()
         .closing_in(period)
         .order_by()
-        .values("forecast__category")
+        .values(*by, "forecast__category")
         .annotate(n=Count("pk"), amount=Sum("amount"))
-        .values_list("forecast__category", "n", "amount")
     )
+
+
+def _categories(rows) -> dict[str, tuple[int, float]]:
+    """From (category, deals, amount) rows."""
     result: dict[str, tuple[int, float]] = {}
     for category, count, amount in rows:
         key = category or ForecastCategory.PIPELINE
@@ -161,20 +168,33 @@ def _team_factor(deals, as_of: date, *, people: list[int] | None = None) -> floa
     """The team's recent win rate against the company's, shrunk towards 1. With `people` (live: all
     that has closed by today is in the KPI roll-ups), the team's half is read from the sellers'
     monthly results rather than two years of deals."""
-    # The company's half is the same for every team: count it once per day and per stage history
-    # (every win or loss adds a stage change, so the newest one's id dates the data).
-    newest = StageChange.objects.aggregate(newest=Max("pk"))["newest"]
-    key = f"firstline:forecast:company:{as_of.isoformat()}:{newest}"
-    closed, won = cache.get_or_set(key, lambda: _recent_record(Opportunity.objects.all(), as_of), 3600)
     if people is None:
         team_closed, team_won = _recent_record(deals, as_of)
     else:
-        since = (as_of - timedelta(days=math.RECENT_DAYS)).replace(day=1)
-        totals = SellerMonthResult.objects.filter(
-            person_id__in=people, month__range=(since, as_of)
-        ).aggregate(won=Sum("won_count", default=0), lost=Sum("lost_count", default=0))
-        team_closed, team_won = totals["won"] + totals["lost"], totals["won"]
-    return math.shrunk_factor(team_closed, team_won, closed, won)
+        team_closed, team_won = _sellers_records(people, as_of).get(None, (0, 0))
+    return math.shrunk_factor(team_closed, team_won, *_company_record(as_of))
+
+
+def _company_record(as_of: date) -> tuple[int, int]:
+    """(closed, won) of the whole company in the RECENT_DAYS before `as_of`. The same for every team:
+    counted once per day and per stage history (every win or loss adds a stage change, so the newest
+    one's id dates the data)."""
+    newest = StageChange.objects.aggregate(newest=Max("pk"))["newest"]
+    key = f"firstline:forecast:company:{as_of.isoformat()}:{newest}"
+    return cache.get_or_set(key, lambda: _recent_record(Opportunity.objects.all(), as_of), 3600)
+
+
+def _sellers_records(people, as_of: date, by_person: bool = False) -> dict:
+    """(closed, won) in the RECENT_DAYS months before `as_of` from the sellers' monthly results: of
+    all `people` together (key None), or of each (`by_person`)."""
+    since = (as_of - timedelta(days=math.RECENT_DAYS)).replace(day=1)
+    results = SellerMonthResult.objects.filter(person_id__in=people, month__range=(since, as_of))
+    sums = {"won": Sum("won_count", default=0), "lost": Sum("lost_count", default=0)}
+    if not by_person:
+        totals = results.aggregate(**sums)
+        return {None: (totals["won"] + totals["lost"], totals["won"])}
+    rows = results.order_by().values("person_id").annotate(**sums).values_list("person_id", "won", "lost")
+    return {person: (won + lost, won) for person, won, lost in rows}
 
 
 def stored_calibration(period: Period) -> math.Calibration:
@@ -226,14 +246,31 @@ def _live_parts(
     deals, people, period: Period, as_of: date, history: math.History, calibration: math.Calibration
 ) -> dict:
     """Today's figures of these deals, with the open ones as a pipeline to draw from."""
-    won = float(
-        deals.won().filter(closed_on__range=(period.start, as_of)).aggregate(t=Sum("amount"))["t"] or 0
-    )
+    won = deals.won().filter(closed_on__range=(period.start, as_of)).aggregate(t=Sum("amount"))["t"]
     rows = list(
         deals.open()
         .annotate(entered=Max("stage_changes__changed_at"))
         .values_list("amount", "stage_id", "entered", "close_date", "created")
     )
+    factor = calibration.factor * _team_factor(deals, as_of, people=people)
+    return _parts(
+        period,
+        as_of,
+        history,
+        won=float(won or 0),
+        rows=rows,
+        factor=factor,
+        new_business=_new_business(deals, period, as_of),
+        categories=by_category(deals, period),
+    )
+
+
+def _parts(
+    period: Period, as_of: date, history: math.History, *, won, rows, factor, new_business, categories
+):
+    """The figures of a set of deals from what was read about them: the amount won so far, the open
+    deals' (amount, stage, entered, close date, created) rows in close-date order, the team factor,
+    the new business of past periods and the open deals per category."""
     open_deals = [
         math.OpenDeal(
             float(amount) if amount is not None else None,
@@ -248,14 +285,13 @@ def _live_parts(
         for amount, stage, _entered, close, _created in rows
         if close is not None and period.start <= close <= period.end
     ]
-    factor = calibration.factor * _team_factor(deals, as_of, people=people)
     return {
         "won": won,
         "weighted": math.stage_weighted(in_period, probabilities, won),
         "pipeline": math.open_pipeline(open_deals, history, (period.end - as_of).days, factor=factor),
-        "new_business": _new_business(deals, period, as_of),
+        "new_business": new_business,
         "no_close_date": sum(1 for row in rows if row[3] is None),
-        "categories": by_category(deals, period),
+        "categories": categories,
     }
 
 
@@ -276,7 +312,9 @@ def _live(deals, people: list[int] | None, period: Period, as_of: date, seed: in
 
 def rollup_refresh(today: date) -> int:
     """Store each team's own figures (its direct members' deals) for the current quarter, which a
-    region's or the company's forecast page adds up (`_rolled_up`) instead of reading every deal."""
+    region's or the company's forecast page adds up (`_rolled_up`) instead of reading every deal.
+    Every team's deals are read at once, summed per owner, and each team's sums add up its owners'
+    (decimals, added exactly: the same figures as the queries `_live_parts` makes for one team)."""
     period = fiscal_calendar().quarter_of(today)
     rates, timing = stored_history()
     history = math.History(rates=rates, stage_days={}, timing=timing)
@@ -284,10 +322,27 @@ def rollup_refresh(today: date) -> int:
     members: dict[int, list[int]] = {}
     for person, team in Membership.objects.current().values_list("person_id", "team_id"):
         members.setdefault(team, []).append(person)
+    owners = _owners(members, period, today)
+    company = _company_record(today)
     rows = []
     for team, people in members.items():
-        deals = Opportunity.objects.filter(owner_id__in=people)
-        parts = _live_parts(deals, people, period, today, history, calibration)
+        own = [owners[person] for person in people]
+        closed, won = (sum(owner.record[index] for owner in own) for index in (0, 1))
+        parts = _parts(
+            period,
+            today,
+            history,
+            won=float(sum((owner.won for owner in own), Decimal(0))),
+            rows=owners.open_rows[team],
+            factor=calibration.factor * math.shrunk_factor(closed, won, *company),
+            new_business=[
+                float(sum(values, Decimal(0))) for values in zip(*(o.new_business for o in own), strict=True)
+            ],
+            categories=_categories(
+                (category, sum(owner.categories.get(category, (0, 0))[0] for owner in own), amount)
+                for category, amount in _category_amounts(own)
+            ),
+        )
         pipeline = parts["pipeline"]
         rows.append(
             TeamForecastRollup(
@@ -312,6 +367,76 @@ def rollup_refresh(today: date) -> int:
     TeamForecastRollup.objects.all().delete()
     TeamForecastRollup.objects.bulk_create(rows, batch_size=500)
     return len(rows)
+
+
+@dataclass
+class _Owner:
+    """What `_live_parts` sums over a team's deals, summed over one owner's."""
+
+    won: Decimal = Decimal(0)
+    record: tuple[int, int] = (0, 0)  # (closed, won) recently, from the monthly results
+    new_business: list[Decimal] = field(default_factory=list)
+    categories: dict = field(default_factory=dict)  # category → (deals, amount or None)
+
+
+class _Owners(dict):
+    """Person → _Owner (found on first use: a person without deals has nothing to add), and each
+    team's open deals' rows in the order `_live_parts` reads them (close date, pk)."""
+
+    def __init__(self, periods: int, teams) -> None:
+        super().__init__()
+        self.periods = periods
+        self.open_rows: dict[int, list[tuple]] = {team: [] for team in teams}
+
+    def __missing__(self, person) -> _Owner:
+        value = self[person] = _Owner(new_business=[Decimal(0)] * self.periods)
+        return value
+
+
+def _owners(members: dict[int, list[int]], period: Period, as_of: date) -> _Owners:
+    """Every owner's figures, in a fixed number of queries whatever the number of teams."""
+    deals = Opportunity.objects.all()
+    new_business, sums = _new_business_query(deals, period, as_of)
+    owners = _Owners(len(sums), members)
+    for owner_id, *amounts in (
+        new_business.order_by().values("owner_id").annotate(**sums).values_list("owner_id", *sums)
+        if sums
+        else ()
+    ):
+        owners[owner_id].new_business = amounts
+    won = deals.won().filter(closed_on__range=(period.start, as_of)).order_by().values("owner_id")
+    for owner_id, amount in won.annotate(t=Sum("amount")).values_list("owner_id", "t"):
+        owners[owner_id].won = amount or Decimal(0)
+    people = {person for persons in members.values() for person in persons}
+    for person, record in _sellers_records(people, as_of, by_person=True).items():
+        owners[person].record = record
+    for owner_id, category, count, amount in _category_rows(deals, period, "owner_id").values_list(
+        "owner_id", "forecast__category", "n", "amount"
+    ):
+        owners[owner_id].categories[category] = (count, amount)
+    teams_of: dict[int, list[int]] = {}
+    for team, persons in members.items():
+        for person in persons:
+            teams_of.setdefault(person, []).append(team)
+    for owner_id, *row in (
+        deals.open()
+        .annotate(entered=Max("stage_changes__changed_at"))
+        .values_list("owner_id", "amount", "stage_id", "entered", "close_date", "created")
+    ):
+        for team in teams_of.get(owner_id, ()):
+            owners.open_rows[team].append(tuple(row))
+    return owners
+
+
+def _category_amounts(owners: list[_Owner]):
+    """(category, amount) over the owners' open deals per category, as one query's SUM would give it
+    (None when no deal has an amount)."""
+    amounts: dict = {}
+    for owner in owners:
+        for category, (_count, amount) in owner.categories.items():
+            before = amounts.get(category)
+            amounts[category] = before if amount is None else (amount if before is None else before + amount)
+    return amounts.items()
 
 
 def _rolled_up(user, team: Team, period: Period, seed: int) -> dict | None:
@@ -381,11 +506,19 @@ def history_start() -> date | None:
 
 def _new_business(deals, period: Period, as_of: date) -> list[float]:
     """One query: for each past period, won in it from deals created after the same point."""
+    query, sums = _new_business_query(deals, period, as_of)
+    totals = query.aggregate(**sums) if sums else {}
+    return [float(totals[name]) for name in sums]
+
+
+def _new_business_query(deals, period: Period, as_of: date) -> tuple:
+    """The won deals of `deals` that may count as new business in a past period, and the sums to
+    aggregate (one per past period, most recent first; none without such periods)."""
     offset = as_of - period.start
     began = history_start()
     past = [p for p in previous_periods(period, PAST_PERIODS) if p.end < as_of and began and p.start >= began]
     if not past:
-        return []
+        return deals.none(), {}
     sums = {
         f"p{index}": Sum(
             "amount",
@@ -395,8 +528,7 @@ def _new_business(deals, period: Period, as_of: date) -> list[float]:
         for index, p in enumerate(past)
     }
     # Bounding closed_on lets the (owner, closed_on) index skip the older history.
-    totals = deals.won().filter(closed_on__range=(past[-1].start, as_of)).aggregate(**sums)
-    return [float(totals[f"p{index}"]) for index in range(len(past))]
+    return deals.won().filter(closed_on__range=(past[-1].start, as_of)), sums
 
 
 def _replayed(deals, period: Period, as_of: date, seed: int) -> dict:

@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from firstline.core.periods import fiscal_calendar
-from firstline.deals.forecasting import team_forecast
+from firstline.deals.forecasting import _live_parts, stored_calibration, team_forecast
 from firstline.deals.models import TeamForecastRollup
+from firstline.deals.selectors import stored_history
 from firstline.deals.services import stage_statistics_refresh
+from firstline.kpis import forecast as math
 from firstline.org.models import Membership, Person, Role, Team
 from firstline.pipeline.models import Opportunity, StageChange
 from tests.world import build_world
@@ -89,6 +91,36 @@ class RollupTests(TestCase):
         assert (live.won_so_far, live.stage_weighted) == pytest.approx(
             (rolled.won_so_far, rolled.stage_weighted)
         )
+
+    def test_each_team_stores_the_figures_a_query_per_team_gives(self):
+        # The refresh reads every team's deals at once and adds up their owners' sums.
+        today = timezone.localdate()
+        rates, timing = stored_history()
+        history = math.History(rates=rates, stage_days={}, timing=timing)
+        calibration = stored_calibration(self.quarter)
+        rows = TeamForecastRollup.objects.all()
+        assert rows.count() == 3
+        for row in rows:
+            people = list(
+                Membership.objects.current().filter(team=row.team).values_list("person_id", flat=True)
+            )
+            deals = Opportunity.objects.filter(owner_id__in=people)
+            parts = _live_parts(deals, people, self.quarter, today, history, calibration)
+            pipeline = parts["pipeline"]
+            assert (row.won_so_far, row.stage_weighted, row.without_close_date) == (
+                parts["won"],
+                parts["weighted"],
+                parts["no_close_date"],
+            )
+            assert row.new_business == parts["new_business"]
+            assert row.categories == {label: list(figures) for label, figures in parts["categories"].items()}
+            assert [tuple(deal) for deal in row.exact] == list(pipeline.exact)
+            assert (row.tail_mean, row.tail_variance, row.open_deals) == (
+                pipeline.tail_mean,
+                pipeline.tail_variance,
+                pipeline.open_deals,
+            )
+        assert TeamForecastRollup.objects.get(team=self.world.east).won_so_far == 40_000
 
     def test_a_manager_sees_no_other_teams_stored_figures(self):
         assert (
