@@ -186,7 +186,7 @@ def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int])
     limits = _limits(owners)
     # The times are read as text and only those looked at become datetimes: the ORM's converter per
     # row cost more than the rest of the pacing (a few hundred thousand stage changes at full scale).
-    history: dict[int, list[list]] = defaultdict(list)  # deal → [change id, stage, changed at], in order
+    history: dict[int, list[list]] = defaultdict(list)  # deal → [change id, stage, time as text], in order
     for change, deal, stage, changed_at in (
         StageChange.objects.filter(opportunity__stage__outcome=Outcome.OPEN)
         .order_by("opportunity_id", "changed_at", "pk")
