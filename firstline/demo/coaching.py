@@ -28,7 +28,7 @@ from firstline.coaching.models import (
     OneOnOneSchedule,
     Rating,
 )
-from firstline.core.bulk import datetime_adapter, insert_rows, reserve_ids
+from firstline.core.bulk import datetime_adapter, indexes_rebuilt, insert_rows, reserve_ids
 from firstline.demo.timeline import Timeline
 from firstline.org.models import Membership, Role, Team, TeamKind
 
@@ -132,29 +132,34 @@ def _sessions(rng, sellers, cadence, competencies, today) -> dict[str, int]:
             focus_of.append(rng.sample(competencies, rng.choice([1, 1, 2])))
             day += timedelta(days=max(3, round(rng.expovariate(per_month / 30.4))))
     ids = reserve_ids(CoachingSession, len(sessions))
-    insert_rows(
-        CoachingSession,
-        ["id", "seller_id", "coach_id", "kind", "held_on"],
-        ((pk, *row) for pk, row in zip(ids, sessions, strict=True)),
-    )
-    insert_rows(
-        CoachingSession.focus.through,
-        ["coachingsession_id", "competency_id"],
-        ((pk, c.pk) for pk, focus in zip(ids, focus_of, strict=True) for c in focus),
-    )
+    # Hundreds of thousands of rows at full scale into tables that start empty: their indexes are
+    # built once at the end (core.bulk.indexes_rebuilt), not row by row.
+    with indexes_rebuilt(CoachingSession, len(sessions)):
+        insert_rows(
+            CoachingSession,
+            ["id", "seller_id", "coach_id", "kind", "held_on"],
+            ((pk, *row) for pk, row in zip(ids, sessions, strict=True)),
+        )
+    focus = [(pk, c.pk) for pk, chosen in zip(ids, focus_of, strict=True) for c in chosen]
+    with indexes_rebuilt(CoachingSession.focus.through, len(focus)):
+        insert_rows(CoachingSession.focus.through, ["coachingsession_id", "competency_id"], focus)
     notes, items = _notes_and_items(rng, zip(ids, sessions, focus_of, strict=True), today)
-    insert_rows(CoachingNote, ["session_id", "author_id", "visibility", "body", "created"], notes)
-    insert_rows(ActionItem, ["session_id", "owner_id", "description", "due_on", "done_on"], items)
+    with indexes_rebuilt(CoachingNote, len(notes)):
+        insert_rows(CoachingNote, ["session_id", "author_id", "visibility", "body", "created"], notes)
+    with indexes_rebuilt(ActionItem, len(items)):
+        insert_rows(ActionItem, ["session_id", "owner_id", "description", "due_on", "done_on"], items)
     return {"coaching sessions": len(ids), "coaching notes": len(notes), "action items": len(items)}
 
 
 def _notes_and_items(rng, sessions, today) -> tuple[list[tuple], list[tuple]]:
     adapt = datetime_adapter()
     zone = timezone.get_current_timezone()
-    notes, items = [], []
+    notes, items, written_at = [], [], {}
     for pk, (seller_id, coach_id, kind, held_on), focus in sessions:
-        # Notes are written at 09:00 on the day of the session.
-        created = adapt(datetime.combine(held_on, time(9), tzinfo=zone))
+        # Notes are written at 09:00 on the day of the session (a year of days, made once each).
+        created = written_at.get(held_on)
+        if created is None:
+            created = written_at[held_on] = adapt(datetime.combine(held_on, time(9), tzinfo=zone))
         text = rng.choice(SHARED_NOTES[kind]).format(focus=focus[0].name.lower())
         notes.append((pk, coach_id, "shared", text, created))
         if rng.random() < 0.12:

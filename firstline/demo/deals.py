@@ -17,10 +17,19 @@ from random import Random
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from firstline.core.bulk import datetime_adapter, insert_rows, reserve_ids, table_columns, update_column
+from firstline.core.bulk import (
+    datetime_adapter,
+    indexes_rebuilt,
+    insert_rows,
+    reserve_ids,
+    table_columns,
+    update_column,
+)
 from firstline.deals.models import (
     ActionItem,
     DealForecast,
@@ -69,6 +78,7 @@ NEEDS = (
     ("Data scattered across five tools", "Pipeline Connectors into one model"),
     ("Auditors question report lineage", "Governance Suite lineage and access reviews"),
 )
+NEEDS_JSON = tuple(json.dumps([{"need": need, "solution": solution}]) for need, solution in NEEDS)
 REVIEW_NOTES = (
     "Walked the buying group: the economic buyer has not seen the business case yet.",
     "Champion is strong but new in role; we need a second thread into finance.",
@@ -99,14 +109,10 @@ def build_deal_guidance(*, rng: Random, today: date, stage_stays: dict | None = 
     deals = list(
         Opportunity.objects.open()
         .order_by("pk")
-        .values_list(
-            "pk", "owner_id", "account_id", "stage__order", "amount", "close_date", "created", "name"
-        )
+        .values_list("pk", "owner_id", "account_id", "stage__order", "amount", "close_date")
     )
     qualifying = open_stages[1].order if len(open_stages) > 1 else None
-    result.planted[SignalKind.PAST_CLOSE] = [
-        pk for pk, *_rest, close, _c, _n in deals if close and close < today
-    ]
+    result.planted[SignalKind.PAST_CLOSE] = [pk for pk, *_rest, close in deals if close and close < today]
     past_close = set(result.planted[SignalKind.PAST_CLOSE])  # once: built per deal, it went quadratic
     candidates = [d for d in deals if qualifying and d[3] >= qualifying and d[0] not in past_close]
     rng.shuffle(candidates)
@@ -164,13 +170,12 @@ def _limits(owners: dict[int, int]) -> dict[int, dict[int, float]]:
     for row in StageStatistic.objects.exclude(stall_days=None):
         rows[row.team_id][row.stage_id] = row.stall_days
     company = rows.get(None, {})
-    return {
-        pk: {
-            stage: min(days, rows.get(teams.get(owner), {}).get(stage, days))
-            for stage, days in company.items()
-        }
-        for pk, owner in owners.items()
+    # A team's limits are worked out once and shared by its deals (over a hundred thousand at full scale).
+    by_team = {
+        team: {stage: min(days, rows.get(team, {}).get(stage, days)) for stage, days in company.items()}
+        for team in {teams.get(owner) for owner in owners.values()}
     }
+    return {pk: by_team[teams.get(owner)] for pk, owner in owners.items()}
 
 
 def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int]) -> set[int]:
@@ -179,13 +184,17 @@ def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int])
     Returns the planted stalled deals. The new times go in through core.bulk.update_column: a hundred
     thousand open deals at full scale, where bulk_update's CASE per batch goes quadratic."""
     limits = _limits(owners)
-    history: dict[int, list[list]] = defaultdict(list)  # deal → [change id, stage, changed at], in order
+    # The times are read as text and only those looked at become datetimes: the ORM's converter per
+    # row cost more than the rest of the pacing (a few hundred thousand stage changes at full scale).
+    history: dict[int, list[list]] = defaultdict(list)  # deal → [change id, stage, time as text], in order
     for change, deal, stage, changed_at in (
         StageChange.objects.filter(opportunity__stage__outcome=Outcome.OPEN)
         .order_by("opportunity_id", "changed_at", "pk")
-        .values_list("pk", "opportunity_id", "stage_id", "changed_at")
+        .values_list("pk", "opportunity_id", "stage_id")
+        .annotate(at=Cast("changed_at", CharField()))
     ):
         history[deal].append([change, stage, changed_at])
+    moment = _moment_reader()
     now = timezone.now()
     moved, created_back, recreated = {}, {}, {}
     for pk, changes in history.items():
@@ -193,16 +202,17 @@ def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int])
         limit = limits.get(pk, {}).get(latest_stage)
         if limit is None:
             continue
-        floor = changes[-2][2] if len(changes) > 1 else None
+        latest_at = moment(latest_at)
         if pk in stalled:
             target = now - timedelta(days=int(limit * 1.5) + rng.randint(5, 30))
             days_back = max(0, (latest_at - target).days + 1)
-            moved.update((change, at - timedelta(days=days_back)) for change, _stage, at in changes)
+            moved.update((change, moment(at) - timedelta(days=days_back)) for change, _stage, at in changes)
             created_back[pk] = days_back
             continue
         if (now - latest_at).days <= limit * HEALTHY_SHARE_OF_LIMIT:
             continue
         at = now - timedelta(days=rng.uniform(0, limit * HEALTHY_SHARE_OF_LIMIT), hours=1)
+        floor = moment(changes[-2][2]) if len(changes) > 1 else None
         moved[latest_pk] = max(at, floor + timedelta(hours=1)) if floor else at
         if floor is None:  # its only stage change is its creation: the deal was opened then
             recreated[pk] = timezone.localtime(moved[latest_pk]).date()
@@ -214,11 +224,26 @@ def _move_at_normal_pace(rng: Random, owners: dict[int, int], stalled: set[int])
     return {pk for pk in stalled if pk in created_back}
 
 
+def _moment_reader():
+    """A datetime column read as text → the aware datetime the ORM would give: both databases write
+    the text in the connection's time zone (SQLite without an offset, PostgreSQL with one)."""
+    stored_in = connection.timezone
+
+    def moment(text: str) -> datetime:
+        value = datetime.fromisoformat(text)
+        return value if value.tzinfo else value.replace(tzinfo=stored_in)
+
+    return moment
+
+
 def _name(rng: Random) -> str:
     return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
 
 
 STAKEHOLDER_COLUMNS = table_columns(Stakeholder)[1:]  # the database numbers them
+STANCES, INFLUENCES, NUDGES = (-1, 0, 1, 1), (2, 3), (-1, 0, 1)
+FIXED_STANCE = {"champion": 2, "blocker": -1}
+FIXED_INFLUENCE = {"economic_buyer": 5, "champion": 4, "blocker": 4}
 
 
 def _stakeholders(rng: Random, today: date, deals, qualifying, plan) -> dict[str, int]:
@@ -238,21 +263,24 @@ def _stakeholders(rng: Random, today: date, deals, qualifying, plan) -> dict[str
             email = f"{name.lower().replace(' ', '.')}@example.com"
             contacts.append((account, role, name, rng.choice(TITLES[role]), email))
     ids = reserve_ids(Contact, len(contacts))
-    insert_rows(
-        Contact,
-        table_columns(Contact),
-        (
-            (pk, account, name, title, email, "")
-            for pk, (account, _role, name, title, email) in zip(ids, contacts, strict=True)
-        ),
-    )
+    # Half a million rows and more into tables that start empty: their indexes are built once at the end.
+    with indexes_rebuilt(Contact, len(contacts)):
+        insert_rows(
+            Contact,
+            table_columns(Contact),
+            (
+                (pk, account, name, title, email, "")
+                for pk, (account, _role, name, title, email) in zip(ids, contacts, strict=True)
+            ),
+        )
     by_account: dict[int, dict[str, int]] = defaultdict(dict)
     for pk, (account, role, *_rest) in zip(ids, contacts, strict=True):
         by_account[account][role] = pk
     rows = []
+    last_contacts = tuple((today - timedelta(days=days)).isoformat() for days in range(1, 46))
     for account, roles in by_account.items():
         for role, contact in roles.items():
-            rows.append(_stakeholder(rng, today, account, None, contact, role))
+            rows.append(_stakeholder(rng, last_contacts, account, None, contact, role))
     for pk, _owner, account, order, *_rest in deals:
         roles = by_account[account]
         kind = plan.get(pk)
@@ -264,18 +292,21 @@ def _stakeholders(rng: Random, today: date, deals, qualifying, plan) -> dict[str
             chosen = ["champion"] if rng.random() < 0.6 else []
         else:
             chosen = ["economic_buyer", "champion", *rng.sample(["user", "technical"], rng.randint(0, 2))]
-        rows.extend(_stakeholder(rng, today, account, pk, roles[r], r) for r in chosen)
-    insert_rows(Stakeholder, STAKEHOLDER_COLUMNS, rows)
+        rows.extend(_stakeholder(rng, last_contacts, account, pk, roles[r], r) for r in chosen)
+    with indexes_rebuilt(Stakeholder, len(rows)):
+        insert_rows(Stakeholder, STAKEHOLDER_COLUMNS, rows)
     return {"contacts": len(contacts), "stakeholders": len(rows)}
 
 
-def _stakeholder(rng, today, account, opportunity, contact, role) -> tuple:
-    """A row in the order of STAKEHOLDER_COLUMNS."""
-    stance = {"champion": 2, "blocker": -1}.get(role, rng.choice([-1, 0, 1, 1]))
-    influence = {"economic_buyer": 5, "champion": 4, "blocker": 4}.get(role, rng.randint(2, 3))
-    strength = max(1, min(5, 3 + stance // 2 + rng.choice([-1, 0, 1])))
-    last_contact = (today - timedelta(days=rng.randint(1, 45))).isoformat()
-    return (account, opportunity, contact, role, influence, stance, strength, last_contact, "")
+def _stakeholder(rng, last_contacts, account, opportunity, contact, role) -> tuple:
+    """A row in the order of STAKEHOLDER_COLUMNS; `last_contacts`: the days 1 to 45 days ago, as text.
+    A stance and an influence are drawn for every role, even one that has its own, and rng.choice
+    over n values draws what rng.randint over as many does: the same stream as ever, for less."""
+    drawn_stance, drawn_influence = rng.choice(STANCES), rng.choice(INFLUENCES)
+    stance = FIXED_STANCE.get(role, drawn_stance)
+    influence = FIXED_INFLUENCE.get(role, drawn_influence)
+    strength = max(1, min(5, 3 + stance // 2 + rng.choice(NUDGES)))
+    return (account, opportunity, contact, role, influence, stance, strength, rng.choice(last_contacts), "")
 
 
 def _plant_history(rng: Random, today: date, planted) -> None:
@@ -330,28 +361,30 @@ def _scorecards_and_canvases(rng: Random, today: date, deals, open_stages) -> di
     keys = framework.element_keys()
     adapt = datetime_adapter()
     now = timezone.now()
+    stamp = adapt(now)
+    created_at = {version: adapt(now - timedelta(days=14 * (2 - version))) for version in (1, 2)}
     top = {stage.order: index for index, stage in enumerate(open_stages)}
     scorecards, canvases = [], []
     for pk, owner, _account, order, *_rest in deals:
         progress = top.get(order, 0) / max(1, len(open_stages) - 1)
         scores = {key: max(0, min(3, round(progress * 3 + rng.uniform(-1.2, 0.8)))) for key in keys}
-        scorecards.append((pk, framework.pk, json.dumps(scores), "{}", owner, adapt(now)))
+        scorecards.append((pk, framework.pk, json.dumps(scores), "{}", owner, stamp))
         if progress >= 0.5:
             for version in range(1, rng.randint(1, 2) + 1):
-                created_at = adapt(now - timedelta(days=14 * (2 - version)))
-                canvases.append(_canvas(rng, pk, owner, version, created_at))
-    insert_rows(Scorecard, SCORECARD_COLUMNS, scorecards)
-    insert_rows(StrategyCanvas, CANVAS_COLUMNS, canvases)
+                canvases.append(_canvas(rng, pk, owner, version, created_at[version]))
+    with indexes_rebuilt(Scorecard, len(scorecards)):
+        insert_rows(Scorecard, SCORECARD_COLUMNS, scorecards)
+    with indexes_rebuilt(StrategyCanvas, len(canvases)):
+        insert_rows(StrategyCanvas, CANVAS_COLUMNS, canvases)
     return {"scorecards": len(scorecards), "strategy canvases": len(canvases)}
 
 
 def _canvas(rng: Random, opportunity: int, author: int, version: int, created_at) -> tuple:
     """A row in the order of CANVAS_COLUMNS."""
-    need, solution = rng.choice(NEEDS)
     return (
         opportunity,
         version,
-        json.dumps([{"need": need, "solution": solution}]),
+        rng.choice(NEEDS_JSON),
         "Budget approved for this fiscal year; three business units involved.",
         "Security review takes four weeks; procurement needs three quotes.",
         rng.choice(COMPETITORS),
@@ -425,7 +458,7 @@ def _forecast(rng: Random, today: date, deals, open_stages) -> dict[str, int]:
     stamp = datetime_adapter()(now)
     # Tens of thousands of categories at full scale: plain rows through the bulk fast path.
     categories, commit, best = [], defaultdict(float), defaultdict(float)
-    for pk, owner, _account, order, amount, close, *_rest in deals:
+    for pk, owner, _account, order, amount, close in deals:
         if close is None or not quarter.start <= close <= quarter.end:
             continue
         rank = orders.index(order) if order in orders else 0

@@ -15,8 +15,8 @@ from decimal import Decimal
 from random import Random
 
 from django.db import transaction
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, FloatField, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from firstline.core.bulk import datetime_adapter, insert_rows, reserve_ids, table_columns, update_column
@@ -83,10 +83,17 @@ def _territories(teams, members, today):
         if not sellers:
             continue
         seller_ids = [s.pk for s in sellers]
+        # The decimals as floats, which is all the slicing needs (and what float() of the Decimal
+        # gives): the ORM's Decimal per value cost more than the slicing (a hundred thousand accounts).
         accounts = list(
             Account.objects.filter(owner_id__in=seller_ids)
             .exclude(latitude=None)
-            .values_list("pk", "latitude", "longitude", "market_potential", "city")
+            .annotate(
+                lat=Cast("latitude", FloatField()),
+                lon=Cast("longitude", FloatField()),
+                potential=Cast("market_potential", FloatField()),
+            )
+            .values_list("pk", "lat", "lon", "potential", "city")
         )
         weights = UNBALANCED[: len(sellers)] if number == 0 else (1.0,) * len(sellers)
         slices = _pie_slices(accounts, weights)
@@ -156,17 +163,18 @@ def _plans(rng: Random, territories, today) -> int:
     ).values_list("person_id", "start", "amount"):
         year = last_year if start <= last_year.end else this_year
         targets[(person_id, year.label)] += amount
+    # Summed by day in the database and by month here: TruncMonth is a Python function on SQLite,
+    # called once per won deal (hundreds of thousands at full scale).
     won = defaultdict(Decimal)
-    for owner, month, total in (
+    for owner, day, total in (
         Opportunity.objects.won()
         .filter(owner_id__in=ids, closed_on__gte=last_year.start)
         .order_by()
-        .annotate(month=TruncMonth("closed_on"))
-        .values("owner_id", "month")
+        .values("owner_id", "closed_on")
         .annotate(t=Sum("amount"))
-        .values_list("owner_id", "month", "t")
+        .values_list("owner_id", "closed_on", "t")
     ):
-        won[(owner, month)] += total
+        won[(owner, day.replace(day=1))] += total
     keys = dict(
         Account.objects.filter(territory_settings__locked=True, owner_id__in=ids).values_list(
             "owner_id", "pk"
@@ -184,6 +192,7 @@ def _plans(rng: Random, territories, today) -> int:
         .values_list("owner_id", "n")
     )
     plans, versions, reviews, key_accounts, actions = [], [], [], [], []
+    months = {period.label: _months(period, today) for period in (last_year, this_year)}
     for seller in sellers:
         for period in (last_year, this_year):
             objective = targets.get((seller.pk, period.label), Decimal(0))
@@ -207,20 +216,22 @@ def _plans(rng: Random, territories, today) -> int:
                     timezone.datetime.combine(period.start, timezone.datetime.min.time())
                 ),
             )
-            plan._months = _months(period, today)
+            plan._months = months[period.label]
             plan.version = 1 + len(plan._months)  # created, then one version per monthly review
             plans.append(plan)
     TerritoryPlan.objects.bulk_create(plans)
     # Tens of thousands of versions and reviews at full scale: plain rows through the bulk fast path
     # (JSON as the text Django's JSONField writes), the versions numbered here so reviews can point at them.
     adapt = datetime_adapter()
+    # Every seller's plans share the periods, so a few dozen days make all the versions' times.
+    days = {period.start for period in (last_year, this_year)}
+    days.update(_month_end(month) for period_months in months.values() for month in period_months)
+    stamp = {day: adapt(_aware(day)) for day in days}
     version_ids = iter(reserve_ids(PlanVersion, sum(plan.version for plan in plans)))
     for plan in plans:
         seller_id = plan.seller_id
         content = json.dumps({"objective_amount": str(plan.objective_amount)})
-        versions.append(
-            (next(version_ids), plan.pk, 1, content, "Created", adapt(_aware(plan.start)), seller_id)
-        )
+        versions.append((next(version_ids), plan.pk, 1, content, "Created", stamp[plan.start], seller_id))
         running = Decimal(0)
         for number, month_start in enumerate(plan._months, start=2):
             running += won.get((seller_id, month_start), Decimal(0))
@@ -234,7 +245,7 @@ def _plans(rng: Random, territories, today) -> int:
                     number,
                     "{}",
                     f"Review of {on.isoformat()}",
-                    adapt(_aware(on)),
+                    stamp[on],
                     reviewer,
                 )
             )
