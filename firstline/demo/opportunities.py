@@ -11,10 +11,11 @@ import multiprocessing
 import traceback
 from array import array
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import accumulate, repeat
+from itertools import accumulate
 from random import Random
 from typing import TextIO
 
@@ -142,7 +143,7 @@ def drawn_batches(
     stays in stages) and where the random stream stands, so `rng` goes on as if the deals had been
     drawn here. Without fork (Windows), here."""
     if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _drawn(rng, context, count, totals)
+        yield from _drawn_ahead(_drawn(rng, context, count, totals))
         return
     forked = multiprocessing.get_context("fork")
     receiver, sender = forked.Pipe(duplex=False)
@@ -171,6 +172,18 @@ def _drawn(rng: Random, context: _Context, count: int, totals: PipelineTotals) -
     for first in range(0, count, BATCH_SIZE):
         size = min(BATCH_SIZE, count - first)
         yield _batch(rng, context, first + 1, size, totals)
+
+
+def _drawn_ahead(batches: Iterator["_Batch"]) -> Iterator["_Batch"]:
+    """`batches`, each drawn in a thread while the caller writes the one before: SQLite lets go of
+    the GIL while it inserts and sorts, so the drawing (numpy and Python) fills that time on the
+    second core. One batch is drawn at a time, in order, so the random stream and the totals advance
+    as if drawn here; an error while drawing reaches the caller from the batch that raised it."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-drawing") as ahead:
+        upcoming = ahead.submit(next, batches, None)
+        while (batch := upcoming.result()) is not None:
+            upcoming = ahead.submit(next, batches, None)
+            yield batch
 
 
 def _received(receiver):
@@ -255,17 +268,18 @@ class _Tables:
 
 @dataclass(slots=True)
 class _Batch:
-    """Drawn deals: their rows in OPPORTUNITY_COLUMNS order without the id, and their stage changes
-    as columns (the deal's position in `rows`, the stage, the time as stored, who changed it)."""
+    """Drawn deals as columns, in OPPORTUNITY_COLUMNS order without the id (zipped with their ids
+    when written, in C rather than a tuple built per row in Python), and their stage changes as
+    columns (the deal's position in the batch, the stage, the time as stored, who changed it)."""
 
-    rows: list[tuple]
+    columns: list
     change_deals: list[int]
     change_stages: list[int]
     change_times: list
     change_owners: list[int]
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.columns[0])
 
 
 def _tables(
@@ -331,27 +345,24 @@ def _batch(rng: Random, context: _Context, first_number: int, size: int, totals:
     names = tables.account_names
     products = tables.product_names
     motions = draw.integers(0, len(DEAL_MOTIONS), size).tolist()
-    rows = list(
-        zip(
-            [f"DEMO-{number:06d}" for number in range(first_number, first_number + size)],
-            [
-                f"{names[a]} – {products[p]} {DEAL_MOTIONS[m]}"
-                for a, p, m in zip(account.tolist(), product.tolist(), motions, strict=True)
-            ],
-            [tables.account_ids[a] for a in account.tolist()],
-            owner.tolist(),
-            tables.product_ids[product].tolist(),
-            list(map(context.stored_amount, amount.tolist())),
-            repeat(context.currency, size),
-            tables.stage_ids[current].tolist(),
-            list(map(context.day, created.tolist())),
-            repeat(None, size),  # engaged_on: the demo's CRM does not record it
-            *_closing_columns(draw, context, created, close, current, final),
-            strict=True,
-        )
-    )
+    columns = [
+        [f"DEMO-{number:06d}" for number in range(first_number, first_number + size)],
+        [
+            f"{names[a]} – {products[p]} {DEAL_MOTIONS[m]}"
+            for a, p, m in zip(account.tolist(), product.tolist(), motions, strict=True)
+        ],
+        [tables.account_ids[a] for a in account.tolist()],
+        owner.tolist(),
+        tables.product_ids[product].tolist(),
+        list(map(context.stored_amount, amount.tolist())),
+        [context.currency] * size,
+        tables.stage_ids[current].tolist(),
+        list(map(context.day, created.tolist())),
+        [None] * size,  # engaged_on: the demo's CRM does not record it
+        *_closing_columns(draw, context, created, close, current, final),
+    ]
     return _Batch(
-        rows=rows,
+        columns=columns,
         change_deals=deal.tolist(),
         change_stages=tables.stage_ids[stage].tolist(),
         change_times=context.moments.many(days),
@@ -632,10 +643,8 @@ def _on_working_hours(days):
 
 
 def _save_batch(context: _Context, batch: _Batch, totals: PipelineTotals) -> None:
-    ids = reserve_ids(Opportunity, len(batch.rows))
-    insert_rows(
-        Opportunity, OPPORTUNITY_COLUMNS, ((pk, *row) for pk, row in zip(ids, batch.rows, strict=True))
-    )
+    ids = reserve_ids(Opportunity, len(batch))
+    insert_rows(Opportunity, OPPORTUNITY_COLUMNS, zip(ids, *batch.columns, strict=True))
     change_ids = reserve_ids(StageChange, len(batch.change_deals))
     changes = zip(
         change_ids,
@@ -648,5 +657,5 @@ def _save_batch(context: _Context, batch: _Batch, totals: PipelineTotals) -> Non
     insert_rows(StageChange, STAGE_CHANGE_COLUMNS, changes)
     # With DEBUG on, Django keeps recent SQL in memory; a million rows of it would not be bounded.
     reset_queries()
-    totals.opportunities += len(batch.rows)
+    totals.opportunities += len(batch)
     totals.stage_changes += len(batch.change_deals)

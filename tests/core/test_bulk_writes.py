@@ -1,7 +1,18 @@
+from unittest import mock
+
 from django.db import connection, transaction
 from django.test import TestCase
+from django.utils import timezone
 
-from firstline.core.bulk import BULK_CACHE_KIB, REBUILD_FROM_ROWS, indexes_rebuilt
+from firstline.core import bulk
+from firstline.core.bulk import (
+    BULK_CACHE_KIB,
+    REBUILD_FROM_ROWS,
+    adapt_datetime,
+    indexes_rebuilt,
+    insert_rows,
+)
+from firstline.core.models import Job
 from firstline.pipeline.models import Opportunity
 
 
@@ -61,3 +72,29 @@ class IndexesRebuiltTests(TestCase):
         before = secondary_indexes()
         with indexes_rebuilt(Opportunity, REBUILD_FROM_ROWS - 1):
             assert secondary_indexes() == before
+
+
+class Progress:
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+
+    def advance(self, rows: int) -> None:
+        self.steps.append(rows)
+
+
+class InsertRowsTests(TestCase):
+    """Rows from any iterable go in a statement per ROWS_PER_STATEMENT, the last one partial, and
+    the progress counts every row once."""
+
+    def test_every_row_goes_in_once_and_is_counted_once(self):
+        columns = ["kind", "state", "params", "done", "message", "result", "created_at"]
+        now = adapt_datetime(timezone.now())
+        # None, less than a statement, exactly one, a partial last statement.
+        for count, steps in [(0, []), (2, [2]), (3, [3]), (7, [3, 3, 1])]:
+            with self.subTest(count=count), mock.patch.object(bulk, "ROWS_PER_STATEMENT", 3):
+                Job.objects.all().delete()
+                progress = Progress()
+                rows = ((f"bulk-{n}", "queued", "{}", n, "", "{}", now) for n in range(count))
+                assert insert_rows(Job, columns, rows, progress) == count
+                assert sorted(Job.objects.values_list("done", flat=True)) == list(range(count))
+                assert progress.steps == steps
