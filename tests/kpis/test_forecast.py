@@ -300,54 +300,6 @@ def test_calls_roll_up_with_the_managers_adjustment_winning():
     assert rolled["company"].sellers_without_call == 1
 
 
-def _calibrate_deal_by_deal(deals, history, targets, history_start):
-    """The calibration's pass as first written: every deal replayed at every point (the reference
-    for calibrate_many, which counts the groups' records from their sorted closes instead)."""
-    points = {
-        key: [
-            (s + (as_of - start), e)
-            for s, e in f.usable_periods(past, as_of=as_of, history_start=history_start)[
-                : f.CALIBRATION_PERIODS
-            ]
-        ]
-        for key, (as_of, start, past) in targets.items()
-    }
-    sums, records = {}, {}
-    for one in deals:
-        closed = one.won is not None and one.closed_on is not None
-        for key, usable in points.items():
-            for index, (point, end) in enumerate(usable):
-                if closed and one.closed_on < point and (point - one.closed_on).days <= f.RECENT_DAYS:
-                    record = records.setdefault((key, one.group, index), [0, 0])
-                    record[0] += 1
-                    record[1] += int(one.won)
-                state = f.state_on(one.entries, point)
-                amount = one.amount_on(point)
-                if state is None or not amount or (one.closed_on is not None and one.closed_on <= point):
-                    continue
-                chance = history.timing.get(state[0], f.Timing()).chance(
-                    (point - state[1]).days, (end - point).days, amount
-                )
-                cell = sums.setdefault((key, one.group, index), [0.0, 0.0, 0.0, 0.0])
-                cell[0] += amount * chance
-                cell[1] += amount * amount * chance
-                cell[2] += (amount * chance) ** 2
-                if one.won and one.closed_on <= end:
-                    cell[3] += one.amount or 0.0
-    everyone = {}
-    for (key, _group, index), (closed, won) in records.items():
-        total = everyone.setdefault((key, index), [0, 0])
-        total[0] += closed
-        total[1] += won
-    cells = {key: {} for key in targets}
-    for (key, group, index), (chances, squares, products, won) in sums.items():
-        factor = f.shrunk_factor(
-            *records.get((key, group, index), (0, 0)), *everyone.get((key, index), (0, 0))
-        )
-        cells[key][(group, index)] = (factor * chances, factor * squares - factor * factor * products, won)
-    return {key: f._calibration(cells[key]) for key in targets}
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_calibrating_many_targets_gives_exactly_what_replaying_every_deal_gives(seed):
     rng = Random(seed)
@@ -393,7 +345,7 @@ def test_calibrating_many_targets_gives_exactly_what_replaying_every_deal_gives(
         "year": (today, D0 + timedelta(days=1_080), years),
     }
     for start in (None, D0 + timedelta(days=200)):
-        expected = _calibrate_deal_by_deal(deals, history, targets, start)
+        *_sums, expected = reference_calibrate_many(deals, history, targets, history_start=start)
         assert f.calibrate_many(deals, history, targets, history_start=start) == expected
         assert any(calibration.periods for calibration in expected.values())
 
@@ -577,7 +529,9 @@ def reference_calibrate_many(deals, history, targets, *, history_start=None):
         counts[1] += won
     cells = {key: {} for key in targets}
     for (key, group, index), (chances, squares, products, won) in sums.items():
-        factor = f.shrunk_factor(*records.get((key, group, index), (0, 0)), *everyone[(key, index)])
+        factor = f.shrunk_factor(
+            *records.get((key, group, index), (0, 0)), *everyone.get((key, index), (0, 0))
+        )
         cells[key][(group, index)] = (factor * chances, factor * squares - factor * factor * products, won)
     return sums, records, {key: f._calibration(cells[key]) for key in targets}
 
