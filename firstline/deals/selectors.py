@@ -17,7 +17,7 @@ from django.utils import timezone
 from firstline.core.bulk import LocalDays, in_many
 from firstline.deals.models import ActionItem, StageStatistic
 from firstline.deals.risk import DealFacts, Signal, signals
-from firstline.kpis.forecast import NO_DAY, DealHistory, HistoryColumns, StageRate, Timing
+from firstline.kpis.forecast import DealHistory, HistoryColumns, StageRate, Timing, day_ordinal
 from firstline.org.models import Membership
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
 from firstline.relationships.models import Stakeholder
@@ -238,8 +238,7 @@ class _Ordinals(dict):
     """A date, or the ISO text of one, → its ordinal (None → NO_DAY), each worked out once."""
 
     def __missing__(self, key) -> int:
-        day = date.fromisoformat(key) if isinstance(key, str) else key
-        value = self[key] = day.toordinal() if day is not None else NO_DAY
+        value = self[key] = day_ordinal(date.fromisoformat(key) if isinstance(key, str) else key)
         return value
 
 

@@ -99,9 +99,9 @@ class HistoryColumns:
         self.groups.append(deal.group)
         self.won.append(deal.won)
         self.amounts.append(deal.amount)
-        self.closed_on.append(_ordinal(deal.closed_on))
-        self.created.append(_ordinal(deal.created))
-        self.close_dates.append(_ordinal(deal.close_date))
+        self.closed_on.append(day_ordinal(deal.closed_on))
+        self.created.append(day_ordinal(deal.created))
+        self.close_dates.append(day_ordinal(deal.close_date))
         for stage, day in deal.entries:
             self.stages.append(stage)
             self.days.append(day.toordinal())
@@ -130,7 +130,7 @@ class HistoryColumns:
             start = end
 
 
-def _ordinal(day: date | None) -> int:
+def day_ordinal(day: date | None) -> int:
     return day.toordinal() if day is not None else NO_DAY
 
 
