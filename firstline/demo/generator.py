@@ -12,6 +12,7 @@ from datetime import date
 from random import Random
 from typing import TextIO
 
+from firstline.core.bulk import foreign_keys_unchecked
 from firstline.demo.accounts import build_accounts, build_sales_process
 from firstline.demo.catalog import DEMO_PASSWORD, EMAIL_DOMAIN
 from firstline.demo.coaching import build_coaching
@@ -86,49 +87,51 @@ def generate_demo(
     _check_sizes(sellers=sellers, accounts=accounts, opportunities=opportunities)
     if database_has_data():
         raise DatabaseNotEmpty(NOT_EMPTY_MESSAGE)
-    seeds = Random(seed)
-    org_rng, account_rng, deal_rng = (Random(seeds.getrandbits(64)) for _ in range(3))
-    timeline = build_timeline(today)
-    company = build_company(rng=org_rng, sellers=sellers, timeline=timeline)
-    process = build_sales_process()
-    books = build_accounts(rng=account_rng, sellers=company.sellers, count=accounts, progress=progress)
-    totals = build_opportunities(
-        rng=deal_rng,
-        sellers=company.sellers,
-        books=books,
-        process=process,
-        timeline=timeline,
-        count=opportunities,
-        progress=progress,
-        parallel=parallel,
-    )
-    targets = build_targets(
-        sellers=company.sellers,
-        won_by_seller_quarter=totals.won_by_seller_quarter,
-        timeline=timeline,
-        progress=progress,
-    )
-    guidance = build_deal_guidance(
-        rng=Random(seeds.getrandbits(64)), today=timeline.today, stage_stays=totals.stage_stays
-    )
-    # Deals went in through the bulk path, which sends no signals: the KPI results are built once here,
-    # before the statistics refresh, whose team forecast figures read them (the recent win rate factor).
-    results_rebuild()
-    refresh_deal_statistics(guidance, today=timeline.today)
-    territory_counts = build_territories(rng=Random(seeds.getrandbits(64)), today=timeline.today)
-    counts = {
-        **company.counts,
-        "accounts": accounts,
-        "products": len(process.product_ids),
-        "sales stages": len(process.open_stage_ids) + 2,
-        **totals.counts(),
-        "targets": targets,
-        **guidance.counts,
-        **territory_counts,
-        **build_coaching(seed=seed, timeline=timeline),
-        **build_talent(seed=seed, timeline=timeline),
-    }
-    return DemoResult(counts=counts, logins=demo_logins(), planted=dict(guidance.planted))
+    # Every key the demo writes is one it has just made, into an empty database (tests check them all).
+    with foreign_keys_unchecked():
+        seeds = Random(seed)
+        org_rng, account_rng, deal_rng = (Random(seeds.getrandbits(64)) for _ in range(3))
+        timeline = build_timeline(today)
+        company = build_company(rng=org_rng, sellers=sellers, timeline=timeline)
+        process = build_sales_process()
+        books = build_accounts(rng=account_rng, sellers=company.sellers, count=accounts, progress=progress)
+        totals = build_opportunities(
+            rng=deal_rng,
+            sellers=company.sellers,
+            books=books,
+            process=process,
+            timeline=timeline,
+            count=opportunities,
+            progress=progress,
+            parallel=parallel,
+        )
+        targets = build_targets(
+            sellers=company.sellers,
+            won_by_seller_quarter=totals.won_by_seller_quarter,
+            timeline=timeline,
+            progress=progress,
+        )
+        guidance = build_deal_guidance(
+            rng=Random(seeds.getrandbits(64)), today=timeline.today, stage_stays=totals.stage_stays
+        )
+        # Deals went in through the bulk path, which sends no signals: the KPI results are built once here,
+        # before the statistics refresh, whose team forecast figures read them (the recent win rate factor).
+        results_rebuild()
+        refresh_deal_statistics(guidance, today=timeline.today)
+        territory_counts = build_territories(rng=Random(seeds.getrandbits(64)), today=timeline.today)
+        counts = {
+            **company.counts,
+            "accounts": accounts,
+            "products": len(process.product_ids),
+            "sales stages": len(process.open_stage_ids) + 2,
+            **totals.counts(),
+            "targets": targets,
+            **guidance.counts,
+            **territory_counts,
+            **build_coaching(seed=seed, timeline=timeline),
+            **build_talent(seed=seed, timeline=timeline),
+        }
+        return DemoResult(counts=counts, logins=demo_logins(), planted=dict(guidance.planted))
 
 
 def _check_sizes(*, sellers: int, accounts: int, opportunities: int) -> None:

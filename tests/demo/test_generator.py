@@ -5,7 +5,7 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.test import RequestFactory
 from django.utils import timezone
@@ -225,3 +225,15 @@ def test_the_printed_logins_sign_in_as_each_role():
     assert users[Role.ADMIN].is_superuser and users[Role.ADMIN].is_staff
     manager_team = Team.objects.get(manager=users[Role.MANAGER].person, kind=TeamKind.TEAM)
     assert users[Role.SELLER].person.current_membership().team == manager_team
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_every_key_it_writes_unchecked_points_at_a_row():
+    """Out of a transaction SQLite really skips the foreign key checks during the build (inside one
+    they run as usual): check afterwards, and check that they are on again."""
+    generate_demo(**SMALL)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            assert cursor.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    connection.check_constraints()  # raises IntegrityError naming the first dangling key
+    assert StageChange.objects.count() > SMALL["opportunities"]
