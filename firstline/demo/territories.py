@@ -15,8 +15,8 @@ from decimal import Decimal
 from random import Random
 
 from django.db import transaction
-from django.db.models import Count, FloatField, Sum
-from django.db.models.functions import Cast
+from django.db.models import CharField, Count, FloatField, Sum
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from firstline.core.bulk import datetime_adapter, insert_rows, reserve_ids, table_columns, update_column
@@ -163,18 +163,18 @@ def _plans(rng: Random, territories, today) -> int:
     ).values_list("person_id", "start", "amount"):
         year = last_year if start <= last_year.end else this_year
         targets[(person_id, year.label)] += amount
-    # Summed by day in the database and by month here: TruncMonth is a Python function on SQLite,
-    # called once per won deal (hundreds of thousands at full scale).
-    won = defaultdict(Decimal)
-    for owner, day, total in (
-        Opportunity.objects.won()
+    # Summed by month in the database, the month as the date's text up to its day ("2026-11"):
+    # TruncMonth is a Python function on SQLite, called once per won deal (hundreds of thousands at
+    # full scale). The amounts are whole, so the sums are exact either way.
+    won = {
+        (owner, date.fromisoformat(f"{month}-01")): total
+        for owner, month, total in Opportunity.objects.won()
         .filter(owner_id__in=ids, closed_on__gte=last_year.start)
         .order_by()
-        .values("owner_id", "closed_on")
-        .annotate(t=Sum("amount"))
-        .values_list("owner_id", "closed_on", "t")
-    ):
-        won[(owner, day.replace(day=1))] += total
+        .values("owner_id", month=Substr(Cast("closed_on", CharField()), 1, 7))
+        .annotate(total=Sum("amount"))
+        .values_list("owner_id", "month", "total")
+    }
     keys = dict(
         Account.objects.filter(territory_settings__locked=True, owner_id__in=ids).values_list(
             "owner_id", "pk"
