@@ -36,7 +36,7 @@ VOLATILE = {
 
 
 def _cpu() -> float:
-    """CPU time of this process and of its children that ended (a worker process drawing deals)."""
+    """CPU time of this process and of its children that ended."""
     return sum(os.times()[:4])
 
 
@@ -92,11 +92,6 @@ def main() -> int:
     parser.add_argument("--now", default="2026-11-30T10:00:00+00:00")
     parser.add_argument("--checksums", type=Path, help="Write every table's checksum to this JSON file.")
     parser.add_argument("--compare", nargs=2, type=Path, metavar="JSON", help="Compare two checksum files.")
-    parser.add_argument(
-        "--parallel",
-        action="store_true",
-        help="Draw the deals in a forked worker (firstline demo --parallel).",
-    )
     parser.add_argument("--keep", type=Path, help="Copy the database here at the end, to look into it.")
     parser.add_argument("--profile", type=Path, help="Write a pyinstrument profile here (.txt or .html).")
     arguments = parser.parse_args()
@@ -147,7 +142,6 @@ def main() -> int:
                 sellers=arguments.sellers,
                 opportunities=arguments.opportunities,
                 seed=arguments.seed,
-                **({"parallel": True} if arguments.parallel else {}),
             )
             if profiler:
                 profiler.stop()
@@ -156,8 +150,7 @@ def main() -> int:
             print(f"{name:<30}{phase_cpu:>9.1f} s CPU{phase_wall:>9.1f} s wall")
         print(f"{'generate_demo':<30}{cpu:>9.1f} s CPU{wall:>9.1f} s wall")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"peak memory {peak:,.0f} MiB (a worker process: {worker:,.0f} MiB)")
+        print(f"peak memory {peak:,.0f} MiB")
         print(f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
         if profiler:
             text = arguments.profile.suffix == ".txt"

@@ -2,7 +2,6 @@
 
     .venv/bin/python bench/demo_scale.py                      # 2,000 sellers, 1,000,000 opportunities
     .venv/bin/python bench/demo_scale.py --sellers 60 --opportunities 25000
-    .venv/bin/python bench/demo_scale.py --parallel           # the deals drawn in a second process
 
 Migrates the new database, runs the demo command as a child process and prints its wall time and
 peak resident memory (ru_maxrss of that child alone), so the numbers can go into docs/benchmarks.md.
@@ -53,7 +52,6 @@ def main() -> int:
     parser.add_argument("--sellers", type=int, default=2_000)
     parser.add_argument("--opportunities", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--parallel", action="store_true", help="firstline demo --parallel")
     arguments = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="firstline-bench-") as directory:
@@ -70,7 +68,6 @@ def main() -> int:
             str(arguments.opportunities),
             "--seed",
             str(arguments.seed),
-            *(["--parallel"] if arguments.parallel else []),
         ]
         seconds, peak_kib, status = run_child(demo, env)
         if status != 0:

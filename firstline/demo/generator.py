@@ -72,11 +72,8 @@ def generate_demo(
     seed: int = DEFAULT_SEED,
     progress: TextIO | None = None,
     today: date | None = None,
-    parallel: bool = False,
 ) -> DemoResult:
     """Create the demo company in an empty database; `progress` receives the progress bars.
-    `parallel`: draw the deals in a second process while this one writes them (see
-    opportunities.drawn_batches); the same company either way.
 
     Accounts and opportunities default to the numbers per seller of the 60-seller company.
     Raises DatabaseNotEmpty rather than mixing demo data into real data, and ValueError for sizes
@@ -103,7 +100,6 @@ def generate_demo(
             timeline=timeline,
             count=opportunities,
             progress=progress,
-            parallel=parallel,
         )
         targets = build_targets(
             sellers=company.sellers,

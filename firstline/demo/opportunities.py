@@ -5,10 +5,7 @@ twenty-five thousand; what outlives a batch is a small tally of won revenue per 
 which sizes the targets afterwards.
 """
 
-import contextlib
 import math
-import multiprocessing
-import traceback
 from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,8 +42,6 @@ from firstline.demo.timeline import Timeline
 from firstline.pipeline.models import Opportunity, StageChange
 
 BATCH_SIZE = 20_000
-# With `parallel`, from this many deals on they are drawn in a second process (drawn_batches).
-WORKER_FROM = 3 * BATCH_SIZE
 # Rows go in through the bulk fast path (core.bulk: ids reserved, plain INSERT/COPY), as imports do.
 OPPORTUNITY_COLUMNS = table_columns(Opportunity)
 STAGE_CHANGE_COLUMNS = table_columns(StageChange)
@@ -110,7 +105,6 @@ def build_opportunities(
     timeline: Timeline,
     count: int,
     progress: TextIO | None,
-    parallel: bool = False,
 ) -> PipelineTotals:
     context = _context(sellers=sellers, books=books, process=process, timeline=timeline)
     totals = PipelineTotals(won_by_seller_quarter=[[0.0] * len(timeline.quarters) for _ in sellers])
@@ -124,48 +118,10 @@ def build_opportunities(
         indexes_rebuilt(Opportunity, count),
         indexes_rebuilt(StageChange, count),
     ):
-        for batch in drawn_batches(rng, context, count, totals, in_worker=parallel and count >= WORKER_FROM):
+        for batch in _drawn_ahead(_drawn(rng, context, count, totals)):
             _save_batch(context, batch, totals)
             bar.update(len(batch))
     return totals
-
-
-def drawn_batches(
-    rng: Random, context: _Context, count: int, totals: PipelineTotals, *, in_worker: bool
-) -> Iterator["_Batch"]:
-    """The deals in batches of BATCH_SIZE, drawn here or, `in_worker`, in a forked process while this
-    one writes the batch before, so that a second core draws while the first inserts. Off by default
-    (`firstline demo --parallel`): on a busy shared machine it measured slower, and it costs CPU
-    (pickling the rows); since the deals are drawn with numpy, drawing is about a fifth of the time
-    SQLite takes to insert them, so there is less to gain.
-    The worker draws from the same random stream in the same order, so the deals are the same either
-    way; at the end it sends back the totals it kept (won, lost, won revenue per seller and quarter,
-    stays in stages) and where the random stream stands, so `rng` goes on as if the deals had been
-    drawn here. Without fork (Windows), here."""
-    if not in_worker or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _drawn_ahead(_drawn(rng, context, count, totals))
-        return
-    forked = multiprocessing.get_context("fork")
-    receiver, sender = forked.Pipe(duplex=False)
-    worker = forked.Process(target=_draw_in_worker, args=(rng, context, count, sender))
-    worker.start()
-    sender.close()  # the worker's end: reading gives EOFError if the worker dies
-    try:
-        while (message := _received(receiver)) is not None:
-            yield message
-        drawn, state = _received(receiver)
-    finally:
-        receiver.close()
-        worker.join(timeout=5)
-        if worker.is_alive():
-            worker.terminate()
-    rng.setstate(state)
-    totals.won += drawn.won
-    totals.lost += drawn.lost
-    for key, days in drawn.stage_stays.items():
-        totals.stage_stays.setdefault(key, array("i")).extend(days)
-    for mine, theirs in zip(totals.won_by_seller_quarter, drawn.won_by_seller_quarter, strict=True):
-        mine[:] = [a + b for a, b in zip(mine, theirs, strict=True)]
 
 
 def _drawn(rng: Random, context: _Context, count: int, totals: PipelineTotals) -> Iterator["_Batch"]:
@@ -184,38 +140,6 @@ def _drawn_ahead(batches: Iterator["_Batch"]) -> Iterator["_Batch"]:
         while (batch := upcoming.result()) is not None:
             upcoming = ahead.submit(next, batches, None)
             yield batch
-
-
-def _received(receiver):
-    try:
-        message = receiver.recv()
-    except EOFError:
-        raise RuntimeError("The process drawing the demo deals stopped without a word.") from None
-    if isinstance(message, _WorkerFailed):
-        raise RuntimeError(f"Drawing the demo deals failed:\n{message.details}")
-    return message
-
-
-@dataclass(frozen=True)
-class _WorkerFailed:
-    details: str
-
-
-def _draw_in_worker(rng: Random, context: _Context, count: int, sender) -> None:
-    """In the forked worker: every batch, then None, then the totals and the random stream's state.
-    It never touches the database (the connection it inherited belongs to the parent)."""
-    quarters = len(context.timeline.quarters)
-    totals = PipelineTotals(won_by_seller_quarter=[[0.0] * quarters for _ in context.sellers])
-    try:
-        for batch in _drawn(rng, context, count, totals):
-            sender.send(batch)
-        sender.send(None)
-        sender.send((totals, rng.getstate()))
-    except BaseException:
-        with contextlib.suppress(OSError):  # the parent is gone: nobody to tell
-            sender.send(_WorkerFailed(traceback.format_exc()))
-    finally:
-        sender.close()
 
 
 def _context(
@@ -325,7 +249,7 @@ def _tables(
 
 def _batch(rng: Random, context: _Context, first_number: int, size: int, totals: PipelineTotals) -> _Batch:
     """`size` deals drawn at once with numpy, from a generator seeded by `rng` (so the same seed gives
-    the same deals, here or in the worker): who sells to which account, when, how far each got and
+    the same deals): who sells to which account, when, how far each got and
     what happened; then each deal's row and stage history, and the totals kept across batches."""
     draw = np.random.default_rng(rng.getrandbits(64))
     tables, today = context.tables, context.today

@@ -47,12 +47,6 @@ class Command(BaseCommand):
             "--seed", type=int, default=DEFAULT_SEED, help="Same seed, same company (default 7)."
         )
         parser.add_argument(
-            "--parallel",
-            action="store_true",
-            help="Draw the deals in a second process while this one writes them: faster with two idle "
-            "cores, slower on a busy machine (large companies only).",
-        )
-        parser.add_argument(
             "--if-empty", action="store_true", help="If the database already has data, skip without an error."
         )
 
@@ -70,7 +64,6 @@ class Command(BaseCommand):
                 accounts=options["accounts"],
                 opportunities=options["opportunities"],
                 seed=options["seed"],
-                parallel=options["parallel"],
                 progress=_ProgressStream(self.stderr) if options["verbosity"] > 0 else None,
             )
         except (DatabaseNotEmpty, ValueError) as error:
