@@ -286,7 +286,7 @@ def stage_statistics_refresh(
     today = today or timezone.localdate()
     if forecast:
         # Calibrating replays every deal against what learning found: the histories are read once,
-        # as arrays, for both passes (about 100 MiB at a million deals).
+        # as arrays, for both passes (about 150 MiB at a million deals, with what learning derives).
         deals = history_columns(Opportunity.objects.all(), dates=False)
         history = learn(deals, as_of=today, seed=seed)
         calibration_refresh(history, today, deals=deals)

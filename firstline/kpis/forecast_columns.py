@@ -42,7 +42,7 @@ OUTCOMES = {True: WON, False: LOST, None: STILL_OPEN}  # DealHistory.won → His
 @dataclass(eq=False)
 class HistoryColumns:
     """Deal histories as arrays rather than an object per deal (a DealHistory with its entries costs
-    about 550 bytes, a deal here about 60): what `learn` and `calibrate_many` work on, and what the
+    about 550 bytes, a deal here about 80): what `learn` and `calibrate_many` work on, and what the
     refresh keeps between them. Days are ordinals (`date.toordinal()`, NO_DAY for none), groups are
     indexes into `group_keys`. Iterating gives the deals back as DealHistory, equal and in order
     (without their created and close dates when `created` and `close_dates` were not read)."""
