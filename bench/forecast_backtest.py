@@ -93,12 +93,14 @@ def backtest(seed: int) -> None:
     from firstline.core.periods import fiscal_calendar
     from firstline.deals.selectors import histories
     from firstline.kpis import forecast as math
+    from firstline.kpis.forecast_columns import HistoryColumns, calibrate, learn
     from firstline.pipeline.models import Opportunity, SalesStage
 
     today = timezone.localdate()
     calendar = fiscal_calendar()
     started = time.perf_counter()
     deals = list(histories(Opportunity.objects.all()))
+    everyone = HistoryColumns.of(deals)  # what learning and calibrating work on, made once
     probabilities = dict(SalesStage.objects.values_list("pk", "probability"))
     first = min(deal.entries[0][1] for deal in deals)
     history_start = min(deal.closed_on for deal in deals if deal.closed_on)  # as deals.forecasting's
@@ -119,9 +121,9 @@ def backtest(seed: int) -> None:
         past = [(p.start, p.end) for p in _previous(calendar, quarter, 8)]
         for week in WEEKS:
             as_of = quarter.start + timedelta(days=7 * week - 1)
-            history = math.learn(deals, as_of=as_of, seed=seed)
-            calibration = math.calibrate(
-                deals,
+            history = learn(everyone, as_of=as_of, seed=seed)
+            calibration = calibrate(
+                everyone,
                 history,
                 as_of=as_of,
                 start=quarter.start,

@@ -6,26 +6,31 @@ column stores (dates, Decimals, ids); no model validation runs, so callers valid
 
 For reading many rows back, `Days` and `LocalDays` turn dates and datetimes read as text
 (`Cast(field, CharField())`, which the ORM passes through without a per-row converter) into dates,
-each distinct day or hour converted once.
+each distinct day or hour converted once; `EpochSeconds`, `DayOrdinal` and `local_day_ordinals` read
+them as numbers into arrays.
 """
 
 import json
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 
+import numpy
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import BigIntegerField, Func, IntegerField, Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+
+from firstline.core.arrays import distinct
 
 ROWS_PER_STATEMENT = 20_000
 # A load at least this big, and at least a quarter of the rows already there, rebuilds the indexes.
 REBUILD_FROM_ROWS = 20_000
 PLAIN_IN_LIMIT = 500
 BULK_CACHE_KIB = -131_072  # SQLite's page cache during a bulk load (negative: KiB), 128 MiB
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def table_columns(model: type[Model]) -> list[str]:
@@ -246,3 +251,62 @@ class LocalDays(dict):
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.stored_in)
         return moment.astimezone(self.zone).date()
+
+
+# For reading millions of rows into arrays: numbers rather than text, each row a tuple of ints or
+# floats that NumPy takes as a block (four million stage changes in a fraction of the text's time).
+
+
+class EpochSeconds(Func):
+    """A datetime as whole seconds since 1970-01-01 UTC (floored), an integer."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Stored as UTC text; unixepoch() came with SQLite 3.38, strftime('%s') is the older spelling.
+        modern = connection.Database.sqlite_version_info >= (3, 38)
+        template = (
+            "unixepoch(%(expressions)s)" if modern else "CAST(strftime('%%s', %(expressions)s) AS INTEGER)"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS bigint)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+class DayOrdinal(Func):
+    """A date as its ordinal (`date.toordinal()`), an integer; NULL stays NULL."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # julianday() of a date is its Julian day at midnight, 1721425.5 for 0001-01-01 (ordinal 1).
+        template = "CAST(julianday(%(expressions)s) - 1721424.5 AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "(%(expressions)s - DATE '0001-01-01' + 1)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def local_day_ordinals(seconds: numpy.ndarray) -> numpy.ndarray:
+    """Seconds since 1970 (UTC, as EpochSeconds reads them) → the ordinal of their day in the current
+    time zone, as timezone.localtime() gives it (int32). Each hour that occurs is converted once;
+    an hour in which local midnight falls (a zone offset with minutes) value by value."""
+    zone = timezone.get_current_timezone()
+    hours, inverse = distinct(seconds // 3600)
+    days = numpy.array([_day_of_hour(hour, zone) for hour in hours.tolist()], dtype=numpy.int32)[inverse]
+    split = numpy.flatnonzero(days == 0)
+    days[split] = [_local_ordinal(second, zone) for second in seconds[split].tolist()]
+    return days
+
+
+def _day_of_hour(hour: int, zone) -> int:
+    """The ordinal of the local day the whole hour lies in, 0 when it lies in two."""
+    first = _local_ordinal(hour * 3600, zone)
+    return first if first == _local_ordinal(hour * 3600 + 3599, zone) else 0
+
+
+def _local_ordinal(second: int, zone) -> int:
+    return (EPOCH + timedelta(seconds=second)).astimezone(zone).date().toordinal()

@@ -5,19 +5,22 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from itertools import batched, compress
+from itertools import chain
 
 import numpy
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db import connections
 from django.db.models import CharField, Count, FloatField, Max, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from firstline.core.bulk import LocalDays, in_many
+from firstline.core.arrays import distinct
+from firstline.core.bulk import DayOrdinal, EpochSeconds, LocalDays, in_many, local_day_ordinals
 from firstline.deals.models import ActionItem, StageStatistic
 from firstline.deals.risk import DealFacts, Signal, signals
-from firstline.kpis.forecast import DealHistory, HistoryColumns, StageRate, Timing, day_ordinal
+from firstline.kpis.forecast import LOST, STILL_OPEN, WON, DealHistory, StageRate, Timing
+from firstline.kpis.forecast_columns import NO_DAY, HistoryColumns
 from firstline.org.models import Membership
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage, StageChange
 from firstline.relationships.models import Stakeholder
@@ -187,76 +190,97 @@ def histories(opportunities, *, group_by_team: bool = True) -> Iterator[DealHist
     return iter(history_columns(opportunities, group_by_team=group_by_team))
 
 
-def history_columns(opportunities, *, group_by_team: bool = True, chunk: int = 20_000) -> HistoryColumns:
-    """Every deal in `opportunities` that has a stage history, as forecast.HistoryColumns in pk order:
-    three queries (the deals, their stage changes, their close-date and amount edits) read column by
-    column, with no object per deal. Days and times are read as text and amounts as floats, which the
-    ORM passes through without a converter per value; each distinct day becomes its ordinal once
-    (a few thousand days, and an hour of stage changes lies within one local day: core.bulk.LocalDays)."""
-    teams = (
-        current_teams(opportunities.order_by().values_list("owner_id", flat=True).distinct())
-        if group_by_team
-        else {}
-    )
+def history_columns(
+    opportunities, *, group_by_team: bool = True, dates: bool = True, chunk: int = 100_000
+) -> HistoryColumns:
+    """Every deal in `opportunities` that has a stage history, as forecast_columns.HistoryColumns in pk
+    order: three queries (the deals, their stage changes, their close-date and amount edits). Days,
+    times and amounts are read as numbers (core.bulk.DayOrdinal, EpochSeconds), so each block of rows
+    becomes an array at once, with no object per deal or entry; local days come once per hour
+    (core.bulk.local_day_ordinals). Without `dates`, the deals' created and close dates, which
+    learning and calibrating do not use, are not read."""
+    pks, columns = _deal_columns(opportunities, group_by_team=group_by_team, dates=dates, chunk=chunk)
     ids = opportunities.order_by().values("pk")
-    deals = opportunities.order_by("pk").values_list(
-        "pk",
-        "owner_id",
-        "stage__outcome",
-        Cast("amount", FloatField()),
-        *(Cast(name, CharField()) for name in ("closed_on", "created", "close_date")),
-    )
-    day = _Ordinals()
-    pks, columns = [], HistoryColumns()
-    for rows in batched(deals.iterator(chunk_size=chunk), chunk):
-        pk, owner, outcome, amount, closed_on, created, close_date = zip(*rows, strict=True)
-        pks.append(numpy.array(pk, dtype=numpy.int64))
-        columns.groups.extend(map(teams.get, owner))
-        columns.won.extend(None if value == Outcome.OPEN else value == Outcome.WON for value in outcome)
-        columns.amounts.extend(amount)
-        for column, texts in (
-            (columns.closed_on, closed_on),
-            (columns.created, created),
-            (columns.close_dates, close_date),
-        ):
-            column.extend(map(day.__getitem__, texts))
+    # Every deal's (the refresh): no filter, which SQLite would run as a lookup per deal.
     changes = (
-        StageChange.objects.filter(opportunity__in=ids)
+        (
+            StageChange.objects.filter(opportunity__in=ids)
+            if opportunities.query.has_filters()
+            else StageChange.objects
+        )
         .order_by("opportunity_id", "changed_at", "pk")
-        .values_list("opportunity_id", "stage_id", Cast("changed_at", CharField()))
+        .values_list("opportunity_id", "stage_id", EpochSeconds("changed_at"))
     )
-    changed, local_day = [], LocalDays()
-    for rows in batched(changes.iterator(chunk_size=chunk), chunk):
-        opportunity, stage, changed_at = zip(*rows, strict=True)
-        changed.append(numpy.array(opportunity, dtype=numpy.int64))  # 8 bytes an entry, not 36
-        columns.stages.extend(stage)
-        columns.days.extend(map(day.__getitem__, map(local_day, changed_at)))
-    return _only_with_entries(columns, pks, changed, _edits(ids).iterator(chunk_size=chunk))
+    entries = _blocks(changes, chunk, 3, numpy.int64)
+    columns.stages = entries[:, 1].copy()
+    columns.days = local_day_ordinals(entries[:, 2])
+    return _only_with_entries(columns, pks, entries[:, 0], _edits(ids).iterator(chunk_size=chunk))
 
 
-class _Ordinals(dict):
-    """A date, or the ISO text of one, → its ordinal (None → NO_DAY), each worked out once."""
+def _blocks(rows, chunk: int, width: int, dtype) -> numpy.ndarray:
+    """A values_list query's rows (`width` numbers each) as one 2-D array, fetched `chunk` rows at a
+    time through the driver's cursor (a server-side one on PostgreSQL, as QuerySet.iterator uses):
+    the ORM's iterator would spend more than the driver does, a generator step and a converter call
+    per row."""
+    sql, params = rows.query.sql_with_params()
+    blocks = []
+    with connections[rows.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while block := cursor.fetchmany(chunk):
+            flat = numpy.fromiter(chain.from_iterable(block), dtype=dtype, count=len(block) * width)
+            blocks.append(flat.reshape(-1, width))
+    return numpy.concatenate(blocks) if blocks else numpy.zeros((0, width), dtype=dtype)
 
-    def __missing__(self, key) -> int:
-        value = self[key] = day_ordinal(date.fromisoformat(key) if isinstance(key, str) else key)
-        return value
+
+def _deal_columns(opportunities, *, group_by_team: bool, dates: bool, chunk: int) -> tuple:
+    """The deals' ids and their columns (every deal, with or without stage changes), read as floats:
+    ids, days and amounts alike are exact in a double; NULL becomes NaN (no amount, NO_DAY)."""
+    names = ["closed_on", "created", "close_date"] if dates else ["closed_on"]
+    rows = opportunities.order_by("pk").values_list(
+        "pk", "owner_id", "stage_id", Cast("amount", FloatField()), *(DayOrdinal(name) for name in names)
+    )
+    table = _blocks(rows, chunk, 4 + len(names), float)
+    days = numpy.nan_to_num(table[:, 4:], nan=NO_DAY).astype(numpy.int32).T
+    owners, owner = distinct(table[:, 1].astype(numpy.int64))
+    teams = current_teams(owners.tolist()) if group_by_team else {}
+    codes: dict = {}
+    group = numpy.array([codes.setdefault(teams.get(person), len(codes)) for person in owners.tolist()])
+    columns = HistoryColumns(
+        group=group[owner].astype(numpy.int64) if len(owners) else numpy.zeros(0, dtype=numpy.int64),
+        group_keys=list(codes),
+        outcome=_outcomes(table[:, 2].astype(numpy.int64)),
+        amounts=table[:, 3].copy(),
+        closed_on=days[0].copy(),
+        ends=numpy.zeros(0, dtype=numpy.int64),
+        stages=numpy.zeros(0, dtype=numpy.int64),
+        days=numpy.zeros(0, dtype=numpy.int32),
+        created=days[1].copy() if dates else None,
+        close_dates=days[2].copy() if dates else None,
+    )
+    return table[:, 0].astype(numpy.int64), columns
 
 
-def _only_with_entries(columns: HistoryColumns, pks: list, changed: list, edits) -> HistoryColumns:
-    """The deals of `columns` (ids `pks`, ascending, as arrays) cut to those with stage changes
-    (`changed`: arrays of the deal of each entry, in order), and each one's close-date and amount
-    edits (`edits`: rows of `_edits`) attached."""
-    ids = numpy.concatenate(pks) if pks else numpy.zeros(0, dtype=numpy.int64)
-    entries = numpy.concatenate(changed) if changed else numpy.zeros(0, dtype=numpy.int64)
-    counts = numpy.bincount(numpy.searchsorted(ids, entries), minlength=len(ids))
-    del entries
+def _outcomes(stages: numpy.ndarray) -> numpy.ndarray:
+    """Per deal, from its stage id: WON, LOST or STILL_OPEN."""
+    outcomes = dict(SalesStage.objects.values_list("pk", "outcome"))
+    ids = numpy.array(sorted(outcomes), dtype=numpy.int64)
+    codes = {Outcome.WON: WON, Outcome.LOST: LOST}
+    values = numpy.array([codes.get(outcomes[pk], STILL_OPEN) for pk in ids.tolist()], dtype=numpy.int8)
+    return values[numpy.searchsorted(ids, stages)] if len(ids) else numpy.zeros(len(stages), dtype=numpy.int8)
+
+
+def _only_with_entries(columns: HistoryColumns, ids, changed, edits) -> HistoryColumns:
+    """The deals of `columns` (ids `ids`, ascending) cut to those with stage changes (`changed`: the
+    deal of each entry, in order), and each one's close-date and amount edits (`edits`: rows of
+    `_edits`) attached."""
+    counts = numpy.bincount(numpy.searchsorted(ids, changed), minlength=len(ids))
     has_entries = counts > 0
     if not has_entries.all():
-        kept = has_entries.tolist()
-        for name in ("groups", "won", "amounts", "closed_on", "created", "close_dates"):
-            setattr(columns, name, list(compress(getattr(columns, name), kept)))
+        for name in ("group", "outcome", "amounts", "closed_on", "created", "close_dates"):
+            if getattr(columns, name) is not None:
+                setattr(columns, name, getattr(columns, name)[has_entries])
         ids = ids[has_entries]
-    columns.ends = numpy.cumsum(counts[has_entries]).tolist()
+    columns.ends = numpy.cumsum(counts[has_entries])
     edited: dict[int, dict[str, list]] = defaultdict(lambda: {"close_date": [], "amount": []})
     for object_id, timestamp, changes in edits:
         _add_edit(edited[object_id], timestamp, changes)

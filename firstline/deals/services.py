@@ -28,7 +28,8 @@ from firstline.deals.models import (
     StrategyCanvas,
 )
 from firstline.deals.selectors import deal_signals, history_columns, stage_entries
-from firstline.kpis.forecast import History, learn, learn_stage_days, percentile
+from firstline.kpis.forecast import History, learn_stage_days, percentile
+from firstline.kpis.forecast_columns import learn
 from firstline.org.scoping import viewer
 from firstline.pipeline.models import Opportunity, Outcome, SalesStage
 from firstline.pipeline.services import opportunity_save
@@ -285,8 +286,8 @@ def stage_statistics_refresh(
     today = today or timezone.localdate()
     if forecast:
         # Calibrating replays every deal against what learning found: the histories are read once,
-        # as columns, for both passes (about 150 MiB at a million deals).
-        deals = history_columns(Opportunity.objects.all())
+        # as arrays, for both passes (about 150 MiB at a million deals, with what learning derives).
+        deals = history_columns(Opportunity.objects.all(), dates=False)
         history = learn(deals, as_of=today, seed=seed)
         calibration_refresh(history, today, deals=deals)
         del deals

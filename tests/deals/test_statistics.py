@@ -10,7 +10,8 @@ from firstline.deals.models import StageStatistic
 from firstline.deals.selectors import current_teams, field_changes, histories, stage_entries
 from firstline.deals.services import stage_statistics_refresh
 from firstline.demo.generator import generate_demo
-from firstline.kpis.forecast import DealHistory, learn, learn_stage_days
+from firstline.kpis.forecast import DealHistory, learn_stage_days
+from firstline.kpis.forecast_columns import learn
 from firstline.pipeline.models import Opportunity, Outcome, StageChange
 
 

@@ -9,6 +9,7 @@ import numpy
 import pytest
 
 from firstline.kpis import forecast as f
+from firstline.kpis import forecast_columns as columns
 
 D0 = date(2026, 1, 1)
 
@@ -40,7 +41,7 @@ def test_calibration_counts_each_stage_a_closed_deal_reached():
         deal([(1, 0), (2, 5)]),  # still open: not in the calibration
         deal([(1, 0), (9, 40)], closed=40, won=True),  # closed after as_of: not known yet
     ]
-    history = f.learn(deals, as_of=D0 + timedelta(days=30))
+    history = columns.learn(deals, as_of=D0 + timedelta(days=30))
     assert (history.rates[1].reached, history.rates[1].won) == (4, 2)
     assert (history.rates[2].reached, history.rates[2].won) == (3, 2)
     assert history.rates[2].rate == pytest.approx(2 / 3)
@@ -50,7 +51,7 @@ def test_calibration_counts_each_stage_a_closed_deal_reached():
 def test_stall_threshold_uses_completed_stays_and_falls_back_to_the_company():
     deals = [deal([(1, 0), (2, days)], group="east") for days in range(1, 21)]
     deals += [deal([(1, 0), (2, 100)], group="west")]
-    history = f.learn(deals, as_of=D0 + timedelta(days=200))
+    history = columns.learn(deals, as_of=D0 + timedelta(days=200))
     assert history.stall_limit("east", 1) == (f.percentile(list(range(1, 21)), 0.75), 20)
     limit, sample = history.stall_limit("west", 1)  # one deal of its own: the company's 21
     assert sample == 21 and limit == f.percentile([*range(1, 21), 100], 0.75)
@@ -148,7 +149,7 @@ def test_calibration_compares_past_chances_with_what_was_won():
     deals += [deal([(1, 95), (9, 200)], closed=200, won=True, amount=100.0, group="west")]  # won too late
     # Today is day 190 of history, 10 days into a period starting on day 180: the points replayed
     # are day 100 of the period starting on day 90 (the one before began before any deal existed).
-    calibration = f.calibrate(
+    calibration = columns.calibrate(
         deals, history, as_of=D0 + timedelta(days=190), start=D0 + timedelta(days=180), past_periods=past
     )
     # Expected 0.5 × 100 per deal: east 100, west 150 (the deal won too late counts as expected);
@@ -161,7 +162,7 @@ def test_calibration_compares_past_chances_with_what_was_won():
     assert calibration.factor == pytest.approx(factor)
     assert calibration.shock_sd == pytest.approx(sqrt(squares - noise))
     assert calibration.periods == 1
-    assert f.calibrate([], history, as_of=D0, start=D0, past_periods=past) == f.Calibration()
+    assert columns.calibrate([], history, as_of=D0, start=D0, past_periods=past) == f.Calibration()
 
 
 def test_calibration_uses_each_groups_record_as_known_at_the_past_point():
@@ -176,13 +177,13 @@ def test_calibration_uses_each_groups_record_as_known_at_the_past_point():
     deals += [deal([(1, 95), (9, 150)], closed=150, won=True, amount=100.0, group="east") for _ in range(2)]
     deals += [deal([(1, 95), (8, 150)], closed=150, won=False, amount=100.0, group="west") for _ in range(2)]
     arguments = {"as_of": D0 + timedelta(days=190), "start": D0 + timedelta(days=180), "past_periods": past}
-    calibration = f.calibrate(deals, history, **arguments, history_start=D0 + timedelta(days=90))
+    calibration = columns.calibrate(deals, history, **arguments, history_start=D0 + timedelta(days=90))
     east = f.shrunk_factor(10, 10, 20, 10)  # (10 + 50 × 0.5) / (60 × 0.5)
     west = f.shrunk_factor(10, 0, 20, 10)
     assert calibration.factor == pytest.approx(200 / (2 * 50 * east + 2 * 50 * west))
     assert calibration.periods == 1
     # The period that began before the history (day 90) did: its deals open on day 10 would count.
-    assert f.calibrate(deals, history, **arguments).periods == 2
+    assert columns.calibrate(deals, history, **arguments).periods == 2
 
 
 def test_the_projection_mean_converges_on_the_expected_value():
@@ -346,7 +347,7 @@ def test_calibrating_many_targets_gives_exactly_what_replaying_every_deal_gives(
     }
     for start in (None, D0 + timedelta(days=200)):
         *_sums, expected = reference_calibrate_many(deals, history, targets, history_start=start)
-        assert f.calibrate_many(deals, history, targets, history_start=start) == expected
+        assert columns.calibrate_many(deals, history, targets, history_start=start) == expected
         assert any(calibration.periods for calibration in expected.values())
 
 
@@ -367,9 +368,7 @@ def test_history_columns_give_back_every_deal_equal_and_in_order():
         ),
         deal([(1, 7), (8, 9)], closed=9, won=False, group="west"),
     ]
-    kept = f.HistoryColumns()
-    passed_on = list(kept.record(iter(deals)))
-    assert passed_on == deals
+    kept = columns.HistoryColumns.of(iter(deals))
     assert len(kept) == 4
     assert list(kept) == deals
     assert list(kept) == deals  # read as often as needed
@@ -461,7 +460,7 @@ def odd_histories(count, seed):
 def test_learning_from_columns_finds_what_one_deal_at_a_time_finds(seed):
     deals = odd_histories(20_000, seed)
     as_of = D0 + timedelta(days=800)
-    learned = f.learn(deals, as_of=as_of, seed=seed)
+    learned = columns.learn(deals, as_of=as_of, seed=seed)
     expected = reference_learn(deals, as_of=as_of, seed=seed)
     assert learned.rates == expected.rates
     assert learned.stage_days == expected.stage_days
@@ -472,11 +471,11 @@ def test_learning_from_columns_finds_what_one_deal_at_a_time_finds(seed):
     for stage, timing in expected.timing.items():
         assert learned.timing[stage].samples == timing.samples
         assert learned.timing[stage].edges == timing.edges
-    assert f.learn(f.HistoryColumns.of(deals), as_of=as_of, seed=seed).timing == learned.timing
+    assert columns.learn(columns.HistoryColumns.of(deals), as_of=as_of, seed=seed).timing == learned.timing
 
 
 def test_learning_from_no_deals_finds_nothing():
-    assert f.learn([], as_of=D0) == f.History(rates={}, stage_days={}, timing={}, group_rates={})
+    assert columns.learn([], as_of=D0) == f.History(rates={}, stage_days={}, timing={}, group_rates={})
 
 
 def reference_calibrate_many(deals, history, targets, *, history_start=None):
@@ -546,7 +545,7 @@ def test_calibrating_from_columns_adds_up_what_one_deal_at_a_time_adds_up():
             changes = ((day, rng.choice((None, 0.0, 5_000.0)), plain.amount),)
         deals.append(f.DealHistory(**{**plain.__dict__, "amount_changes": changes}))
     as_of = D0 + timedelta(days=800)
-    history = f.learn(deals, as_of=as_of)
+    history = columns.learn(deals, as_of=as_of)
     quarters = [(D0 + timedelta(days=91 * n), D0 + timedelta(days=91 * n + 90)) for n in range(8, 0, -1)]
     months = [(D0 + timedelta(days=30 * n), D0 + timedelta(days=30 * n + 29)) for n in range(26, 18, -1)]
     targets = {
@@ -555,14 +554,36 @@ def test_calibrating_from_columns_adds_up_what_one_deal_at_a_time_adds_up():
     }
     sums, records, expected = reference_calibrate_many(deals, history, targets, history_start=D0)
     assert len(sums) > 20 and len(records) > 20
-    assert f.calibrate_many(deals, history, targets, history_start=D0) == expected  # to the last bit
-    assert f.calibrate_many(f.HistoryColumns.of(deals), history, targets, history_start=D0) == expected
-    entries = f._Entries(deals)
+    assert columns.calibrate_many(deals, history, targets, history_start=D0) == expected  # to the last bit
+    assert (
+        columns.calibrate_many(columns.HistoryColumns.of(deals), history, targets, history_start=D0)
+        == expected
+    )
+    entries = columns.HistoryColumns.of(deals).entries
     points = {
         key: [(s + (day - start), e) for s, e in f.usable_periods(past, as_of=day, history_start=D0)[:4]]
         for key, (day, start, past) in targets.items()
     }
-    found = f._period_sums(entries, history, points)
+    found = columns._period_sums(entries, history, points)
     assert found == sums
     assert list(found) == list(sums)  # the order they are added up in afterwards
-    assert f._records(entries, points) == records
+    assert columns._records(entries, points) == records
+
+
+def test_learning_with_stage_ids_far_apart_finds_what_one_deal_at_a_time_finds():
+    deals = [
+        f.DealHistory(
+            **{**deal.__dict__, "entries": tuple((stage * 10**9, day) for stage, day in deal.entries)}
+        )
+        for deal in odd_histories(300, 4)
+    ]
+    as_of = D0 + timedelta(days=800)
+    learned, expected = columns.learn(deals, as_of=as_of), reference_learn(deals, as_of=as_of)
+    assert (learned.rates, learned.stage_days, learned.group_rates) == (
+        expected.rates,
+        expected.stage_days,
+        expected.group_rates,
+    )
+    assert {stage: timing.samples for stage, timing in learned.timing.items()} == {
+        stage: timing.samples for stage, timing in expected.timing.items()
+    }
