@@ -2,10 +2,12 @@
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import batched, compress
+from typing import NamedTuple
 
 import numpy
 from auditlog.models import LogEntry
@@ -14,7 +16,7 @@ from django.db.models import CharField, Count, FloatField, Max, Q, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from firstline.core.bulk import LocalDays, in_many
+from firstline.core.bulk import Days, LocalDays, in_many
 from firstline.deals.models import ActionItem, StageStatistic
 from firstline.deals.risk import DealFacts, Signal, signals
 from firstline.kpis.forecast import DealHistory, HistoryColumns, StageRate, Timing, day_ordinal
@@ -41,11 +43,12 @@ def current_teams(person_ids) -> dict[int, int]:
     return dict(rows)
 
 
-def stall_limits(team_ids) -> dict[tuple[int | None, int], tuple[float, int]]:
-    """(team or None for the company, stage) → (75th percentile of days in stage, sample size)."""
-    rows = StageStatistic.objects.filter(team_id__in=[*set(team_ids)]) | StageStatistic.objects.filter(
-        team=None
-    )
+def stall_limits(team_ids=None) -> dict[tuple[int | None, int], tuple[float, int]]:
+    """(team or None for the company, stage) → (75th percentile of days in stage, sample size), for
+    the teams given (every team by default)."""
+    rows = StageStatistic.objects.all()
+    if team_ids is not None:
+        rows = rows.filter(team_id__in=[*set(team_ids)]) | rows.filter(team=None)
     return {
         (row.team_id, row.stage_id): (row.stall_days, row.stall_sample)
         for row in rows.only("team_id", "stage_id", "stall_days", "stall_sample")
@@ -101,17 +104,113 @@ def field_changes(opportunity_ids) -> dict[int, dict[str, list[tuple[date, objec
     return result
 
 
+class DealRow(NamedTuple):
+    """The columns of one deal that its risk facts need."""
+
+    pk: int
+    owner_id: int
+    stage_id: int
+    amount: float | None
+    close_date: date | None
+    created: date
+    next_step: str
+
+
+@dataclass(frozen=True)
+class RiskContext:
+    """What the facts of every deal share: the day, the open stages (id → name, order), the order
+    from which a buying group is expected, the stall thresholds (see stall_limits), and the local
+    day of each hour of stage changes met so far (kept from batch to batch of a refresh)."""
+
+    today: date
+    stages: dict[int, tuple[str, int]]
+    qualifying: int | None
+    limits: dict[tuple[int | None, int], tuple[float, int]]
+    local_day: LocalDays = field(default_factory=LocalDays, compare=False)
+
+
 def deal_facts(opportunities: list[Opportunity], today: date | None = None) -> dict[int, DealFacts]:
     """The facts for the risk rules about each open deal given (stage loaded), in seven queries."""
-    today = today or timezone.localdate()
     deals = [deal for deal in opportunities if deal.stage.outcome == Outcome.OPEN]
-    ids = [deal.pk for deal in deals]
-    if not ids:
+    if not deals:
+        return {}
+    teams = current_teams({deal.owner_id for deal in deals})
+    context = RiskContext(
+        today=today or timezone.localdate(),
+        stages={deal.stage_id: (deal.stage.name, deal.stage.order) for deal in deals},
+        qualifying=qualifying_order(),
+        limits=stall_limits(teams.values()),
+    )
+    rows = [
+        DealRow(
+            deal.pk,
+            deal.owner_id,
+            deal.stage_id,
+            float(deal.amount) if deal.amount is not None else None,
+            deal.close_date,
+            deal.created,
+            deal.next_step or "",
+        )
+        for deal in deals
+    ]
+    return rows_facts(rows, context, teams)
+
+
+def deal_signals(opportunities: list[Opportunity], today: date | None = None) -> dict[int, list[Signal]]:
+    """The live signals of each deal given: what the deal page shows."""
+    return {pk: signals(facts) for pk, facts in deal_facts(opportunities, today).items()}
+
+
+def risk_context(today: date) -> RiskContext:
+    """The context of a refresh of many deals: every open stage and every team's thresholds."""
+    stages = SalesStage.objects.filter(outcome=Outcome.OPEN).values_list("pk", "name", "order")
+    return RiskContext(
+        today=today,
+        stages={pk: (name, order) for pk, name, order in stages},
+        qualifying=qualifying_order(),
+        limits=stall_limits(),
+    )
+
+
+def deal_rows(opportunities, *, size: int) -> Iterator[list[DealRow]]:
+    """The deals of `opportunities` in pk order, `size` at a time, read as columns: no model
+    instances and no stage joined (a deal's stage is looked up in the RiskContext). Days are read
+    as text, each distinct one parsed once, and amounts as floats (what DealFacts holds)."""
+    columns = opportunities.order_by("pk").values_list(
+        "pk",
+        "owner_id",
+        "stage_id",
+        Cast("amount", FloatField()),
+        Cast("close_date", CharField()),
+        Cast("created", CharField()),
+        "next_step",
+    )
+    day, last_pk = Days(), 0
+    while batch := list(columns.filter(pk__gt=last_pk)[:size]):
+        last_pk = batch[-1][0]
+        yield [
+            DealRow(pk, owner, stage, amount, day[close_date], day[created], next_step or "")
+            for pk, owner, stage, amount, close_date, created, next_step in batch
+        ]
+
+
+def rows_signals(rows: list[DealRow], context: RiskContext) -> dict[int, list[Signal]]:
+    """The signals of each open deal of `rows` (what the refresh stores), in six queries."""
+    teams = current_teams({row.owner_id for row in rows if row.stage_id in context.stages})
+    return {pk: signals(facts) for pk, facts in rows_facts(rows, context, teams).items()}
+
+
+def rows_facts(rows: list[DealRow], context: RiskContext, teams: dict[int, int]) -> dict[int, DealFacts]:
+    """The facts about each open deal of `rows` (a stage in the context), in pk order of `rows`, from
+    five queries: stage history, stakeholders, open action items and the audit log's edits."""
+    rows = [row for row in rows if row.stage_id in context.stages]
+    if not rows:
         return {}
     # Thousands of deals at once from the risk refresh: their ids as one parameter (core.bulk.in_many),
     # the stage changes' times as text turned into local days once per hour (LocalDays).
+    ids = [row.pk for row in rows]
     many = in_many(ids)
-    local_day = LocalDays()
+    local_day = context.local_day
     entries: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for opportunity_id, changed_at, order in (
         StageChange.objects.filter(opportunity_id__in=many)
@@ -131,55 +230,48 @@ def deal_facts(opportunities: list[Opportunity], today: date | None = None) -> d
         .annotate(n=Count("pk"))
         .values_list("opportunity_id", "n")
     )
-    teams = current_teams({deal.owner_id for deal in deals})
-    limits = stall_limits(teams.values())
     changes = field_changes(ids)
-    qualifying = qualifying_order()
     return {
-        deal.pk: _facts(
-            deal,
-            today,
-            entries[deal.pk],
-            roles[deal.pk],
-            actions.get(deal.pk, 0),
-            teams,
-            limits,
-            changes,
-            qualifying,
+        row.pk: _facts(
+            row,
+            context,
+            teams.get(row.owner_id),
+            entries.get(row.pk, ()),
+            roles.get(row.pk, ()),
+            actions.get(row.pk, 0),
+            changes.get(row.pk, NO_CHANGES),
         )
-        for deal in deals
+        for row in rows
     }
 
 
-def _facts(deal, today, history, roles, actions, teams, limits, changes, qualifying) -> DealFacts:
-    local = history  # (local day, stage order), in order
-    entered = next((day for day, order in reversed(local) if order == deal.stage.order), None) or deal.created
-    qualified = next((day for day, order in local if qualifying is not None and order >= qualifying), None)
-    if qualified is None and qualifying is not None and deal.stage.order >= qualifying:
+NO_CHANGES: dict[str, list] = {"close_date": [], "amount": []}
+
+
+def _facts(row: DealRow, context: RiskContext, team, history, roles, actions, changes) -> DealFacts:
+    """One deal's facts; `history` is its (local day, stage order) entries, in order."""
+    name, order = context.stages[row.stage_id]
+    qualifying = context.qualifying
+    entered = next((day for day, entry in reversed(history) if entry == order), None) or row.created
+    qualified = next((day for day, entry in history if qualifying is not None and entry >= qualifying), None)
+    if qualified is None and qualifying is not None and order >= qualifying:
         qualified = entered
-    team = teams.get(deal.owner_id)
-    limit = limits.get((team, deal.stage_id)) or limits.get((None, deal.stage_id))
-    deal_changes = changes.get(deal.pk, {"close_date": [], "amount": []})
+    limits = context.limits
     return DealFacts(
-        today=today,
-        stage_name=deal.stage.name,
+        today=context.today,
+        stage_name=name,
         stage_entered=entered,
         qualified_since=qualified,
-        stall_limit=limit,
-        close_date=deal.close_date,
-        close_date_changes=tuple(deal_changes["close_date"]),
-        amount=float(deal.amount) if deal.amount is not None else None,
-        amount_changes=tuple(deal_changes["amount"]),
+        stall_limit=limits.get((team, row.stage_id)) or limits.get((None, row.stage_id)),
+        close_date=row.close_date,
+        close_date_changes=tuple(changes["close_date"]),
+        amount=row.amount,
+        amount_changes=tuple(changes["amount"]),
         stakeholder_roles=tuple(roles),
-        next_step=deal.next_step or "",
+        next_step=row.next_step,
         open_action_items=actions,
-        created=deal.created,
+        created=row.created,
     )
-
-
-def deal_signals(opportunities: list[Opportunity], today: date | None = None) -> dict[int, list[Signal]]:
-    """The live signals of each deal given: what the deal page shows."""
-    return {pk: signals(facts) for pk, facts in deal_facts(opportunities, today).items()}
 
 
 def histories(opportunities, *, group_by_team: bool = True) -> Iterator[DealHistory]:
