@@ -34,8 +34,9 @@ def qualifying_order() -> int | None:
 
 
 def current_teams(person_ids=None) -> dict[int, int]:
-    """Each person's current team id (one query), of the people given (everyone by default)."""
-    rows = Membership.objects.current()
+    """Each person's current team id (one query), of the people given (everyone by default). Should
+    memberships overlap, the one that started last wins; no join to order by the person's name."""
+    rows = Membership.objects.current().order_by("person_id", "start")
     if person_ids is not None:
         rows = rows.filter(person_id__in=in_many(person_ids))
     return dict(rows.values_list("person_id", "team_id"))
@@ -44,14 +45,11 @@ def current_teams(person_ids=None) -> dict[int, int]:
 def stall_limits(team_ids=None) -> dict[tuple[int | None, int], tuple[float, int]]:
     """(team or None for the company, stage) → (75th percentile of days in stage, sample size), for
     the teams given (every team by default)."""
-    rows = StageStatistic.objects.all()
+    rows = StageStatistic.objects.exclude(stall_days=None).order_by()  # one row per team and stage
     if team_ids is not None:
-        rows = rows.filter(team_id__in=[*set(team_ids)]) | rows.filter(team=None)
-    return {
-        (row.team_id, row.stage_id): (row.stall_days, row.stall_sample)
-        for row in rows.only("team_id", "stage_id", "stall_days", "stall_sample")
-        if row.stall_days is not None
-    }
+        rows = rows.filter(Q(team_id__in=[*set(team_ids)]) | Q(team=None))
+    fields = ("team_id", "stage_id", "stall_days", "stall_sample")
+    return {(team, stage): (days, sample) for team, stage, days, sample in rows.values_list(*fields)}
 
 
 def _parse_day(text) -> date | None:
