@@ -86,18 +86,7 @@ class RiskRefreshTests(TestCase):
     def setUpTestData(cls):
         cls.world = build_world()
         cls.today = timezone.localdate()
-        stages, people = cls.world.stages, cls.world.people
-        StageStatistic.objects.create(
-            stage=stages["propose"], stall_days=12.5, stall_sample=40, computed_on=cls.today
-        )
-        StageStatistic.objects.create(
-            team=cls.world.east,
-            stage=stages["propose"],
-            stall_days=30,
-            stall_sample=25,
-            computed_on=cls.today,
-        )
-        StageStatistic.objects.create(stage=stages["prospect"], stall_days=None, computed_on=cls.today)
+        cls._thresholds()
         cls.odd = {
             "bare": cls._deal("seller_b", "propose", amount=None, close_date=None, next_step=""),
             "slips": cls._deal("seller_c", "propose", history=[("prospect", 70), ("propose", 20)]),
@@ -115,6 +104,30 @@ class RiskRefreshTests(TestCase):
         cls._edit("cuts", [("amount", Decimal("150000")), ("amount", Decimal("120000")), ("amount", None)])
         cls.odd["cuts"].amount = Decimal("80000.55")
         cls.odd["cuts"].save()
+        cls._people_on_deals()
+        RiskSignal.objects.create(
+            opportunity=cls.odd["closed"],
+            kind="stalled",
+            reason="old",
+            since=cls.today,
+            computed_on=cls.today,
+        )
+
+    @classmethod
+    def _thresholds(cls) -> None:
+        """The company's and East's (longer) stall limits in Propose; none learned for Prospect."""
+        stages, today = cls.world.stages, cls.today
+        StageStatistic.objects.create(
+            stage=stages["propose"], stall_days=12.5, stall_sample=40, computed_on=today
+        )
+        StageStatistic.objects.create(
+            team=cls.world.east, stage=stages["propose"], stall_days=30, stall_sample=25, computed_on=today
+        )
+        StageStatistic.objects.create(stage=stages["prospect"], stall_days=None, computed_on=today)
+
+    @classmethod
+    def _people_on_deals(cls) -> None:
+        """Stakeholders on three deals, an open action item on one and a done one on another."""
         for index, (key, roles) in enumerate(
             [
                 ("grouped", ["economic_buyer", "champion", "user"]),
@@ -128,16 +141,10 @@ class RiskRefreshTests(TestCase):
                 Stakeholder.objects.create(
                     account=deal.account, opportunity=deal, contact=contact, role=role, influence=5 - number
                 )
+        people = cls.world.people
         ActionItem.objects.create(opportunity=cls.odd["past"], owner=people["seller_c"], text="Call")
         ActionItem.objects.create(
             opportunity=cls.odd["grouped"], owner=people["seller_a"], text="Done", done_on=cls.today
-        )
-        RiskSignal.objects.create(
-            opportunity=cls.odd["closed"],
-            kind="stalled",
-            reason="old",
-            since=cls.today,
-            computed_on=cls.today,
         )
 
     @classmethod
