@@ -127,7 +127,8 @@ class RiskContext:
 
 
 def deal_facts(opportunities: list[Opportunity], today: date | None = None) -> dict[int, DealFacts]:
-    """The facts for the risk rules about each open deal given (stage loaded), in seven queries."""
+    """The facts for the risk rules about each open deal given (stage loaded, and as stored: the
+    day it entered its stage is looked up by the database), in seven queries."""
     deals = [deal for deal in opportunities if deal.stage.outcome == Outcome.OPEN]
     if not deals:
         return {}
