@@ -34,7 +34,7 @@ class DealFacts:
     close_date_changes: tuple[tuple[date, date | None, date | None], ...] = ()  # (when, old, new)
     amount: float | None = None
     amount_changes: tuple[tuple[date, float | None, float | None], ...] = ()  # (when, old, new)
-    stakeholder_roles: tuple[str, ...] = ()  # one per stakeholder on the deal
+    stakeholder_roles: tuple[str, ...] = ()  # one per stakeholder on the deal, in no particular order
     next_step: str = ""
     open_action_items: int = 0
     created: date | None = None

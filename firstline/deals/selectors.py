@@ -2,21 +2,23 @@
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import chain
+from typing import NamedTuple
 
 import numpy
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections
-from django.db.models import CharField, Count, FloatField, Max, Q, Sum
+from django.db.models import CharField, Count, F, FloatField, Max, Min, Q, StringAgg, Sum, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from firstline.core.arrays import distinct
-from firstline.core.bulk import DayOrdinal, EpochSeconds, LocalDays, in_many, local_day_ordinals
+from firstline.core.bulk import DayOrdinal, Days, EpochSeconds, LocalDays, in_many, local_day_ordinals
 from firstline.deals.models import ActionItem, StageStatistic
 from firstline.deals.risk import DealFacts, Signal, signals
 from firstline.kpis.forecast import LOST, STILL_OPEN, WON, DealHistory, StageRate, Timing
@@ -34,26 +36,23 @@ def qualifying_order() -> int | None:
     return orders[1] if len(orders) > 1 else None
 
 
-def current_teams(person_ids) -> dict[int, int]:
-    """Each person's current team id (one query)."""
-    rows = (
-        Membership.objects.current()
-        .filter(person_id__in=in_many(person_ids))
-        .values_list("person_id", "team_id")
-    )
-    return dict(rows)
+def current_teams(person_ids=None) -> dict[int, int]:
+    """Each person's current team id (one query), of the people given (everyone by default). Should
+    memberships overlap, the one that started last wins; no join to order by the person's name."""
+    rows = Membership.objects.current().order_by("person_id", "start")
+    if person_ids is not None:
+        rows = rows.filter(person_id__in=in_many(person_ids))
+    return dict(rows.values_list("person_id", "team_id"))
 
 
-def stall_limits(team_ids) -> dict[tuple[int | None, int], tuple[float, int]]:
-    """(team or None for the company, stage) → (75th percentile of days in stage, sample size)."""
-    rows = StageStatistic.objects.filter(team_id__in=[*set(team_ids)]) | StageStatistic.objects.filter(
-        team=None
-    )
-    return {
-        (row.team_id, row.stage_id): (row.stall_days, row.stall_sample)
-        for row in rows.only("team_id", "stage_id", "stall_days", "stall_sample")
-        if row.stall_days is not None
-    }
+def stall_limits(team_ids=None) -> dict[tuple[int | None, int], tuple[float, int]]:
+    """(team or None for the company, stage) → (75th percentile of days in stage, sample size), for
+    the teams given (every team by default)."""
+    rows = StageStatistic.objects.exclude(stall_days=None).order_by()  # one row per team and stage
+    if team_ids is not None:
+        rows = rows.filter(Q(team_id__in=[*set(team_ids)]) | Q(team=None))
+    fields = ("team_id", "stage_id", "stall_days", "stall_sample")
+    return {(team, stage): (days, sample) for team, stage, days, sample in rows.values_list(*fields)}
 
 
 def _parse_day(text) -> date | None:
@@ -104,29 +103,122 @@ def field_changes(opportunity_ids) -> dict[int, dict[str, list[tuple[date, objec
     return result
 
 
+class DealRow(NamedTuple):
+    """The columns of one deal that its risk facts need."""
+
+    pk: int
+    owner_id: int
+    stage_id: int
+    amount: float | None
+    close_date: date | None
+    created: date
+    next_step: str
+
+
+@dataclass(frozen=True)
+class RiskContext:
+    """What the facts of many deals share: the day, the open stages (id → name, order), the order
+    from which a buying group is expected, the owners' teams, the stall thresholds (see
+    stall_limits), and the local day of each hour met so far (kept from batch to batch)."""
+
+    today: date
+    stages: dict[int, tuple[str, int]]
+    qualifying: int | None
+    teams: dict[int, int]
+    limits: dict[tuple[int | None, int], tuple[float, int]]
+    local_day: LocalDays = field(default_factory=LocalDays, compare=False)
+
+
 def deal_facts(opportunities: list[Opportunity], today: date | None = None) -> dict[int, DealFacts]:
-    """The facts for the risk rules about each open deal given (stage loaded), in seven queries."""
-    today = today or timezone.localdate()
+    """The facts for the risk rules about each open deal given (stage loaded, and as stored: the
+    day it entered its stage is looked up by the database), in seven queries."""
     deals = [deal for deal in opportunities if deal.stage.outcome == Outcome.OPEN]
-    ids = [deal.pk for deal in deals]
-    if not ids:
+    if not deals:
         return {}
-    # Thousands of deals at once from the risk refresh: their ids as one parameter (core.bulk.in_many),
-    # the stage changes' times as text turned into local days once per hour (LocalDays).
-    many = in_many(ids)
-    local_day = LocalDays()
-    entries: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    for opportunity_id, changed_at, order in (
-        StageChange.objects.filter(opportunity_id__in=many)
-        .order_by("changed_at", "pk")
-        .values_list("opportunity_id", Cast("changed_at", CharField()), "stage__order")
-    ):
-        entries[opportunity_id].append((local_day(changed_at), order))
-    roles: dict[int, list[str]] = defaultdict(list)
-    for opportunity_id, role in Stakeholder.objects.filter(opportunity_id__in=many).values_list(
-        "opportunity_id", "role"
-    ):
-        roles[opportunity_id].append(role)
+    teams = current_teams({deal.owner_id for deal in deals})
+    context = RiskContext(
+        today=today or timezone.localdate(),
+        stages={deal.stage_id: (deal.stage.name, deal.stage.order) for deal in deals},
+        qualifying=qualifying_order(),
+        teams=teams,
+        limits=stall_limits(teams.values()),
+    )
+    rows = [
+        DealRow(
+            deal.pk,
+            deal.owner_id,
+            deal.stage_id,
+            float(deal.amount) if deal.amount is not None else None,
+            deal.close_date,
+            deal.created,
+            deal.next_step or "",
+        )
+        for deal in deals
+    ]
+    return rows_facts(rows, context)
+
+
+def deal_signals(opportunities: list[Opportunity], today: date | None = None) -> dict[int, list[Signal]]:
+    """The live signals of each deal given: what the deal page shows."""
+    return {pk: signals(facts) for pk, facts in deal_facts(opportunities, today).items()}
+
+
+def risk_context(today: date) -> RiskContext:
+    """The context of a refresh of many deals: every open stage, team and threshold, read once."""
+    stages = SalesStage.objects.filter(outcome=Outcome.OPEN).values_list("pk", "name", "order")
+    return RiskContext(
+        today=today,
+        stages={pk: (name, order) for pk, name, order in stages},
+        qualifying=qualifying_order(),
+        teams=current_teams(),
+        limits=stall_limits(),
+    )
+
+
+def deal_rows(opportunities, *, size: int) -> Iterator[list[DealRow]]:
+    """The deals of `opportunities` in pk order, `size` at a time, read as columns: no model
+    instances and no stage joined (a deal's stage is looked up in the RiskContext). Days are read
+    as text, each distinct one parsed once, and amounts as floats (what DealFacts holds)."""
+    columns = opportunities.order_by("pk").values_list(
+        "pk",
+        "owner_id",
+        "stage_id",
+        Cast("amount", FloatField()),
+        Cast("close_date", CharField()),
+        Cast("created", CharField()),
+        "next_step",
+    )
+    day, last_pk = Days(), 0
+    while batch := list(columns.filter(pk__gt=last_pk)[:size]):
+        last_pk = batch[-1][0]
+        yield [
+            DealRow(pk, owner, stage, amount, day[close_date], day[created], next_step or "")
+            for pk, owner, stage, amount, close_date, created, next_step in batch
+        ]
+
+
+def rows_signals(rows: list[DealRow], context: RiskContext) -> dict[int, list[Signal]]:
+    """The signals of each open deal of `rows` (what the refresh stores)."""
+    return {pk: signals(facts) for pk, facts in rows_facts(rows, context).items()}
+
+
+def rows_facts(rows: list[DealRow], context: RiskContext) -> dict[int, DealFacts]:
+    """The facts about each open deal of `rows` (its stage in the context), in the order of `rows`,
+    from four queries. Each reads one row per deal, not one per stage change or stakeholder: at a
+    hundred thousand open deals those rows were most of the refresh's time."""
+    rows = [row for row in rows if row.stage_id in context.stages]
+    if not rows:
+        return {}
+    ids = [row.pk for row in rows]
+    many = in_many(ids)  # thousands of deals at once from the refresh: one parameter
+    entered = _stage_days(many, context.qualifying)
+    roles = dict(
+        Stakeholder.objects.filter(opportunity_id__in=many)
+        .order_by()
+        .values("opportunity_id")
+        .annotate(roles=StringAgg("role", Value(ROLE_SEPARATOR)))
+        .values_list("opportunity_id", "roles")
+    )
     actions = dict(
         ActionItem.objects.open()
         .filter(opportunity_id__in=many)
@@ -134,55 +226,67 @@ def deal_facts(opportunities: list[Opportunity], today: date | None = None) -> d
         .annotate(n=Count("pk"))
         .values_list("opportunity_id", "n")
     )
-    teams = current_teams({deal.owner_id for deal in deals})
-    limits = stall_limits(teams.values())
     changes = field_changes(ids)
-    qualifying = qualifying_order()
     return {
-        deal.pk: _facts(
-            deal,
-            today,
-            entries[deal.pk],
-            roles[deal.pk],
-            actions.get(deal.pk, 0),
-            teams,
-            limits,
-            changes,
-            qualifying,
+        row.pk: _facts(
+            row,
+            context,
+            entered.get(row.pk, NOT_ENTERED),
+            roles.get(row.pk),
+            actions.get(row.pk, 0),
+            changes.get(row.pk, NO_CHANGES),
         )
-        for deal in deals
+        for row in rows
     }
 
 
-def _facts(deal, today, history, roles, actions, teams, limits, changes, qualifying) -> DealFacts:
-    local = history  # (local day, stage order), in order
-    entered = next((day for day, order in reversed(local) if order == deal.stage.order), None) or deal.created
-    qualified = next((day for day, order in local if qualifying is not None and order >= qualifying), None)
-    if qualified is None and qualifying is not None and deal.stage.order >= qualifying:
+ROLE_SEPARATOR = "\x1f"  # the ASCII unit separator: in no role
+NOT_ENTERED = (None, None)
+NO_CHANGES: dict[str, list] = {"close_date": [], "amount": []}
+
+
+def _stage_days(many, qualifying: int | None) -> dict[int, tuple[str | None, str | None]]:
+    """Deal → (when it last entered the stage it is in as stored, when it first reached the
+    qualifying stage or a later one), as text (core.bulk.LocalDays): the last and first entries of
+    its stage history that the rules look at, found by the database."""
+    stage_changes = StageChange.objects.filter(opportunity_id__in=many).order_by().values("opportunity_id")
+    last_entered = Max("changed_at", filter=Q(stage_id=F("opportunity__stage_id")))
+    first_qualified = (
+        Min("changed_at", filter=Q(stage__order__gte=qualifying)) if qualifying is not None else None
+    )
+    rows = stage_changes.annotate(
+        entered=Cast(last_entered, CharField()),
+        qualified=Cast(first_qualified, CharField())
+        if first_qualified is not None
+        else Value(None, CharField()),
+    ).values_list("opportunity_id", "entered", "qualified")
+    return {pk: (entered, qualified) for pk, entered, qualified in rows}
+
+
+def _facts(row: DealRow, context: RiskContext, stage_days, roles, actions, changes) -> DealFacts:
+    """One deal's facts; `stage_days` as _stage_days gives them, `roles` as one text."""
+    name, order = context.stages[row.stage_id]
+    qualifying, local_day, limits = context.qualifying, context.local_day, context.limits
+    entered = local_day(stage_days[0]) or row.created
+    qualified = local_day(stage_days[1])
+    if qualified is None and qualifying is not None and order >= qualifying:
         qualified = entered
-    team = teams.get(deal.owner_id)
-    limit = limits.get((team, deal.stage_id)) or limits.get((None, deal.stage_id))
-    deal_changes = changes.get(deal.pk, {"close_date": [], "amount": []})
+    team = context.teams.get(row.owner_id)
     return DealFacts(
-        today=today,
-        stage_name=deal.stage.name,
+        today=context.today,
+        stage_name=name,
         stage_entered=entered,
         qualified_since=qualified,
-        stall_limit=limit,
-        close_date=deal.close_date,
-        close_date_changes=tuple(deal_changes["close_date"]),
-        amount=float(deal.amount) if deal.amount is not None else None,
-        amount_changes=tuple(deal_changes["amount"]),
-        stakeholder_roles=tuple(roles),
-        next_step=deal.next_step or "",
+        stall_limit=limits.get((team, row.stage_id)) or limits.get((None, row.stage_id)),
+        close_date=row.close_date,
+        close_date_changes=tuple(changes["close_date"]),
+        amount=row.amount,
+        amount_changes=tuple(changes["amount"]),
+        stakeholder_roles=tuple(roles.split(ROLE_SEPARATOR)) if roles is not None else (),
+        next_step=row.next_step,
         open_action_items=actions,
-        created=deal.created,
+        created=row.created,
     )
-
-
-def deal_signals(opportunities: list[Opportunity], today: date | None = None) -> dict[int, list[Signal]]:
-    """The live signals of each deal given: what the deal page shows."""
-    return {pk: signals(facts) for pk, facts in deal_facts(opportunities, today).items()}
 
 
 def histories(opportunities, *, group_by_team: bool = True) -> Iterator[DealHistory]:
