@@ -62,7 +62,7 @@ def test_repartition_leaves_rebalancing_the_diameter_objective_and_large_instanc
     rebalancing = Problem(problem.coords, problem.measures, problem.k, tolerance=0.03, current=labels)
     diameter = Problem(problem.coords, problem.measures, problem.k, tolerance=0.03, objective="diameter")
     for other in (rebalancing, diameter):
-        assert not pairs.applies(other) and pairs.reserve(other) == 0
+        assert not pairs.applies(other)
         assert pairs.repartition(other, search.s.graph, labels, float("inf")) is labels
     coords, measures = clustered(2_000, seed=1)
     assert not pairs.applies(Problem(coords, measures, 20))

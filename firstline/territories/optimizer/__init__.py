@@ -47,10 +47,8 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
     took = problem.clock() - started
     # Rebalancing starts from the current plan every time; each run plans its moves a little
     # differently instead (`REBALANCING_VARIANTS`).
-    # On small instances the best start is split again pair by pair at the end (`pairs`): the starts
-    # leave it its share of the time.
     for attempt in range(1, STARTS):
-        if problem.clock() + took > deadline - pairs.reserve(problem):
+        if problem.clock() + took > deadline:
             break
         again = "Rebalancing another way" if how == "current plan" else "Trying another start"
         report(95, 100, f"{again} ({attempt + 1} of {STARTS})")
@@ -59,9 +57,6 @@ def solve(problem: Problem, progress: Progress | None = None) -> Solution:
         # Another partition may not be repairable into connected territories around locked units.
         if score(other) < best and metrics.connected(graph, other.s.labels, problem.k).all():
             best, best_labels = score(other), other.s.labels.copy()
-    if pairs.applies(problem):
-        report(97, 100, "Splitting pairs of territories again")
-        best_labels = pairs.repartition(problem, graph, best_labels, deadline)
     solution = evaluate(problem, best_labels, graph=graph, warnings=warnings)
     solution.start = how
     solution.seconds = problem.clock() - started
@@ -114,6 +109,13 @@ def _design(
     relocate(search)
     chains(search)
     settle(search)
+    # On small instances, pairs of territories split again exactly: where a start ends decides which
+    # better splits are in reach, so every start gets it, not only the best.
+    if pairs.applies(problem):
+        say(93, "Splitting pairs of territories again")
+        labels = pairs.repartition(problem, graph, state.labels, deadline)
+        if labels is not state.labels:
+            state.reset(labels)
     return search
 
 

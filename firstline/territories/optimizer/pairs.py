@@ -25,7 +25,6 @@ from .graph import Graph
 from .model import Problem
 
 MAX_VARIABLES = 10_000  # units x territories up to which it runs
-RESERVE = 0.2  # share of the time limit the other starts leave it
 SOLVE_SECONDS = 0.15  # per solve of one pair, on the problem's clock
 WALL_GUARD = 50  # HiGHS's own limit, on its wall clock, in multiples of SOLVE_SECONDS
 CUT_ROUNDS = 5  # solves per pair at most, each with the cuts its last answer violated
@@ -38,11 +37,6 @@ def applies(problem: Problem) -> bool:
         and problem.k >= 2
         and problem.n * problem.k <= MAX_VARIABLES
     )
-
-
-def reserve(problem: Problem) -> float:
-    """Seconds of the time limit the starts leave for the re-partition (none where it does not run)."""
-    return problem.time_limit * RESERVE if applies(problem) else 0.0
 
 
 def repartition(problem: Problem, graph: Graph, labels: np.ndarray, deadline: float) -> np.ndarray:
