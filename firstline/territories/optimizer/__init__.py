@@ -1,13 +1,13 @@
 """Territory design: split units (accounts, postcodes) into contiguous, compact territories that balance
 any number of measures, keep locked units in place and move few units from the current plan.
 
-Pure numpy/scipy (plus METIS when installed): no Django in here, so the app, the file CLI and the
+Pure numpy/scipy and HiGHS (plus METIS when installed): no Django in here, so the app, the file CLI and the
 benchmark all call `solve()` the same way.
 """
 
 import numpy as np
 
-from . import metrics
+from . import metrics, pairs
 from .allocate import chains, relocate
 from .diameter import polish_diameter
 from .graph import build_graph
@@ -109,6 +109,13 @@ def _design(
     relocate(search)
     chains(search)
     settle(search)
+    # On small instances, pairs of territories split again exactly: where a start ends decides which
+    # better splits are in reach, so every start gets it, not only the best.
+    if pairs.applies(problem):
+        say(93, "Splitting pairs of territories again")
+        labels = pairs.repartition(problem, graph, state.labels, deadline)
+        if labels is not state.labels:
+            state.reset(labels)
     return search
 
 
