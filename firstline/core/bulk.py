@@ -174,9 +174,10 @@ def indexes_rebuilt(model: type[Model], incoming: int):
 @contextmanager
 def foreign_keys_unchecked():
     """Around a load whose keys are right by construction (the demo's, into an empty database): SQLite
-    looks every foreign key of every inserted row up in its parent's B-tree, a third of the cost of
-    writing four million stage changes. Django's loaddata turns the check off the same way. Outside a
-    transaction only: SQLite ignores the pragma inside one, and then, like PostgreSQL, checks as usual."""
+    looks every foreign key of every inserted row up in its parent's B-tree (without that lookup the
+    demo's million deals and four million stage changes took 0.86-0.89x the CPU). Django's loaddata
+    turns the check off the same way. Outside a transaction only: SQLite ignores the pragma inside one,
+    and then, like PostgreSQL, checks as usual."""
     unchecked = connection.disable_constraint_checking()
     try:
         yield

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from firstline.coaching.models import SessionKind
 from firstline.coaching.services import session_record
-from firstline.core.bulk import in_many, insert_rows
+from firstline.core.bulk import in_many, insert_rows, table_columns
 from firstline.core.scoping import OutOfScope, save_in_scope, scoped_save
 from firstline.deals.forecasting import calibration_refresh, rollup_refresh
 from firstline.deals.models import (
@@ -35,7 +35,7 @@ from firstline.pipeline.models import Opportunity, Outcome, SalesStage
 from firstline.pipeline.services import opportunity_save
 
 RISK_BATCH = 2_000
-RISK_SIGNAL_COLUMNS = ["opportunity_id", "kind", "reason", "since", "computed_on"]
+RISK_SIGNAL_COLUMNS = table_columns(RiskSignal)[1:]  # the table numbers them, as bulk_create let it
 
 
 def default_framework() -> QualificationFramework:
